@@ -1,0 +1,372 @@
+//! HTTP for sources: one client per source, and the fetch that every vendor request
+//! goes through.
+//!
+//! The fetch enforces the body cap while streaming (a huge body is never buffered
+//! whole), classifies every request into exactly one `requests_total` outcome, reads
+//! `Retry-After`, and hands the bytes to the vendor's pure parser.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::SourceConfig;
+use crate::sources::{ParseError, SourceError};
+
+/// Bytes of a non-success body kept for the error message.
+const ERROR_BODY_BYTES: usize = 4096;
+
+/// Per-source request and record counters (`requests_total`, `records_total`).
+#[derive(Debug, Default)]
+pub struct RequestCounters {
+    requests: Mutex<BTreeMap<(&'static str, String), u64>>,
+    records: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl RequestCounters {
+    /// Counts one request's outcome.
+    pub fn request(&self, endpoint: &'static str, outcome: &str) {
+        let mut m = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry((endpoint, outcome.to_string())).or_default() += 1;
+    }
+
+    /// Counts parsed vendor records.
+    pub fn records(&self, endpoint: &'static str, n: u64) {
+        let mut m = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(endpoint).or_default() += n;
+    }
+
+    /// `((endpoint, outcome), count)` pairs.
+    pub fn requests_snapshot(&self) -> Vec<((&'static str, String), u64)> {
+        let m = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    /// `(endpoint, count)` pairs.
+    pub fn records_snapshot(&self) -> Vec<(&'static str, u64)> {
+        let m = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+}
+
+/// Builds the HTTP client of one source: timeout, TLS trust, compression.
+pub fn build_client(cfg: &SourceConfig) -> Result<reqwest::Client, String> {
+    let mut b = reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.timeout)
+        .user_agent(concat!(
+            "contact-center-exporter/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .pool_max_idle_per_host(2)
+        .redirect(reqwest::redirect::Policy::limited(3));
+    if let Some(ca) = &cfg.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "ca_file {}: no PEM certificate in it",
+                ca.display()
+            ));
+        }
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    if cfg.insecure_skip_verify {
+        b = b.danger_accept_invalid_certs(true);
+    }
+    b.build()
+        .map_err(|e| format!("cannot build HTTP client: {e}"))
+}
+
+/// What one poll of one source gets from the core: the time of the poll, an HTTP
+/// client, and the fetch that counts and caps every request.
+pub struct PollContext {
+    /// Source name (for log fields).
+    pub source: String,
+    /// Wall-clock time of this poll (tests set it to drive day changes).
+    pub now: DateTime<Utc>,
+    client: reqwest::Client,
+    timeout: Duration,
+    max_response_bytes: u64,
+    counters: Arc<RequestCounters>,
+}
+
+impl PollContext {
+    /// A context for one poll.
+    pub fn new(
+        source: &str,
+        now: DateTime<Utc>,
+        client: reqwest::Client,
+        timeout: Duration,
+        max_response_bytes: u64,
+        counters: Arc<RequestCounters>,
+    ) -> Self {
+        PollContext {
+            source: source.to_string(),
+            now,
+            client,
+            timeout,
+            max_response_bytes,
+            counters,
+        }
+    }
+
+    /// The source's HTTP client, to build requests with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Counts `n` parsed vendor records of `endpoint` (`records_total`).
+    pub fn records(&self, endpoint: &'static str, n: u64) {
+        self.counters.records(endpoint, n);
+    }
+
+    /// Sends `req`, reads the body under the size cap, and parses it with `parse`.
+    /// Exactly one `requests_total` outcome is counted: the HTTP status when the body
+    /// parsed (or for a non-success status), else `timeout`, `connect`, `too_large`,
+    /// `decode` or `vendor_error`.
+    pub async fn fetch<T>(
+        &self,
+        endpoint: &'static str,
+        req: reqwest::RequestBuilder,
+        parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, SourceError> {
+        let req = req.build().map_err(|e| SourceError::Connect {
+            endpoint,
+            url: String::new(),
+            detail: error_chain(&e),
+        })?;
+        let url = display_url(req.url());
+        let started = Instant::now();
+        let resp = match self.client.execute(req).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.transport_error(endpoint, url, &e)),
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if !status.is_success() {
+            let body = read_capped(resp, ERROR_BODY_BYTES as u64, true)
+                .await
+                .unwrap_or_default();
+            self.counters.request(endpoint, status.as_str());
+            return Err(SourceError::Status {
+                endpoint,
+                url,
+                status: status.as_u16(),
+                detail: summarize_body(&body),
+                hint: None,
+                retry_after,
+            });
+        }
+        let body = match read_capped(resp, self.max_response_bytes, false).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                self.counters.request(endpoint, "too_large");
+                return Err(SourceError::TooLarge {
+                    endpoint,
+                    url,
+                    limit: self.max_response_bytes,
+                });
+            }
+            Err(BodyError::Transport(e)) => return Err(self.transport_error(endpoint, url, &e)),
+        };
+        tracing::debug!(source = %self.source, endpoint, %url, bytes = body.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
+        match parse(&body) {
+            Ok(v) => {
+                self.counters.request(endpoint, status.as_str());
+                Ok(v)
+            }
+            Err(ParseError::Decode(detail)) => {
+                self.counters.request(endpoint, "decode");
+                Err(SourceError::Decode {
+                    endpoint,
+                    url,
+                    detail,
+                })
+            }
+            Err(ParseError::Vendor { message, hint }) => {
+                self.counters.request(endpoint, "vendor_error");
+                Err(SourceError::Vendor {
+                    endpoint,
+                    url,
+                    detail: message,
+                    hint,
+                })
+            }
+        }
+    }
+
+    fn transport_error(
+        &self,
+        endpoint: &'static str,
+        url: String,
+        e: &reqwest::Error,
+    ) -> SourceError {
+        if is_timeout(e) {
+            self.counters.request(endpoint, "timeout");
+            SourceError::Timeout {
+                endpoint,
+                url,
+                timeout: self.timeout,
+            }
+        } else {
+            self.counters.request(endpoint, "connect");
+            SourceError::Connect {
+                endpoint,
+                url,
+                detail: error_chain(e),
+            }
+        }
+    }
+}
+
+fn is_timeout(e: &reqwest::Error) -> bool {
+    if e.is_timeout() {
+        return true;
+    }
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads at most `limit` bytes. With `truncate` a longer body is cut (for error
+/// messages); without, it is an error and reading stops at once.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> Result<Vec<u8>, BodyError> {
+    if !truncate && resp.content_length().is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            if truncate {
+                let room = limit as usize - body.len();
+                body.extend_from_slice(&chunk[..room]);
+                return Ok(body);
+            }
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A URL for messages: scheme, host, port, path and query, never user info.
+pub fn display_url(u: &url::Url) -> String {
+    let mut u = u.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// The error and its causes on one line, without URLs (the caller prints the URL).
+pub fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        parts.push(s.to_string());
+        src = s.source();
+    }
+    if parts.is_empty() {
+        let what = if e.is_body() {
+            "reading the body failed"
+        } else if e.is_decode() {
+            "decompressing the body failed"
+        } else if e.is_redirect() {
+            "too many redirects"
+        } else {
+            "request failed"
+        };
+        return what.to_string();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+/// Shortens an error body for a log line: printable characters, whitespace folded,
+/// at most 300 characters.
+pub fn summarize_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let folded: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if folded.chars().count() > 300 {
+        let cut: String = folded.chars().take(300).collect();
+        format!("{cut}…")
+    } else {
+        folded
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (when.with_timezone(&Utc) - Utc::now()).num_seconds();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn body_summary_is_short_and_single_line() {
+        let s = summarize_body(b"{\n  \"error\":   \"bad\"\n}");
+        assert_eq!(s, "{ \"error\": \"bad\" }");
+        let long = vec![b'x'; 1000];
+        assert_eq!(summarize_body(&long).chars().count(), 301);
+    }
+
+    #[test]
+    fn urls_lose_credentials() {
+        let u = url::Url::parse("https://user:pw@example.test/a?b=1").unwrap();
+        assert_eq!(display_url(&u), "https://example.test/a?b=1");
+    }
+}
+
+/// Appends `path` (starting with `/`) to a base URL that may carry a path prefix.
+pub fn join(base: &url::Url, path: &str) -> String {
+    format!("{}{}", base.as_str().trim_end_matches('/'), path)
+}

@@ -1,0 +1,84 @@
+//! The `--demo` contact center: a simulation ([`model`]) served on a loopback port as
+//! each vendor's own HTTP API ([`host`]), so the demo runs the real request, auth,
+//! parse and normalize code of every source.
+//!
+//! This module knows no vendor format: each vendor's `simulate.rs` implements
+//! [`SimulatedApi`] and renders its responses from the shared [`ContactCenter`].
+
+pub mod host;
+pub mod model;
+
+pub use model::{ContactCenter, Outcome, Scenario, SimOptions, SimState};
+
+/// A request as a simulated vendor API sees it (the vendor's mount prefix removed).
+#[derive(Debug, Clone)]
+pub struct SimRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Path below the vendor's mount point, e.g. `/v2/statistics/userstate`.
+    pub path: String,
+    /// Decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: hyper::HeaderMap,
+    /// Request body.
+    pub body: bytes::Bytes,
+}
+
+impl SimRequest {
+    /// The first query parameter named `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the `Authorization` header is HTTP Basic with exactly `user:password`.
+    pub fn basic_auth_is(&self, user: &str, password: &str) -> bool {
+        use base64::Engine;
+        let want = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.headers
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .is_some_and(|got| got.trim() == want)
+    }
+}
+
+/// A simulated vendor response.
+#[derive(Debug, Clone)]
+pub struct SimResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl SimResponse {
+    /// A `200` JSON response.
+    pub fn json(body: Vec<u8>) -> Self {
+        SimResponse {
+            status: 200,
+            content_type: "application/json",
+            body,
+        }
+    }
+
+    /// A response with any status.
+    pub fn with_status(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        SimResponse {
+            status,
+            content_type,
+            body: body.into(),
+        }
+    }
+}
+
+/// One vendor's API, rendered from the simulation.
+pub trait SimulatedApi: Send + Sync {
+    /// Answers one request from the contact center as it is now (already advanced).
+    fn handle(&self, req: &SimRequest, cc: &ContactCenter) -> SimResponse;
+}

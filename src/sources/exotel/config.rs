@@ -1,0 +1,70 @@
+//! `vendor: exotel` keys: the Ameyo DataEngine host, contact center id and API user.
+
+use crate::config::{FieldError, RawSource};
+use crate::secret::Secret;
+
+/// Vendor keys this vendor accepts.
+pub const KEYS: &[&str] = &[
+    "cc_id",
+    "username",
+    "password",
+    "password_file",
+    "page_size",
+];
+
+/// Default and largest page size. The vendor documents the default (100) but no
+/// maximum; 1,000 keeps one page well under the response cap.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+const MAX_PAGE_SIZE: u64 = 1000;
+
+/// Validated settings of one Exotel source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `https://host:port` of the DataEngine (required; no public default exists).
+    pub base_url: url::Url,
+    /// Contact center id (`ccId`).
+    pub cc_id: u64,
+    /// API user.
+    pub username: String,
+    /// API password.
+    pub password: Secret,
+    /// Records per page (`limit`).
+    pub page_size: u64,
+}
+
+impl Config {
+    /// Validates the vendor keys of `raw`.
+    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
+        let base_url = raw.base_url(None)?;
+        let cc_id = raw
+            .cc_id
+            .ok_or_else(|| FieldError::new("cc_id", "missing (required for vendor exotel)"))?;
+        let username = raw.required_str("username", &raw.username)?;
+        let password = raw.secret("password", &raw.password, &raw.password_file)?;
+        let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(FieldError::new(
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        Ok(Config {
+            base_url,
+            cc_id,
+            username,
+            password,
+            page_size,
+        })
+    }
+
+    /// One line for `--config.check`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} cc_id={} user={} page_size={}",
+            crate::http::display_url(&self.base_url),
+            self.cc_id,
+            self.username,
+            self.page_size
+        )
+    }
+}
