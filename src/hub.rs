@@ -6,7 +6,6 @@
 //! never per scrape; a scrape copies the cached bytes and adds the small self section.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -98,8 +97,8 @@ impl SourceEntry {
 pub struct Rendered {
     /// Exposition text.
     pub text: Bytes,
-    /// The same, gzip-compressed (one gzip member).
-    pub gz: Bytes,
+    /// The same, compressed as the start of a gzip stream that each scrape completes.
+    pub gz: crate::gzip::GzipPrefix,
     /// Names of the sources whose data it contains.
     pub included: Vec<String>,
 }
@@ -157,18 +156,10 @@ impl Hub {
         let sources = self.sources();
         let fresh: Vec<&Arc<SourceEntry>> = sources.iter().filter(|s| s.is_fresh(now)).collect();
         let text = metrics::render_vendor(&fresh);
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(text.len() / 4),
-            flate2::Compression::fast(),
-        );
-        // Writing into a Vec cannot fail.
-        let gz = enc
-            .write_all(text.as_bytes())
-            .and_then(|_| enc.finish())
-            .unwrap_or_default();
+        let gz = crate::gzip::GzipPrefix::new(text.as_bytes());
         self.rendered.store(Arc::new(Rendered {
             text: Bytes::from(text),
-            gz: Bytes::from(gz),
+            gz,
             included: fresh.iter().map(|s| s.name.clone()).collect(),
         }));
     }
