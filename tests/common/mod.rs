@@ -379,10 +379,7 @@ pub fn http_request(
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(pos) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(pos) = b.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(String::from_utf8_lossy(&b[..pos]).trim(), 16).unwrap_or(0);
         if size == 0 {
@@ -413,7 +410,7 @@ pub fn select_families(text: &str, prefixes: &[&str]) -> String {
             .strip_prefix("# HELP ")
             .or_else(|| l.strip_prefix("# TYPE "))
             .unwrap_or(l)
-            .split(|c| c == ' ' || c == '{')
+            .split([' ', '{'])
             .next()
             .unwrap_or("");
         if prefixes.iter().any(|p| name.starts_with(p)) {
