@@ -2,6 +2,8 @@
 //! to end, paging, incremental status events, errors, day rollover, per-agent
 //! statistics, and the simulated API round trip.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -350,10 +352,16 @@ async fn a_growing_period_adds_exactly_its_growth() {
              <accepted-count></accepted-count></statistic>"
         )
     };
-    m.list("queues/7/statistics", None, "statistics", vec![stat(3)]);
     m.list("queues/7/online_slas", None, "online_slas", vec![]);
     let mut src = EightByEightSource::new("eight", m.config());
     let mut ledger = Ledger::default();
+    // A period of another day (a server ignoring `d`) is dropped.
+    m.list(
+        "queues/7/statistics",
+        None,
+        "statistics",
+        vec![stat(3), stat(4).replace("2024-04-04T10", "2024-04-02T10")],
+    );
     ledger.feed(&src.poll(&ctx(t(10, 10, 0))).await.unwrap());
     assert_eq!(ledger.totals["Q7/Entered"], 3.0);
     assert!(
@@ -424,7 +432,8 @@ async fn every_list_pages_with_n_until_a_short_page() {
     assert_eq!(snap.intervals.len(), 116);
     assert!(snap.intervals.iter().all(|i| i.seconds == 240.0));
     assert_eq!(snap.agents.unwrap().len(), 4);
-    assert_eq!(snap.queue_counts.len(), 60);
+    // 60 periods were served; the 48 of the day asked for are kept.
+    assert_eq!(snap.queue_counts.len(), 48);
     assert!(log.iter().all(|(p, _)| !p.contains("/queues/1/")));
 }
 
@@ -705,14 +714,16 @@ async fn agent_statistics_feed_state_seconds_instead_of_intervals() {
     let m = Mock::start().await;
     m.list("groups", None, "groups", vec![group(1)]);
     m.list("queues", None, "queues", vec![]);
+    // The day of the page's example: 2015-07-08 (its period starts 21:30 UTC).
+    let day = |h: u32, m: u32| Utc.with_ymd_and_hms(2015, 7, 8, h, m, 0).unwrap();
     m.list(
         "groups/1/statuses",
         None,
         "statuses",
         vec![
-            event("pma", "Available", t(9, 0, 0)),
-            event("pma", "On Break", t(9, 10, 0)),
-            event("gone", "Logged Out", t(9, 0, 0)),
+            event("pma", "Available", day(21, 0)),
+            event("pma", "On Break", day(21, 10)),
+            event("gone", "Logged Out", day(9, 0)),
         ],
     );
     // The page's example, closed by `<statuses>`: read anyway.
@@ -726,7 +737,7 @@ async fn agent_statistics_feed_state_seconds_instead_of_intervals() {
     let mut cfg = m.config();
     cfg.agent_statistics = true;
     let mut src = EightByEightSource::new("eight", cfg);
-    let snap = src.poll(&ctx(t(9, 30, 0))).await.unwrap();
+    let snap = src.poll(&ctx(day(22, 0))).await.unwrap();
     assert!(snap.intervals.is_empty());
     let brk: Vec<_> = snap
         .state_seconds
@@ -808,4 +819,70 @@ async fn simulated_api_round_trip_gives_sane_numbers() {
         .state_seconds
         .iter()
         .all(|p| p.value >= 0.0 && p.value <= 1800.0));
+}
+
+/// The page's examples through the real binary: `/metrics` against a golden file.
+#[test]
+fn documented_examples_end_to_end_golden() {
+    use common::{assert_golden, sample, select_families, Exporter, MockResponse};
+    // The examples' periods moved to today (the source reads only today's periods).
+    let today = Utc::now().format("%Y-%m-%dT00:00:00+00:00").to_string();
+    let fx = move |name: &str| {
+        MockResponse::status(
+            200,
+            fixture(name).replace("2008-02-22T13:30:00-07:00", &today),
+        )
+    };
+    let mock = common::Mock::start(move |r| match r.path.as_str() {
+        "/api/stats/groups.xml" => fx("groups.xml"),
+        "/api/stats/groups/122/statuses.xml" => fx("group-statuses.xml"),
+        "/api/stats/queues.xml" => MockResponse::status(
+            200,
+            "<queues><queue><queue-id>121</queue-id><queue-name>Support</queue-name>\
+             <media-type>T</media-type><enabled>Y</enabled><sla-enabled>Y</sla-enabled>\
+             <sla-time>20</sla-time></queue><queue><queue-id>32</queue-id>\
+             <queue-name>Support Email</queue-name><media-type>E</media-type>\
+             <sla-enabled>N</sla-enabled></queue></queues>",
+        ),
+        "/api/stats/queues/121/statistics.xml" => fx("queue-statistics.xml"),
+        "/api/stats/queues/121/online_slas.xml" => fx("queue-online-slas.xml"),
+        "/api/stats/queues/32/statistics.xml" => MockResponse::status(200, "<statistics/>"),
+        "/api/stats/queues/32/offline_slas.xml" => fx("queue-offline-slas.xml"),
+        _ => MockResponse::status(404, "Not found"),
+    });
+    let yaml = format!(
+        "sources:\n  - name: eight\n    vendor: eight_by_eight\n    base_url: {}\n    tenant: acme\n    token: s3cret\n    interval: 1s\n    timeout: 500ms\n",
+        mock.url("")
+    );
+    let e = Exporter::start(&yaml, &[]);
+    e.wait_for_sample(
+        r#"contact_center_source_up{source="eight",vendor="eight_by_eight"}"#,
+        1.0,
+        Duration::from_secs(15),
+    );
+    // Let a few more polls run: the counters must not move.
+    std::thread::sleep(Duration::from_millis(2500));
+    let text = e.scrape();
+    assert_eq!(
+        sample(
+            &text,
+            r#"contact_center_queue_answered_total{source="eight",vendor="eight_by_eight",queue="Support",channel="voice"}"#
+        ),
+        Some(21.0)
+    );
+    let selected = select_families(
+        &text,
+        &[
+            "contact_center_agents",
+            "contact_center_queue",
+            // Not `_agent_state_age_seconds`: it grows with the clock.
+            "contact_center_agent_state_seconds",
+            "contact_center_agent_state_duration",
+        ],
+    );
+    assert_golden("eight_by_eight.prom", &selected);
+    if let Some((ok, out)) = common::promtool_check_metrics(&text) {
+        assert!(ok, "promtool check metrics: {out}");
+    }
+    assert!(!text.contains("s3cret"));
 }

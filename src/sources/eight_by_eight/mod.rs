@@ -127,6 +127,32 @@ pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
     }
 }
 
+/// The instants of one local day, `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DaySpan {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl DaySpan {
+    /// Whether a period starting at `t` belongs to the day. Periods outside the day
+    /// asked for are dropped: a server ignoring `d` would otherwise feed the ledger
+    /// periods it has already forgotten (older than two days), counting them again.
+    pub fn contains(&self, t: Option<DateTime<chrono::FixedOffset>>) -> bool {
+        t.is_some_and(|t| t >= self.start && t < self.end)
+    }
+}
+
+/// The span of local `day` in `tz`.
+pub fn day_span(day: NaiveDate, tz: chrono_tz::Tz) -> DaySpan {
+    let start = day_start(day, tz);
+    let end = day
+        .succ_opt()
+        .map(|d| day_start(d, tz))
+        .unwrap_or(start + chrono::Duration::days(1));
+    DaySpan { start, end }
+}
+
 #[async_trait]
 impl Source for EightByEightSource {
     async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
@@ -185,7 +211,8 @@ impl Source for EightByEightSource {
                     &["agents", &agent, "statuses", "statistics"],
                 );
                 for &day in &days {
-                    let stats = match fetch_all(
+                    let span = day_span(day, tz);
+                    let mut stats = match fetch_all(
                         ctx,
                         &self.cfg,
                         api::AGENT_STATUS_STATISTICS,
@@ -203,6 +230,7 @@ impl Source for EightByEightSource {
                         }
                         Err(e) => return Err(e),
                     };
+                    stats.retain(|r| span.contains(r.period_start));
                     periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
                 }
             }
@@ -226,7 +254,8 @@ impl Source for EightByEightSource {
             gauges.push(q.gauges());
             let base = &self.cfg.base_url;
             for &day in &days {
-                let stats = fetch_all(
+                let span = day_span(day, tz);
+                let mut stats = fetch_all(
                     ctx,
                     &self.cfg,
                     api::QUEUE_STATISTICS,
@@ -235,9 +264,10 @@ impl Source for EightByEightSource {
                     types::parse_statistics,
                 )
                 .await?;
+                stats.retain(|r| span.contains(r.time_stamp));
                 q.counts(&stats, &mut snap.queue_counts);
                 if is_offline(q.key.channel) {
-                    let slas = fetch_all(
+                    let mut slas = fetch_all(
                         ctx,
                         &self.cfg,
                         api::QUEUE_OFFLINE_SLAS,
@@ -246,9 +276,10 @@ impl Source for EightByEightSource {
                         types::parse_offline_slas,
                     )
                     .await?;
+                    slas.retain(|r| span.contains(r.time_stamp));
                     q.offline(&slas, &mut snap.queue_histograms);
                 } else {
-                    let slas = fetch_all(
+                    let mut slas = fetch_all(
                         ctx,
                         &self.cfg,
                         api::QUEUE_ONLINE_SLAS,
@@ -257,6 +288,7 @@ impl Source for EightByEightSource {
                         types::parse_online_slas,
                     )
                     .await?;
+                    slas.retain(|r| span.contains(r.time_stamp));
                     q.online(&slas, &mut snap.queue_histograms);
                 }
             }
