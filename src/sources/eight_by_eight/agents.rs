@@ -56,11 +56,11 @@ pub struct Change {
 
 impl Change {
     /// The usable part of a wire record.
-    pub fn from_event(e: &StatusEvent) -> Option<Change> {
+    pub fn from_event(e: StatusEvent) -> Option<Change> {
         Some(Change {
-            agent: e.agent_id.clone()?,
-            status: e.status.clone()?,
             at: e.event_time?.with_timezone(&Utc),
+            agent: e.agent_id?,
+            status: e.status?,
         })
     }
 }

@@ -192,7 +192,7 @@ impl Source for EightByEightSource {
                 let key = (gid.to_string(), day);
                 let cursor = book.cursors.get(&key).cloned().unwrap_or_default();
                 let (events, next) = self.read_group_day(ctx, gid, day, &cursor).await?;
-                changes.extend(events.iter().filter_map(Change::from_event));
+                changes.extend(events.into_iter().filter_map(Change::from_event));
                 if day == today {
                     cursors.insert(key, next);
                 }

@@ -87,7 +87,7 @@ pub fn parse_list<R: Record>(body: &[u8], list: &str, record: &str) -> Result<Ve
 
     let list = list.as_bytes();
     let record = record.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(super::types::PAGE_SIZE);
     let mut depth = 0usize;
     let mut root_seen = false;
     let mut cur: Option<R> = None;
