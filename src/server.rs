@@ -212,19 +212,8 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>
             "too many concurrent scrapes\n",
         );
     };
-    let vendor = state.hub.vendor_section(SystemTime::now());
-    let own = state.hub.self_section();
     let gzip = accepts_gzip(req);
-    let body = if gzip {
-        // The vendor section was compressed once per render; only the self section is
-        // compressed here (see `gzip`).
-        vendor.gz.finish(own.as_bytes())
-    } else {
-        let mut b = Vec::with_capacity(vendor.text.len() + own.len());
-        b.extend_from_slice(&vendor.text);
-        b.extend_from_slice(own.as_bytes());
-        b
-    };
+    let body = state.hub.scrape(SystemTime::now(), gzip);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
