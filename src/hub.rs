@@ -192,6 +192,21 @@ impl Hub {
         metrics::encode(&families)
     }
 
+    /// The `/metrics` body: the cached vendor section plus a fresh self section,
+    /// gzip-compressed (completing the cached compressed prefix) when `gzip`.
+    pub fn scrape(&self, now: SystemTime, gzip: bool) -> Vec<u8> {
+        let vendor = self.vendor_section(now);
+        let own = self.self_section();
+        if gzip {
+            vendor.gz.finish(own.as_bytes())
+        } else {
+            let mut b = Vec::with_capacity(vendor.text.len() + own.len());
+            b.extend_from_slice(&vendor.text);
+            b.extend_from_slice(own.as_bytes());
+            b
+        }
+    }
+
     /// Index of sources by name (for reload).
     pub fn by_name(&self) -> HashMap<String, Arc<SourceEntry>> {
         self.sources()
