@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod gzip;
 pub mod http;
 pub mod hub;
 pub mod logging;

@@ -7,7 +7,6 @@
 //! finish.
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -213,31 +212,8 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>
             "too many concurrent scrapes\n",
         );
     };
-    let vendor = state.hub.vendor_section(SystemTime::now());
-    let own = state.hub.self_section();
     let gzip = accepts_gzip(req);
-    let body = if gzip {
-        // The vendor section is compressed once per render; the self section is
-        // compressed here and appended as a second gzip member (RFC 1952 allows
-        // several; Prometheus and common clients read them as one stream).
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(own.len() / 3),
-            flate2::Compression::fast(),
-        );
-        let own_gz = enc
-            .write_all(own.as_bytes())
-            .and_then(|_| enc.finish())
-            .unwrap_or_default();
-        let mut b = Vec::with_capacity(vendor.gz.len() + own_gz.len());
-        b.extend_from_slice(&vendor.gz);
-        b.extend_from_slice(&own_gz);
-        b
-    } else {
-        let mut b = Vec::with_capacity(vendor.text.len() + own.len());
-        b.extend_from_slice(&vendor.text);
-        b.extend_from_slice(own.as_bytes());
-        b
-    };
+    let body = state.hub.scrape(SystemTime::now(), gzip);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,

@@ -1,5 +1,8 @@
 //! The Voximplant source against a local mock of the Management API that verifies
-//! every request's JWT with the public half of an RSA key generated for the test.
+//! every request's JWT with the public half of an RSA key generated for the test, and
+//! end to end through the exporter binary (golden `/metrics`, a wrong key).
+
+mod common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -214,13 +217,19 @@ impl Mock {
         self
     }
 
-    /// Verifies the JWT exactly as documented: RS256 with our public key, `kid`,
-    /// numeric `iss`, `exp` no more than an hour after `iat`.
     fn verify(&self, auth: &str) -> bool {
+        token_ok(&self.public_pem, auth)
+    }
+}
+
+/// Verifies a bearer JWT exactly as documented: RS256 with `public_pem`, `kid`, `typ`,
+/// numeric `iss`, `exp` no more than an hour after `iat`.
+fn token_ok(public_pem: &str, auth: &str) -> bool {
+    {
         let Some(token) = auth.strip_prefix("Bearer ") else {
             return false;
         };
-        let Ok(key) = DecodingKey::from_rsa_pem(self.public_pem.as_bytes()) else {
+        let Ok(key) = DecodingKey::from_rsa_pem(public_pem.as_bytes()) else {
             return false;
         };
         let mut v = Validation::new(Algorithm::RS256);
@@ -242,7 +251,9 @@ impl Mock {
             && exp > iat
             && exp - iat <= 3600
     }
+}
 
+impl Mock {
     async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
@@ -817,36 +828,6 @@ async fn applications_are_listed_when_no_queue_names_one() {
     assert_eq!(snap.queues.unwrap().len(), 0);
 }
 
-/// Fixture in, `/metrics` text out: the vendor section rendered by the core from one
-/// poll of the documented fixtures. `UPDATE_GOLDEN=1` rewrites the golden file.
-#[tokio::test]
-async fn golden_metrics() {
-    use contact_center_exporter::hub::SourceEntry;
-    let k = keys();
-    let mock = Mock::start(&k.public).await.with_fixtures();
-    let creds = write_credentials(k.dir.path(), &k.private, false);
-    let cfg = source_config(mock.addr, &creds, "");
-    let mut h = Harness::new(cfg.clone());
-    let snap = h.poll(at(12, 35, 0)).await.unwrap();
-    let entry = Arc::new(SourceEntry::new(&cfg));
-    entry
-        .data
-        .lock()
-        .unwrap()
-        .ingest(snap, &entry.mapper, at(12, 35, 0).timestamp());
-    let text = contact_center_exporter::metrics::render_vendor(&[&entry]);
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/voximplant.prom");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-        std::fs::write(&golden, &text).unwrap();
-    }
-    let want = std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 creates it)");
-    assert_eq!(text, want);
-    assert!(text.contains(
-        "contact_center_agent_state_seconds_total{source=\"vox\",vendor=\"voximplant\",state=\"available\"} 4755"
-    ), "{text}");
-}
-
 /// The demo API (real JWTs against the shipped demo key) and the source round-trip
 /// through the simulator's HTTP host with sane numbers.
 #[tokio::test]
@@ -917,4 +898,148 @@ async fn simulated_api_round_trip() {
         .requests_snapshot()
         .iter()
         .all(|((_, outcome), _)| outcome == "200"));
+}
+
+// ---------------------------------------------------------------------------------
+// End to end through the exporter binary
+
+/// A fixture with the example's date moved to today: the core forgets periods more
+/// than two days old, so an end-to-end run must serve "today".
+fn fixture_today(name: &str, today: &str) -> Vec<u8> {
+    String::from_utf8(fixture(name))
+        .unwrap()
+        .replace("2019-05-20", today)
+        .into_bytes()
+}
+
+/// The fixtures behind JWT verification, on the shared test harness's mock.
+fn e2e_mock(public_pem: String) -> common::Mock {
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    common::Mock::start(move |r| {
+        let auth = r.headers.get("authorization").cloned().unwrap_or_default();
+        if r.method != "POST" || !token_ok(&public_pem, &auth) {
+            return common::MockResponse::json(
+                r#"{"error":{"msg":"Authorization failed","code":100}}"#,
+            );
+        }
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(&r.body).into_owned().collect();
+        let queue = params.get("acd_queue_id").map(String::as_str);
+        let body = match r.path.rsplit('/').next().unwrap_or_default() {
+            "GetQueues" => fixture("GetQueues.json"),
+            "GetUsers" => fixture_today("GetUsers.json", &today),
+            "GetACDState" => fixture("GetACDState.json"),
+            "GetACDOperatorStatusStatistics" => {
+                fixture_today("GetACDOperatorStatusStatistics.json", &today)
+            }
+            "GetACDQueueStatistics" if queue == Some("54") => {
+                fixture_today("GetACDQueueStatistics.json", &today)
+            }
+            "GetACDQueueStatistics" => br#"{"result":[]}"#.to_vec(),
+            _ => br#"{"error":{"msg":"Unknown command","code":103}}"#.to_vec(),
+        };
+        common::MockResponse::json(body)
+    })
+}
+
+fn e2e_yaml(mock: &common::Mock, creds: &Path) -> String {
+    format!(
+        "sources:\n  - name: vox\n    vendor: voximplant\n    base_url: {}\n    credentials_file: {}\n    interval: 1s\n    timeout: 500ms\n",
+        mock.url("/vox"),
+        creds.display()
+    )
+}
+
+fn polls_seen(mock: &common::Mock, method: &str) -> usize {
+    mock.recorded()
+        .iter()
+        .filter(|r| r.path == format!("/vox/platform_api/{method}"))
+        .count()
+}
+
+/// The issue's "done when" end to end: READY 4,755 s and ONLINE 6,843 s after several
+/// polls of the documented example, and the rendered families match the golden file.
+#[test]
+fn documented_example_end_to_end_golden() {
+    let k = keys();
+    let mock = e2e_mock(k.public.clone());
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let e = common::Exporter::start(&e2e_yaml(&mock, &creds), &[]);
+    e.wait_for_sample(
+        r#"contact_center_source_up{source="vox",vendor="voximplant"}"#,
+        1.0,
+        Duration::from_secs(20),
+    );
+    e.wait_until("three polls", Duration::from_secs(20), |_| {
+        polls_seen(&mock, "GetACDQueueStatistics") >= 6
+    });
+    // Let the third poll's snapshot be ingested and rendered.
+    std::thread::sleep(Duration::from_millis(300));
+    let text = e.scrape();
+    let state = |s: &str| {
+        common::sample(
+            &text,
+            &format!(
+                r#"contact_center_agent_state_seconds_total{{source="vox",vendor="voximplant",state="{s}"}}"#
+            ),
+        )
+    };
+    assert_eq!(state("available"), Some(4755.0));
+    assert_eq!(state("unavailable"), Some(6843.0));
+    let selected = common::select_families(
+        &text,
+        &[
+            "contact_center_agents",
+            "contact_center_queue",
+            "contact_center_agent_state_seconds",
+        ],
+    );
+    common::assert_golden("voximplant.prom", &selected);
+    if let Some((ok, out)) = common::promtool_check_metrics(&text) {
+        assert!(ok, "promtool check metrics: {out}");
+    }
+}
+
+/// A key the server refuses: `source_up` 0, one clear log line per failed poll, and
+/// the exporter keeps serving.
+#[test]
+fn wrong_key_end_to_end_is_source_down_with_one_line_per_poll() {
+    let k = keys();
+    let mock = e2e_mock(k.public.clone());
+    let (other, _) = generate_key(k.dir.path(), "not-registered");
+    let creds = write_credentials(k.dir.path(), &other, false);
+    let e = common::Exporter::start(&e2e_yaml(&mock, &creds), &[]);
+    let failures = |e: &common::Exporter| {
+        e.log_lines()
+            .into_iter()
+            .filter(|l| l.contains("poll failed") && l.contains("vox"))
+            .collect::<Vec<_>>()
+    };
+    e.wait_until("two failed polls", Duration::from_secs(30), |e| {
+        failures(e).len() >= 2
+    });
+    let text = e.scrape();
+    assert_eq!(
+        common::sample(
+            &text,
+            r#"contact_center_source_up{source="vox",vendor="voximplant"}"#
+        ),
+        Some(0.0)
+    );
+    let lines = failures(&e);
+    // Each failed poll stops at its first request, and logs exactly one line.
+    let polls = polls_seen(&mock, "GetQueues");
+    assert!(
+        lines.len() <= polls && polls <= lines.len() + 1,
+        "{polls} polls, {lines:?}"
+    );
+    for l in &lines {
+        assert!(
+            l.contains("Voximplant error 100: Authorization failed"),
+            "{l}"
+        );
+        assert!(l.contains("check credentials_file"), "{l}");
+        assert!(!l.contains("PRIVATE KEY") && !l.contains("Bearer"), "{l}");
+    }
+    assert_eq!(e.get("/-/healthy").map(|r| r.0), Some(200));
 }
