@@ -247,3 +247,44 @@ fn first_day_after_midnight_rereads_the_old_day_once() {
     // After a long outage only yesterday is re-read.
     assert_eq!(first_day_to_read(Some(d(10)), d(20)), d(19));
 }
+
+/// A key that stopped being usable after validation (the file was replaced): every
+/// poll reports it, naming the file, and none panics.
+#[tokio::test]
+async fn unusable_key_is_reported_by_every_poll() {
+    use crate::http::RequestCounters;
+    use crate::secret::Secret;
+    let cfg = Config {
+        base_url: url::Url::parse("http://127.0.0.1:9").unwrap(),
+        credentials_file: "/etc/vox.json".into(),
+        credentials: config::Credentials {
+            account_id: 1,
+            key_id: "k".into(),
+            private_key: Secret::new(
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            ),
+        },
+        acd_queues: None,
+    };
+    let mut s = VoximplantSource::new("vox", cfg);
+    let counters = std::sync::Arc::new(RequestCounters::default());
+    for _ in 0..2 {
+        let ctx = PollContext::new(
+            "vox",
+            Utc::now(),
+            reqwest::Client::new(),
+            std::time::Duration::from_secs(1),
+            1 << 20,
+            counters.clone(),
+        );
+        let e = s.poll(&ctx).await.unwrap_err();
+        assert!(matches!(e, SourceError::Credentials(_)));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("credentials: /etc/vox.json: private_key is unusable"),
+            "{msg}"
+        );
+        assert!(!msg.contains("AAAA"));
+    }
+    assert!(counters.requests_snapshot().is_empty());
+}
