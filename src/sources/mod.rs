@@ -9,6 +9,7 @@
 
 pub mod eight_by_eight;
 pub mod exotel;
+pub mod voximplant;
 
 use std::fmt;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub enum VendorConfig {
     EightByEight(eight_by_eight::Config),
     /// `vendor: exotel`.
     Exotel(exotel::Config),
+    /// `vendor: voximplant`.
+    Voximplant(voximplant::Config),
 }
 
 impl VendorConfig {
@@ -77,6 +80,7 @@ impl VendorConfig {
         match self {
             VendorConfig::EightByEight(c) => c.summary(),
             VendorConfig::Exotel(c) => c.summary(),
+            VendorConfig::Voximplant(c) => c.summary(),
         }
     }
 }
@@ -86,6 +90,7 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
         Vendor::EightByEight => eight_by_eight::config::KEYS,
         Vendor::Exotel => exotel::config::KEYS,
+        Vendor::Voximplant => voximplant::config::KEYS,
         _ => &[],
     }
 }
@@ -97,6 +102,7 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
             eight_by_eight::Config::from_raw(raw).map(VendorConfig::EightByEight)
         }
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
+        Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
         other => Err(FieldError::new(
             "vendor",
             format!("vendor {other} is not implemented in this build"),
@@ -111,6 +117,7 @@ pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
             Box::new(eight_by_eight::EightByEightSource::new(name, c.clone()))
         }
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
+        VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
     }
 }
 
@@ -125,6 +132,10 @@ pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dy
         Vendor::Exotel => {
             let (cfg, api) = exotel::simulate::demo(base_url);
             Some((VendorConfig::Exotel(cfg), Box::new(api)))
+        }
+        Vendor::Voximplant => {
+            let (cfg, api) = voximplant::simulate::demo(base_url);
+            Some((VendorConfig::Voximplant(cfg), Box::new(api)))
         }
         _ => None,
     }
