@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod fault;
+pub mod vendors;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -336,6 +339,22 @@ impl Exporter {
         self.wait_until(&format!("{metric_and_labels} == {value}"), timeout, |e| {
             sample(&e.scrape(), metric_and_labels) == Some(value)
         });
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the child in bytes (`VmRSS` of /proc/<pid>/status).
+    pub fn rss_bytes(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
     }
 
     /// Log lines so far.
