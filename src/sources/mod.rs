@@ -8,6 +8,7 @@
 //! README row.
 
 pub mod exotel;
+pub mod vcc_live;
 
 use std::fmt;
 use std::time::Duration;
@@ -66,6 +67,8 @@ impl fmt::Display for Vendor {
 pub enum VendorConfig {
     /// `vendor: exotel`.
     Exotel(exotel::Config),
+    /// `vendor: vcc_live`.
+    VccLive(vcc_live::Config),
 }
 
 impl VendorConfig {
@@ -73,6 +76,7 @@ impl VendorConfig {
     pub fn summary(&self) -> String {
         match self {
             VendorConfig::Exotel(c) => c.summary(),
+            VendorConfig::VccLive(c) => c.summary(),
         }
     }
 }
@@ -81,6 +85,7 @@ impl VendorConfig {
 pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
         Vendor::Exotel => exotel::config::KEYS,
+        Vendor::VccLive => vcc_live::config::KEYS,
         _ => &[],
     }
 }
@@ -89,6 +94,7 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
 pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
     match raw.vendor {
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
+        Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
         other => Err(FieldError::new(
             "vendor",
             format!("vendor {other} is not implemented in this build"),
@@ -100,6 +106,7 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
 pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
     match cfg {
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
+        VendorConfig::VccLive(c) => Box::new(vcc_live::VccLiveSource::new(name, c.clone())),
     }
 }
 
@@ -110,6 +117,10 @@ pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dy
         Vendor::Exotel => {
             let (cfg, api) = exotel::simulate::demo(base_url);
             Some((VendorConfig::Exotel(cfg), Box::new(api)))
+        }
+        Vendor::VccLive => {
+            let (cfg, api) = vcc_live::simulate::demo(base_url);
+            Some((VendorConfig::VccLive(cfg), Box::new(api)))
         }
         _ => None,
     }
