@@ -337,6 +337,11 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs.max(0) as u64))
 }
 
+/// Appends `path` (starting with `/`) to a base URL that may carry a path prefix.
+pub fn join(base: &url::Url, path: &str) -> String {
+    format!("{}{}", base.as_str().trim_end_matches('/'), path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,9 +369,4 @@ mod tests {
         let u = url::Url::parse("https://user:pw@example.test/a?b=1").unwrap();
         assert_eq!(display_url(&u), "https://example.test/a?b=1");
     }
-}
-
-/// Appends `path` (starting with `/`) to a base URL that may carry a path prefix.
-pub fn join(base: &url::Url, path: &str) -> String {
-    format!("{}{}", base.as_str().trim_end_matches('/'), path)
 }

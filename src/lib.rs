@@ -7,10 +7,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod cli;
 pub mod config;
 pub mod http;
+pub mod hub;
+pub mod logging;
+pub mod metrics;
 pub mod model;
+pub mod poller;
 pub mod secret;
+pub mod server;
 pub mod simulator;
 pub mod sources;
 pub mod state;
+pub mod store;

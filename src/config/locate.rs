@@ -94,16 +94,8 @@ impl Collector {
 impl MarkedEventReceiver for Collector {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(value, ..) => {
-                if !self.begin_node(Some(&value), mark) {
-                    self.end_value();
-                }
-            }
-            Event::Alias(_) => {
-                if !self.begin_node(None, mark) {
-                    self.end_value();
-                }
-            }
+            Event::Scalar(value, ..) if !self.begin_node(Some(&value), mark) => self.end_value(),
+            Event::Alias(_) if !self.begin_node(None, mark) => self.end_value(),
             Event::MappingStart(..) => {
                 self.begin_node(None, mark);
                 self.stack.push(Frame::Map { key: None });

@@ -67,23 +67,11 @@ pub async fn fetch_table(
     Ok(rows)
 }
 
-/// Identity of a row for duplicate detection across pages.
-fn row_key(
-    s: &Session,
-) -> (
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-) {
-    (
-        s.user_id.clone(),
-        s.user_name.clone(),
-        s.campaign_id,
-        s.queue_id,
-        s.customer_status
-            .clone()
-            .or_else(|| s.customer_status_duration.map(|d| d.to_string())),
+/// Identity of a row for duplicate detection across pages: user, campaign, queue and
+/// (for customer rows) the interaction.
+fn row_key(s: &Session) -> String {
+    format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}",
+        s.user_id, s.user_name, s.campaign_id, s.queue_id, s.interaction_id
     )
 }

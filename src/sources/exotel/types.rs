@@ -93,6 +93,9 @@ pub struct Session {
     /// Queue name.
     #[serde(default)]
     pub queue_name: Option<String>,
+    /// Interaction id (unique per customer contact).
+    #[serde(default)]
+    pub interaction_id: Option<String>,
     /// Channel of the interaction.
     #[serde(default)]
     pub channel_details: Option<ChannelDetails>,

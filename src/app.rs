@@ -1,0 +1,255 @@
+//! Wiring: config (or demo), pollers, HTTP server, signals, reloads, shutdown.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::cli::{Cli, DemoScenario};
+use crate::config::{self, Config, SourceConfig};
+use crate::hub::{Hub, SourceEntry};
+use crate::poller::Prepared;
+use crate::server::{self, ReloadRequest, ServerState};
+use crate::simulator::{self, ContactCenter, Scenario, SimOptions};
+use crate::sources::{self, Vendor};
+
+/// `--config.check`: loads the config and the credential files, prints one line per
+/// source, and returns the exit code.
+pub fn config_check(path: &std::path::Path) -> i32 {
+    match config::load(path).and_then(|c| {
+        for s in &c.sources {
+            crate::http::build_client(s).map_err(|e| {
+                config::ConfigError(format!("{}: source {}: {e}", path.display(), s.name))
+            })?;
+        }
+        Ok(c)
+    }) {
+        Ok(c) => {
+            println!("{}: OK, {} source(s)", path.display(), c.sources.len());
+            for s in &c.sources {
+                println!(
+                    "  {} ({}): every {}, timeout {}, {}",
+                    s.name,
+                    s.vendor,
+                    humantime::format_duration(s.interval),
+                    humantime::format_duration(s.timeout),
+                    s.vendor_config.summary()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
+        }
+    }
+}
+
+/// Where sources come from: a file, or the demo (whose config never changes).
+enum Origin {
+    File(PathBuf),
+    Demo(Config),
+}
+
+impl Origin {
+    fn load(&self) -> Result<Config, String> {
+        match self {
+            Origin::File(p) => config::load(p).map_err(|e| e.0),
+            Origin::Demo(c) => Ok(c.clone()),
+        }
+    }
+}
+
+/// The running sources: hub entries and their poll tasks.
+struct Running {
+    hub: Arc<Hub>,
+    tasks: HashMap<String, JoinHandle<()>>,
+}
+
+impl Running {
+    /// Applies `cfg`: unchanged sources keep running with their data; new and changed
+    /// ones start afresh (a changed source's counters restart, which Prometheus reads as
+    /// a counter reset); removed ones stop and their series vanish. Nothing changes
+    /// unless every new source could be prepared.
+    fn apply(&mut self, cfg: &Config) -> Result<(), String> {
+        let current = self.hub.by_name();
+        let mut prepared: Vec<Prepared> = Vec::new();
+        let mut keep: Vec<Arc<SourceEntry>> = Vec::new();
+        for s in &cfg.sources {
+            match current.get(&s.name) {
+                Some(e) if e.config == *s => keep.push(Arc::clone(e)),
+                _ => prepared.push(Prepared::new(s)?),
+            }
+        }
+        let kept: Vec<String> = keep.iter().map(|e| e.name.clone()).collect();
+        self.tasks.retain(|name, task| {
+            let stays = kept.contains(name);
+            if !stays {
+                task.abort();
+            }
+            stays
+        });
+        let mut entries = keep;
+        for p in prepared {
+            entries.push(p.entry());
+            let name = p.entry().name.clone();
+            let task = p.spawn(Arc::clone(&self.hub));
+            self.tasks.insert(name, task);
+        }
+        self.hub.set_sources(entries);
+        Ok(())
+    }
+
+    fn reload(&mut self, origin: &Origin) -> Result<(), String> {
+        let result = origin.load().and_then(|c| self.apply(&c));
+        match &result {
+            Ok(()) => {
+                self.hub.reload_ok.set(1.0);
+                self.hub.reload_ts.set(unix_now());
+                tracing::info!(sources = self.tasks.len(), "configuration reloaded");
+            }
+            Err(e) => {
+                self.hub.reload_ok.set(0.0);
+                tracing::error!(error = %e, "configuration reload failed; keeping the previous configuration");
+            }
+        }
+        result
+    }
+
+    fn stop(&mut self) {
+        for (_, t) in self.tasks.drain() {
+            t.abort();
+        }
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Starts the simulated contact center and returns a config with one source per
+/// vendor that has a simulated API, all pointed at it.
+pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>), String> {
+    let opts = SimOptions {
+        seed: cli.demo_seed,
+        agents: cli.demo_agents.clamp(1, 100_000),
+        scenario: match cli.demo_scenario {
+            DemoScenario::Normal => Scenario::Normal,
+            DemoScenario::SlaBreach => Scenario::SlaBreach,
+        },
+    };
+    let cc = Arc::new(Mutex::new(ContactCenter::new(&opts, chrono::Utc::now())));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| format!("cannot start the demo simulator: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut host = simulator::host::Host::new(Arc::clone(&cc));
+    let mut sources_cfg = Vec::new();
+    let interval = cli.demo_interval.max(Duration::from_secs(1));
+    for vendor in Vendor::ALL {
+        let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str()))
+            .map_err(|e| e.to_string())?;
+        let Some((vendor_config, api)) = sources::demo(vendor, &base) else {
+            continue;
+        };
+        host.mount(vendor.as_str(), api);
+        sources_cfg.push(SourceConfig {
+            name: format!("demo-{}", vendor.as_str().replace('_', "-")),
+            vendor,
+            interval,
+            timeout: (interval / 2).max(Duration::from_millis(500)),
+            max_staleness: (interval * 10).max(Duration::from_secs(60)),
+            max_response_bytes: config::DEFAULT_MAX_RESPONSE_BYTES,
+            state_map: HashMap::new(),
+            ca_file: None,
+            insecure_skip_verify: false,
+            vendor_config,
+        });
+    }
+    tokio::spawn(Arc::new(host).serve(listener));
+    tracing::info!(simulator = %addr, sources = sources_cfg.len(), seed = opts.seed, agents = opts.agents, "demo contact center started");
+    Ok((
+        Config {
+            sources: sources_cfg,
+        },
+        cc,
+    ))
+}
+
+/// Runs the exporter until SIGTERM/SIGINT; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let hub = Hub::new();
+    let (origin, _sim) = if cli.demo {
+        let (cfg, cc) = start_demo(&cli).await.map_err(anyhow::Error::msg)?;
+        (Origin::Demo(cfg), Some(cc))
+    } else {
+        (Origin::File(cli.config_file.clone()), None)
+    };
+    let initial = match origin.load() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load configuration");
+            return Ok(1);
+        }
+    };
+    let mut running = Running {
+        hub: Arc::clone(&hub),
+        tasks: HashMap::new(),
+    };
+    if let Err(e) = running.apply(&initial) {
+        tracing::error!(error = %e, "cannot start sources");
+        return Ok(1);
+    }
+    hub.reload_ok.set(1.0);
+    hub.reload_ts.set(unix_now());
+
+    let listeners = match server::bind(&cli.listen_addresses).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen");
+            running.stop();
+            return Ok(1);
+        }
+    };
+    let addrs: Vec<String> = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .map(|a| a.to_string())
+        .collect();
+    let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(8);
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let state = Arc::new(ServerState {
+        hub: Arc::clone(&hub),
+        telemetry_path: cli.telemetry_path.clone(),
+        reload: reload_tx,
+        scrape_permits: Arc::new(Semaphore::new(cli.max_requests.max(1))),
+    });
+    let server = tokio::spawn(server::serve(listeners, state, shutdown_rx));
+    tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");
+
+    let mut signals = signal_hook_tokio::Signals::new([SIGHUP, SIGTERM, SIGINT])?;
+    loop {
+        tokio::select! {
+            sig = signals.next() => match sig {
+                Some(SIGHUP) => { let _ = running.reload(&origin); }
+                Some(_) | None => break,
+            },
+            Some(reply) = reload_rx.recv() => {
+                let _ = reply.send(running.reload(&origin));
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    running.stop();
+    let _ = shutdown_tx.send(true);
+    let _ = server.await;
+    Ok(0)
+}

@@ -1,0 +1,172 @@
+//! Command-line flags (CONTRACT §2), Prometheus-exporter style; every flag can also be
+//! given as a `CONTACT_CENTER_EXPORTER_<FLAG>` environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// Default listen port. The Prometheus "default port allocations" page has handed out
+/// the whole 9100–9999 range; this port is outside it and not on that page.
+pub const DEFAULT_PORT: u16 = 19947;
+
+/// `--version` text.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (revision: ",
+    env!("CCE_GIT_REVISION"),
+    ", rustc: ",
+    env!("CCE_RUSTC_VERSION"),
+    ")"
+);
+
+/// Log level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    /// Everything, including each request.
+    Debug,
+    /// Start, stop, reloads, and failures.
+    Info,
+    /// Failures only.
+    Warn,
+    /// Only what an operator must fix.
+    Error,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `key=value` pairs.
+    Logfmt,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Demo scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoScenario {
+    /// Normal staffing; service level mostly meets target.
+    Normal,
+    /// Demand triples and agents go on break: service level collapses.
+    SlaBreach,
+}
+
+/// contact-center-exporter: contact-center agent, queue and service-level metrics for
+/// Prometheus.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "contact-center-exporter", version = LONG_VERSION, about, long_about = None)]
+pub struct Cli {
+    /// YAML configuration file.
+    #[arg(
+        long = "config.file",
+        env = "CONTACT_CENTER_EXPORTER_CONFIG_FILE",
+        default_value = "contact-center-exporter.yml"
+    )]
+    pub config_file: PathBuf,
+
+    /// Validate the configuration and credential files, print a summary, and exit 0 or 1.
+    #[arg(long = "config.check", env = "CONTACT_CENTER_EXPORTER_CONFIG_CHECK")]
+    pub config_check: bool,
+
+    /// Address to listen on (repeatable; `:PORT` means every interface).
+    #[arg(
+        long = "web.listen-address",
+        env = "CONTACT_CENTER_EXPORTER_WEB_LISTEN_ADDRESS",
+        value_delimiter = ',',
+        default_value = ":19947"
+    )]
+    pub listen_addresses: Vec<String>,
+
+    /// Path under which metrics are served.
+    #[arg(
+        long = "web.telemetry-path",
+        env = "CONTACT_CENTER_EXPORTER_WEB_TELEMETRY_PATH",
+        default_value = "/metrics"
+    )]
+    pub telemetry_path: String,
+
+    /// Most concurrent `/metrics` requests; more are answered 503 at once.
+    #[arg(
+        long = "web.max-requests",
+        env = "CONTACT_CENTER_EXPORTER_WEB_MAX_REQUESTS",
+        default_value_t = 40
+    )]
+    pub max_requests: usize,
+
+    /// Log level.
+    #[arg(
+        long = "log.level",
+        env = "CONTACT_CENTER_EXPORTER_LOG_LEVEL",
+        value_enum,
+        default_value = "info"
+    )]
+    pub log_level: LogLevel,
+
+    /// Log format.
+    #[arg(
+        long = "log.format",
+        env = "CONTACT_CENTER_EXPORTER_LOG_FORMAT",
+        value_enum,
+        default_value = "logfmt"
+    )]
+    pub log_format: LogFormat,
+
+    /// Run against the built-in simulated contact center (no config, no network).
+    #[arg(long = "demo", env = "CONTACT_CENTER_EXPORTER_DEMO")]
+    pub demo: bool,
+
+    /// Random seed of the demo simulation.
+    #[arg(
+        long = "demo.seed",
+        env = "CONTACT_CENTER_EXPORTER_DEMO_SEED",
+        default_value_t = 1
+    )]
+    pub demo_seed: u64,
+
+    /// Number of simulated agents.
+    #[arg(
+        long = "demo.agents",
+        env = "CONTACT_CENTER_EXPORTER_DEMO_AGENTS",
+        default_value_t = 40
+    )]
+    pub demo_agents: usize,
+
+    /// Demo scenario.
+    #[arg(
+        long = "demo.scenario",
+        env = "CONTACT_CENTER_EXPORTER_DEMO_SCENARIO",
+        value_enum,
+        default_value = "normal"
+    )]
+    pub demo_scenario: DemoScenario,
+
+    /// Demo poll interval.
+    #[arg(long = "demo.interval", env = "CONTACT_CENTER_EXPORTER_DEMO_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub demo_interval: std::time::Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_parse() {
+        Cli::command().debug_assert();
+        let c = Cli::try_parse_from([
+            "x",
+            "--config.file",
+            "a.yml",
+            "--web.listen-address",
+            "127.0.0.1:1",
+            "--web.listen-address",
+            ":2",
+            "--log.format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(c.config_file, PathBuf::from("a.yml"));
+        assert_eq!(c.listen_addresses, vec!["127.0.0.1:1", ":2"]);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.telemetry_path, "/metrics");
+    }
+}

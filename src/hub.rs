@@ -1,0 +1,211 @@
+//! The exporter's shared state: every running source's status and data, and the
+//! rendered exposition text of the vendor data ("render once, serve many").
+//!
+//! Pollers write here after each poll; the HTTP server only reads. The vendor section
+//! is re-rendered when a poll changes it or when a source crosses its staleness limit,
+//! never per scrape; a scrape copies the cached bytes and adds the small self section.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+
+use crate::config::SourceConfig;
+use crate::http::RequestCounters;
+use crate::metrics;
+use crate::sources::Vendor;
+use crate::state::StateMapper;
+use crate::store::SourceData;
+
+/// How a source's last polls went.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Whether the last poll succeeded.
+    pub up: bool,
+    /// When the last successful poll finished.
+    pub last_success: Option<SystemTime>,
+    /// The last failed poll's error (cleared on success).
+    pub last_error: Option<String>,
+    /// Polls finished, successful or not.
+    pub polls: u64,
+    /// Failed polls since the last success.
+    pub consecutive_failures: u32,
+}
+
+/// One configured source as the core sees it.
+pub struct SourceEntry {
+    /// Source name (`source` label).
+    pub name: String,
+    /// Vendor (`vendor` label).
+    pub vendor: Vendor,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Staleness limit.
+    pub max_staleness: Duration,
+    /// Vendor → normalized state mapping of this source.
+    pub mapper: StateMapper,
+    /// Poll status.
+    pub status: Mutex<Status>,
+    /// Accumulated vendor data.
+    pub data: Mutex<SourceData>,
+    /// Requests and records counters.
+    pub counters: Arc<RequestCounters>,
+    /// Poll durations.
+    pub poll_duration: prometheus::Histogram,
+    /// The config this entry was built from (to tell changed sources on reload).
+    pub config: SourceConfig,
+}
+
+impl SourceEntry {
+    /// A fresh entry for `cfg`.
+    pub fn new(cfg: &SourceConfig) -> Self {
+        SourceEntry {
+            name: cfg.name.clone(),
+            vendor: cfg.vendor,
+            interval: cfg.interval,
+            max_staleness: cfg.max_staleness,
+            mapper: StateMapper::new(&cfg.name, cfg.vendor, &cfg.state_map),
+            status: Mutex::new(Status::default()),
+            data: Mutex::new(SourceData::default()),
+            counters: Arc::new(RequestCounters::default()),
+            poll_duration: metrics::poll_duration_histogram(&cfg.name, cfg.vendor),
+            config: cfg.clone(),
+        }
+    }
+
+    /// A copy of the status.
+    pub fn status(&self) -> Status {
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the data is recent enough to export at `now`.
+    pub fn is_fresh(&self, now: SystemTime) -> bool {
+        match self.status().last_success {
+            Some(t) => now.duration_since(t).unwrap_or_default() <= self.max_staleness,
+            None => false,
+        }
+    }
+}
+
+/// The rendered vendor section and what it was rendered from.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Exposition text.
+    pub text: Bytes,
+    /// The same, gzip-compressed (one gzip member).
+    pub gz: Bytes,
+    /// Names of the sources whose data it contains.
+    pub included: Vec<String>,
+}
+
+/// Shared state of the running exporter.
+pub struct Hub {
+    sources: RwLock<Vec<Arc<SourceEntry>>>,
+    rendered: ArcSwap<Rendered>,
+    render_lock: Mutex<()>,
+    /// Registry of the exporter's own fixed metrics (build info, reload, process).
+    pub registry: prometheus::Registry,
+    /// `contact_center_exporter_config_last_reload_successful`.
+    pub reload_ok: prometheus::Gauge,
+    /// `contact_center_exporter_config_last_reload_success_timestamp_seconds`.
+    pub reload_ts: prometheus::Gauge,
+}
+
+impl Hub {
+    /// An empty hub with the exporter's own metrics registered.
+    pub fn new() -> Arc<Self> {
+        let (registry, reload_ok, reload_ts) = metrics::exporter_registry();
+        Arc::new(Hub {
+            sources: RwLock::new(Vec::new()),
+            rendered: ArcSwap::from_pointee(Rendered::default()),
+            render_lock: Mutex::new(()),
+            registry,
+            reload_ok,
+            reload_ts,
+        })
+    }
+
+    /// The current sources, by name.
+    pub fn sources(&self) -> Vec<Arc<SourceEntry>> {
+        self.sources
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the set of sources and re-renders.
+    pub fn set_sources(&self, mut entries: Vec<Arc<SourceEntry>>) {
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        *self.sources.write().unwrap_or_else(|e| e.into_inner()) = entries;
+        self.render(SystemTime::now());
+    }
+
+    /// Whether every source has finished its first poll.
+    pub fn ready(&self) -> bool {
+        self.sources().iter().all(|s| s.status().polls > 0)
+    }
+
+    /// Rebuilds the vendor section from every fresh source.
+    pub fn render(&self, now: SystemTime) {
+        let _guard = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let sources = self.sources();
+        let fresh: Vec<&Arc<SourceEntry>> = sources.iter().filter(|s| s.is_fresh(now)).collect();
+        let text = metrics::render_vendor(&fresh);
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(text.len() / 4),
+            flate2::Compression::fast(),
+        );
+        // Writing into a Vec cannot fail.
+        let gz = enc
+            .write_all(text.as_bytes())
+            .and_then(|_| enc.finish())
+            .unwrap_or_default();
+        self.rendered.store(Arc::new(Rendered {
+            text: Bytes::from(text),
+            gz: Bytes::from(gz),
+            included: fresh.iter().map(|s| s.name.clone()).collect(),
+        }));
+    }
+
+    /// The vendor section, re-rendered first if a source crossed its staleness limit
+    /// since the last render (cost: one comparison per source).
+    pub fn vendor_section(&self, now: SystemTime) -> Arc<Rendered> {
+        let current = self.rendered.load_full();
+        let sources = self.sources();
+        let fresh: Vec<&str> = sources
+            .iter()
+            .filter(|s| s.is_fresh(now))
+            .map(|s| s.name.as_str())
+            .collect();
+        if fresh
+            .iter()
+            .copied()
+            .ne(current.included.iter().map(String::as_str))
+        {
+            self.render(now);
+            return self.rendered.load_full();
+        }
+        current
+    }
+
+    /// The self section: per-source status metrics, build info, reload, process.
+    pub fn self_section(&self) -> String {
+        let mut families = metrics::source_families(&self.sources());
+        families.extend(self.registry.gather());
+        metrics::encode(&families)
+    }
+
+    /// Index of sources by name (for reload).
+    pub fn by_name(&self) -> HashMap<String, Arc<SourceEntry>> {
+        self.sources()
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect()
+    }
+}

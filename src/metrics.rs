@@ -1,0 +1,510 @@
+//! Every metric name and HELP text of the exporter (CONTRACT §5), and the rendering of
+//! source data into the Prometheus text exposition format with the `prometheus`
+//! crate's encoder.
+//!
+//! Vendor data becomes labeled series only here; sources never name a metric.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use prometheus::proto::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
+};
+use prometheus::{Encoder, HistogramOpts, Opts, TextEncoder};
+
+use crate::hub::SourceEntry;
+use crate::model::{QueueCounter, WaitHistogram};
+use crate::sources::Vendor;
+use crate::state::AgentState;
+
+/// `Content-Type` of `/metrics`.
+pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
+
+/// Buckets of `contact_center_source_poll_duration_seconds`.
+const POLL_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+const AS_OF: &str = "as of the source's last successful poll";
+
+fn label(name: &str, value: &str) -> LabelPair {
+    let mut l = LabelPair::default();
+    l.set_name(name.to_string());
+    l.set_value(value.to_string());
+    l
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<LabelPair> {
+    pairs.iter().map(|(n, v)| label(n, v)).collect()
+}
+
+/// Collects the series of one family in insertion order.
+struct Family {
+    name: &'static str,
+    help: String,
+    kind: MetricType,
+    metrics: Vec<Metric>,
+}
+
+impl Family {
+    fn new(name: &'static str, kind: MetricType, help: impl Into<String>) -> Self {
+        Family {
+            name,
+            help: help.into(),
+            kind,
+            metrics: Vec::new(),
+        }
+    }
+
+    fn gauge(&mut self, l: &[(&str, &str)], v: f64) {
+        let mut g = Gauge::default();
+        g.set_value(v);
+        let mut m = Metric::from_label(labels(l));
+        m.set_gauge(g);
+        self.metrics.push(m);
+    }
+
+    fn counter(&mut self, l: &[(&str, &str)], v: f64) {
+        let mut c = Counter::default();
+        c.set_value(v);
+        let mut m = Metric::from_label(labels(l));
+        m.set_counter(c);
+        self.metrics.push(m);
+    }
+
+    /// `buckets` are (upper bound, cumulative count) without +Inf.
+    fn histogram(&mut self, l: &[(&str, &str)], buckets: &[(f64, u64)], count: u64, sum: f64) {
+        let mut h = Histogram::default();
+        h.set_sample_count(count);
+        h.set_sample_sum(sum);
+        h.set_bucket(
+            buckets
+                .iter()
+                .filter(|(b, _)| b.is_finite())
+                .map(|(b, c)| {
+                    let mut bk = Bucket::default();
+                    bk.set_upper_bound(*b);
+                    bk.set_cumulative_count(*c);
+                    bk
+                })
+                .collect(),
+        );
+        let mut m = Metric::from_label(labels(l));
+        m.set_histogram(h);
+        self.metrics.push(m);
+    }
+
+    fn finish(self, out: &mut Vec<MetricFamily>) {
+        if self.metrics.is_empty() {
+            return;
+        }
+        let mut mf = MetricFamily::default();
+        mf.set_name(self.name.to_string());
+        mf.set_help(self.help);
+        mf.set_field_type(self.kind);
+        mf.set_metric(self.metrics);
+        out.push(mf);
+    }
+}
+
+/// Encodes families as exposition text.
+pub fn encode(families: &[MetricFamily]) -> String {
+    let mut buf = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(families, &mut buf) {
+        tracing::error!(error = %e, "cannot encode metrics");
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Renders the vendor data of `sources` (already filtered to fresh ones).
+pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
+    use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+    let mut agents = Family::new(
+        "contact_center_agents",
+        GAUGE,
+        format!("Agents whose current state is `state`, {AS_OF}."),
+    );
+    let mut by_vendor = Family::new(
+        "contact_center_agents_by_vendor_state",
+        GAUGE,
+        format!(
+            "Agents by the vendor's own state name and the normalized state it maps to, {AS_OF}."
+        ),
+    );
+    let mut queue_agents = Family::new(
+        "contact_center_queue_agents",
+        GAUGE,
+        format!("Agents per queue and normalized state, where the vendor reports queue membership, {AS_OF}."),
+    );
+    let mut age = Family::new(
+        "contact_center_agent_state_age_seconds",
+        GAUGE,
+        format!("Longest time any agent has been in its current `state` (only agents whose vendor reports the age), {AS_OF}."),
+    );
+    let mut state_secs = Family::new(
+        "contact_center_agent_state_seconds_total",
+        COUNTER,
+        format!("Total seconds agents spent in `state`, from vendor state logs or the vendor's per-period totals, {AS_OF}."),
+    );
+    let mut durations = Family::new(
+        "contact_center_agent_state_duration_seconds",
+        HISTOGRAM,
+        format!("Lengths of completed agent state intervals reported by the vendor, {AS_OF}."),
+    );
+    let counter_help =
+        |what: &str| format!("Interactions {what}, counted once per vendor period, {AS_OF}.");
+    let mut entered = Family::new(
+        "contact_center_queue_entered_total",
+        COUNTER,
+        counter_help("that entered the queue"),
+    );
+    let mut answered = Family::new(
+        "contact_center_queue_answered_total",
+        COUNTER,
+        counter_help("accepted by an agent"),
+    );
+    let mut abandoned = Family::new(
+        "contact_center_queue_abandoned_total",
+        COUNTER,
+        counter_help("abandoned while waiting"),
+    );
+    let mut in_sla = Family::new(
+        "contact_center_queue_answered_in_sla_total",
+        COUNTER,
+        counter_help("accepted within the queue's SLA threshold"),
+    );
+    let hist_help = |what: &str| {
+        format!("{what}, with the vendor's own buckets; _sum is the vendor's total wait where it reports one and 0 where it does not (see README), {AS_OF}.")
+    };
+    let mut answer_wait = Family::new(
+        "contact_center_queue_answer_wait_seconds",
+        HISTOGRAM,
+        hist_help("Wait before acceptance, online channels"),
+    );
+    let mut abandon_wait = Family::new(
+        "contact_center_queue_abandon_wait_seconds",
+        HISTOGRAM,
+        hist_help("Wait before abandonment, online channels"),
+    );
+    let mut offline_wait = Family::new(
+        "contact_center_queue_offline_answer_wait_seconds",
+        HISTOGRAM,
+        hist_help("Response time of offline (email, voicemail) queues"),
+    );
+    let mut waiting = Family::new(
+        "contact_center_queue_waiting",
+        GAUGE,
+        format!("Interactions waiting in the queue, {AS_OF}."),
+    );
+    let mut oldest = Family::new(
+        "contact_center_queue_oldest_wait_seconds",
+        GAUGE,
+        format!(
+            "Age of the longest-waiting interaction in the queue (0 when none waits), {AS_OF}."
+        ),
+    );
+    let mut sla = Family::new(
+        "contact_center_queue_sla_threshold_seconds",
+        GAUGE,
+        format!("The SLA threshold the vendor applies to the queue, {AS_OF}."),
+    );
+
+    for entry in sources {
+        let data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
+        if !data.has_data {
+            continue;
+        }
+        let src = entry.name.as_str();
+        let vendor = entry.vendor.as_str();
+        let m = &entry.mapper;
+
+        let counts = data.agents_by_state(m);
+        for st in AgentState::ALL {
+            agents.gauge(
+                &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                counts[st.index()] as f64,
+            );
+        }
+        let mut per_vendor: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut ages: BTreeMap<AgentState, f64> = BTreeMap::new();
+        for a in &data.agents {
+            *per_vendor.entry(a.vendor_state.as_str()).or_default() += 1;
+            if let Some(age_s) = a.state_age_seconds.filter(|v| v.is_finite() && *v >= 0.0) {
+                let e = ages.entry(m.map(&a.vendor_state)).or_insert(0.0);
+                *e = e.max(age_s);
+            }
+        }
+        for (vs, n) in per_vendor {
+            by_vendor.gauge(
+                &[
+                    ("source", src),
+                    ("vendor", vendor),
+                    ("vendor_state", vs),
+                    ("state", m.map(vs).as_str()),
+                ],
+                n as f64,
+            );
+        }
+        for (st, a) in ages {
+            age.gauge(
+                &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                a,
+            );
+        }
+        let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
+        for qa in &data.queue_agents {
+            per_queue.entry(qa.queue.as_str()).or_default()[m.map(&qa.vendor_state).index()] +=
+                qa.count;
+        }
+        for (q, counts) in per_queue {
+            for st in AgentState::ALL {
+                queue_agents.gauge(
+                    &[
+                        ("source", src),
+                        ("vendor", vendor),
+                        ("queue", q),
+                        ("state", st.as_str()),
+                    ],
+                    counts[st.index()] as f64,
+                );
+            }
+        }
+        if data.has_state_seconds {
+            for st in AgentState::ALL {
+                state_secs.counter(
+                    &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                    data.state_seconds[st.index()],
+                );
+            }
+        }
+        if data.has_durations {
+            for st in AgentState::ALL {
+                let h = &data.durations[st.index()];
+                let (buckets, count) = h.cumulative();
+                durations.histogram(
+                    &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                    &buckets,
+                    count,
+                    h.sum,
+                );
+            }
+        }
+        for (qc, v) in &data.queue_counters {
+            let l = [
+                ("source", src),
+                ("vendor", vendor),
+                ("queue", qc.key.queue.as_str()),
+                ("channel", qc.key.channel.as_str()),
+            ];
+            match qc.counter {
+                QueueCounter::Entered => entered.counter(&l, *v),
+                QueueCounter::Answered => answered.counter(&l, *v),
+                QueueCounter::Abandoned => abandoned.counter(&l, *v),
+                QueueCounter::AnsweredInSla => in_sla.counter(&l, *v),
+            }
+        }
+        for ((kind, key), h) in &data.wait_histograms {
+            let l = [
+                ("source", src),
+                ("vendor", vendor),
+                ("queue", key.queue.as_str()),
+                ("channel", key.channel.as_str()),
+            ];
+            let buckets: Vec<(f64, u64)> = h
+                .bounds
+                .iter()
+                .copied()
+                .zip(h.cumulative.iter().copied())
+                .collect();
+            let fam = match kind {
+                WaitHistogram::AnswerWait => &mut answer_wait,
+                WaitHistogram::AbandonWait => &mut abandon_wait,
+                WaitHistogram::OfflineAnswerWait => &mut offline_wait,
+            };
+            fam.histogram(&l, &buckets, h.count, h.sum.unwrap_or(0.0));
+        }
+        for g in &data.queues {
+            let l = [
+                ("source", src),
+                ("vendor", vendor),
+                ("queue", g.key.queue.as_str()),
+                ("channel", g.key.channel.as_str()),
+            ];
+            if let Some(w) = g.waiting {
+                waiting.gauge(&l, w as f64);
+            }
+            if let Some(o) = g.oldest_wait_seconds {
+                oldest.gauge(&l, o);
+            }
+            if let Some(s) = g.sla_threshold_seconds {
+                sla.gauge(&l, s);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for f in [
+        agents,
+        by_vendor,
+        queue_agents,
+        age,
+        state_secs,
+        durations,
+        entered,
+        answered,
+        abandoned,
+        in_sla,
+        answer_wait,
+        abandon_wait,
+        offline_wait,
+        waiting,
+        oldest,
+        sla,
+    ] {
+        f.finish(&mut out);
+    }
+    encode(&out)
+}
+
+/// The poll-duration histogram of one source.
+pub fn poll_duration_histogram(source: &str, vendor: Vendor) -> prometheus::Histogram {
+    let opts = HistogramOpts::new(
+        "contact_center_source_poll_duration_seconds",
+        "Wall time of whole polls (all requests of one poll), successful or not.",
+    )
+    .const_label("source", source)
+    .const_label("vendor", vendor.as_str())
+    .buckets(POLL_BUCKETS.to_vec());
+    // The name and buckets are constants and the label values need no validation, so
+    // this cannot fail on anything a user or vendor controls.
+    prometheus::Histogram::with_opts(opts).expect("static histogram options are valid")
+}
+
+/// Per-source status metrics, computed from the hub at scrape time.
+pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
+    use MetricType::{COUNTER, GAUGE};
+    let mut up = Family::new(
+        "contact_center_source_up",
+        GAUGE,
+        "1 when the source's last poll succeeded, 0 when it failed or has not finished yet.",
+    );
+    let mut last = Family::new(
+        "contact_center_source_last_success_timestamp_seconds",
+        GAUGE,
+        "Unix time of the source's last successful poll (0 before the first).",
+    );
+    let mut interval = Family::new(
+        "contact_center_source_interval_seconds",
+        GAUGE,
+        "The source's configured poll interval.",
+    );
+    let mut failures = Family::new(
+        "contact_center_source_consecutive_failures",
+        GAUGE,
+        "Failed polls of the source since its last success.",
+    );
+    let mut requests = Family::new(
+        "contact_center_source_requests_total",
+        COUNTER,
+        "Vendor API requests by outcome: the HTTP status code, or timeout, connect, too_large, decode, vendor_error.",
+    );
+    let mut records = Family::new(
+        "contact_center_source_records_total",
+        COUNTER,
+        "Vendor records parsed.",
+    );
+    let mut durations: Vec<Metric> = Vec::new();
+    for s in sources {
+        let st = s.status();
+        let l = [("source", s.name.as_str()), ("vendor", s.vendor.as_str())];
+        up.gauge(&l, if st.up { 1.0 } else { 0.0 });
+        let ts = st
+            .last_success
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        last.gauge(&l, ts);
+        interval.gauge(&l, s.interval.as_secs_f64());
+        failures.gauge(&l, st.consecutive_failures as f64);
+        for ((endpoint, outcome), n) in s.counters.requests_snapshot() {
+            requests.counter(
+                &[
+                    ("source", s.name.as_str()),
+                    ("vendor", s.vendor.as_str()),
+                    ("endpoint", endpoint),
+                    ("outcome", outcome.as_str()),
+                ],
+                n as f64,
+            );
+        }
+        for (endpoint, n) in s.counters.records_snapshot() {
+            records.counter(
+                &[
+                    ("source", s.name.as_str()),
+                    ("vendor", s.vendor.as_str()),
+                    ("endpoint", endpoint),
+                ],
+                n as f64,
+            );
+        }
+        use prometheus::core::Collector;
+        for mut mf in s.poll_duration.collect() {
+            durations.extend(mf.take_metric());
+        }
+    }
+    let mut out = Vec::new();
+    for f in [up, last, interval, failures, requests, records] {
+        f.finish(&mut out);
+    }
+    if !durations.is_empty() {
+        let mut mf = MetricFamily::default();
+        mf.set_name("contact_center_source_poll_duration_seconds".into());
+        mf.set_help(
+            "Wall time of whole polls (all requests of one poll), successful or not.".into(),
+        );
+        mf.set_field_type(MetricType::HISTOGRAM);
+        mf.set_metric(durations);
+        out.push(mf);
+    }
+    out
+}
+
+/// The registry of fixed exporter metrics: build info, reload status, process.
+pub fn exporter_registry() -> (prometheus::Registry, prometheus::Gauge, prometheus::Gauge) {
+    let registry = prometheus::Registry::new();
+    let build = prometheus::GaugeVec::new(
+        Opts::new(
+            "contact_center_exporter_build_info",
+            "Build information; always 1.",
+        ),
+        &["version", "revision", "rustc_version"],
+    );
+    let reload_ok = prometheus::Gauge::new(
+        "contact_center_exporter_config_last_reload_successful",
+        "1 when the last configuration (re)load succeeded.",
+    );
+    let reload_ts = prometheus::Gauge::new(
+        "contact_center_exporter_config_last_reload_success_timestamp_seconds",
+        "Unix time of the last successful configuration load.",
+    );
+    // Names and labels above are constants: these cannot fail at run time.
+    let build = build.expect("static metric options are valid");
+    let reload_ok = reload_ok.expect("static metric options are valid");
+    let reload_ts = reload_ts.expect("static metric options are valid");
+    build
+        .with_label_values(&[
+            env!("CARGO_PKG_VERSION"),
+            env!("CCE_GIT_REVISION"),
+            env!("CCE_RUSTC_VERSION"),
+        ])
+        .set(1.0);
+    for c in [
+        Box::new(build) as Box<dyn prometheus::core::Collector>,
+        Box::new(reload_ok.clone()),
+        Box::new(reload_ts.clone()),
+        Box::new(prometheus::process_collector::ProcessCollector::for_self()),
+    ] {
+        if let Err(e) = registry.register(c) {
+            tracing::error!(error = %e, "cannot register exporter metric");
+        }
+    }
+    (registry, reload_ok, reload_ts)
+}

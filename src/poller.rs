@@ -1,0 +1,179 @@
+//! One background task per source: polls on the source's interval, never two polls of
+//! one source at once, backs off exponentially with jitter after failures (capped at
+//! 10× the interval, longer only when the vendor's `Retry-After` asks for it), and
+//! folds each successful snapshot into the hub.
+//!
+//! Sources are independent tasks: one slow or failing vendor never delays another.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio::task::JoinHandle;
+
+use crate::config::SourceConfig;
+use crate::http::PollContext;
+use crate::hub::{Hub, SourceEntry};
+use crate::sources::{self, Source};
+
+/// Longest `Retry-After` honoured; a vendor asking for more gets this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// A source ready to run: its client and implementation, built (and so validated)
+/// before anything is replaced on a reload.
+pub struct Prepared {
+    entry: Arc<SourceEntry>,
+    client: reqwest::Client,
+    source: Box<dyn Source>,
+}
+
+impl Prepared {
+    /// Builds the client and the source for `cfg`; fails on an unusable TLS setting.
+    pub fn new(cfg: &SourceConfig) -> Result<Self, String> {
+        let client =
+            crate::http::build_client(cfg).map_err(|e| format!("source {}: {e}", cfg.name))?;
+        Ok(Prepared {
+            entry: Arc::new(SourceEntry::new(cfg)),
+            client,
+            source: sources::build(&cfg.name, &cfg.vendor_config),
+        })
+    }
+
+    /// The hub entry this source writes to.
+    pub fn entry(&self) -> Arc<SourceEntry> {
+        Arc::clone(&self.entry)
+    }
+
+    /// Starts polling.
+    pub fn spawn(self, hub: Arc<Hub>) -> JoinHandle<()> {
+        if self.entry.config.insecure_skip_verify {
+            tracing::warn!(source = %self.entry.name, "insecure_skip_verify is set: vendor TLS certificates are NOT verified");
+        }
+        tokio::spawn(run(self, hub))
+    }
+}
+
+/// The whole-poll deadline: a poll may make several requests (pages), each bounded by
+/// the timeout; the poll as a whole gets the longer of the interval and 3 timeouts.
+pub fn poll_deadline(cfg: &SourceConfig) -> Duration {
+    cfg.interval.max(cfg.timeout * 3)
+}
+
+/// Delay before the next poll after `failures` consecutive failures (0 = success).
+/// The backoff doubles per failure up to 10× the interval; "equal jitter" keeps it
+/// between half and all of that, so many exporters do not retry in lockstep.
+pub fn next_delay(
+    interval: Duration,
+    failures: u32,
+    retry_after: Option<Duration>,
+    rng: &mut impl Rng,
+) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let cap = interval * 10;
+    let exp = interval
+        .saturating_mul(1u32 << (failures - 1).min(16))
+        .min(cap);
+    let half = exp / 2;
+    let jittered = half + half.mul_f64(rng.random::<f64>());
+    match retry_after {
+        Some(ra) => jittered.max(ra.min(MAX_RETRY_AFTER)),
+        None => jittered,
+    }
+}
+
+async fn run(p: Prepared, hub: Arc<Hub>) {
+    let Prepared {
+        entry,
+        client,
+        mut source,
+    } = p;
+    let cfg = &entry.config;
+    let mut rng = SmallRng::from_os_rng();
+    loop {
+        let started = Instant::now();
+        let now = chrono::Utc::now();
+        let ctx = PollContext::new(
+            &entry.name,
+            now,
+            client.clone(),
+            cfg.timeout,
+            cfg.max_response_bytes,
+            Arc::clone(&entry.counters),
+        );
+        let deadline = poll_deadline(cfg);
+        let result = match tokio::time::timeout(deadline, source.poll(&ctx)).await {
+            Ok(Ok(snap)) => Ok(snap),
+            Ok(Err(e)) => Err((e.to_string(), e.retry_after())),
+            Err(_) => Err((
+                format!(
+                    "poll did not finish within its deadline of {}",
+                    humantime::format_duration(deadline)
+                ),
+                None,
+            )),
+        };
+        let elapsed = started.elapsed();
+        entry.poll_duration.observe(elapsed.as_secs_f64());
+        let sleep = match result {
+            Ok(snap) => {
+                {
+                    let mut data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
+                    data.ingest(snap, &entry.mapper, now.timestamp());
+                }
+                let mut st = entry.status.lock().unwrap_or_else(|e| e.into_inner());
+                st.up = true;
+                st.last_success = Some(SystemTime::now());
+                st.last_error = None;
+                st.polls += 1;
+                st.consecutive_failures = 0;
+                drop(st);
+                tracing::debug!(source = %entry.name, vendor = %entry.vendor, elapsed_ms = elapsed.as_millis() as u64, "poll succeeded");
+                hub.render(SystemTime::now());
+                // Fixed rate after success: the interval counts from the poll's start.
+                cfg.interval.saturating_sub(elapsed)
+            }
+            Err((msg, retry_after)) => {
+                let mut st = entry.status.lock().unwrap_or_else(|e| e.into_inner());
+                st.up = false;
+                st.polls += 1;
+                st.consecutive_failures = st.consecutive_failures.saturating_add(1);
+                st.last_error = Some(msg.clone());
+                let failures = st.consecutive_failures;
+                drop(st);
+                let delay = next_delay(cfg.interval, failures, retry_after, &mut rng);
+                tracing::warn!(source = %entry.name, vendor = %entry.vendor, error = %msg,
+                    consecutive_failures = failures, retry_in_s = delay.as_secs(), "poll failed");
+                // After a failure the backoff counts from the poll's end.
+                delay
+            }
+        };
+        tokio::time::sleep(sleep).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        let mut rng = SmallRng::seed_from_u64(7);
+        let i = Duration::from_secs(30);
+        assert_eq!(next_delay(i, 0, None, &mut rng), i);
+        for _ in 0..100 {
+            let d1 = next_delay(i, 1, None, &mut rng);
+            assert!(d1 >= i / 2 && d1 <= i, "{d1:?}");
+            let d3 = next_delay(i, 3, None, &mut rng);
+            assert!(d3 >= i * 2 && d3 <= i * 4, "{d3:?}");
+            let d20 = next_delay(i, 20, None, &mut rng);
+            assert!(d20 >= i * 5 && d20 <= i * 10, "{d20:?}");
+            let ra = next_delay(i, 1, Some(Duration::from_secs(120)), &mut rng);
+            assert_eq!(ra, Duration::from_secs(120));
+            let huge = next_delay(i, 1, Some(Duration::from_secs(86_400)), &mut rng);
+            assert_eq!(huge, MAX_RETRY_AFTER);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The HTTP server (hyper): `/metrics`, `/` landing page, `/-/healthy`, `/-/ready`,
+//! `POST /-/reload`.
+//!
+//! Scrapes are cheap by construction: the vendor section is cached bytes (plain and
+//! gzip) and only the small self section is built per request. Header reads time out,
+//! connections and concurrent scrapes are capped, and shutdown lets in-flight requests
+//! finish.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use crate::hub::Hub;
+
+/// How long a client may take to send its request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most open connections at once; further clients wait in the accept backlog.
+const MAX_CONNECTIONS: usize = 1024;
+/// How long shutdown waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A reload request from `POST /-/reload`; answered with the outcome.
+pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
+
+/// What request handlers need.
+pub struct ServerState {
+    /// Shared exporter state.
+    pub hub: Arc<Hub>,
+    /// `--web.telemetry-path`.
+    pub telemetry_path: String,
+    /// Channel to the main loop for reloads.
+    pub reload: mpsc::Sender<ReloadRequest>,
+    /// Concurrent `/metrics` requests allowed.
+    pub scrape_permits: Arc<Semaphore>,
+}
+
+/// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
+/// where the kernel allows dual-stack, else IPv4).
+pub async fn bind(addresses: &[String]) -> Result<Vec<TcpListener>, String> {
+    let mut out = Vec::new();
+    for a in addresses {
+        if let Some(port) = a.strip_prefix(':') {
+            let port: u16 = port
+                .parse()
+                .map_err(|_| format!("invalid listen address {a:?}"))?;
+            match TcpListener::bind(("::", port)).await {
+                Ok(l) => out.push(l),
+                Err(_) => out.push(
+                    TcpListener::bind(("0.0.0.0", port))
+                        .await
+                        .map_err(|e| format!("cannot listen on {a}: {e}"))?,
+                ),
+            }
+        } else {
+            let addr: SocketAddr = tokio::net::lookup_host(a.as_str())
+                .await
+                .map_err(|e| format!("invalid listen address {a:?}: {e}"))?
+                .next()
+                .ok_or_else(|| format!("invalid listen address {a:?}"))?;
+            out.push(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {a}: {e}"))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Serves on `listeners` until `shutdown` fires, then waits for in-flight requests.
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    state: Arc<ServerState>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    let conns = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (tx, mut rx) =
+        mpsc::channel::<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)>(64);
+    for l in listeners {
+        let tx = tx.clone();
+        let conns = Arc::clone(&conns);
+        tokio::spawn(async move {
+            loop {
+                let Ok(permit) = Arc::clone(&conns).acquire_owned().await else {
+                    return;
+                };
+                match l.accept().await {
+                    Ok((stream, _)) => {
+                        if tx.send((stream, permit)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        });
+    }
+    drop(tx);
+    loop {
+        tokio::select! {
+            conn = rx.recv() => {
+                let Some((stream, permit)) = conn else { break };
+                let state = Arc::clone(&state);
+                let svc = service_fn(move |req| {
+                    let state = Arc::clone(&state);
+                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                });
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), svc);
+                let fut = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = fut.await;
+                    drop(permit);
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not finish within the shutdown grace period");
+    }
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let method = req.method().clone();
+    match (method, path) {
+        (Method::GET | Method::HEAD, p) if p == state.telemetry_path => metrics(state, &req),
+        (Method::GET | Method::HEAD, "/") => landing(state),
+        (Method::GET | Method::HEAD, "/-/healthy") => text(StatusCode::OK, "Healthy\n"),
+        (Method::GET | Method::HEAD, "/-/ready") => {
+            if state.hub.ready() {
+                text(StatusCode::OK, "Ready\n")
+            } else {
+                text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Not ready: a source has not finished its first poll\n",
+                )
+            }
+        }
+        (Method::POST | Method::PUT, "/-/reload") => {
+            let (tx, rx) = oneshot::channel();
+            if state.reload.send(tx).await.is_err() {
+                return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+            }
+            match rx.await {
+                Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
+                Ok(Err(e)) => text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("failed to reload config: {e}\n"),
+                ),
+                Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+            }
+        }
+        (_, "/-/reload") => text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n"),
+        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+/// Whether the client accepts gzip (an explicit `q=0` refuses it).
+fn accepts_gzip(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let refused =
+                parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let Ok(_permit) = state.scrape_permits.try_acquire() else {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many concurrent scrapes\n",
+        );
+    };
+    let vendor = state.hub.vendor_section(SystemTime::now());
+    let own = state.hub.self_section();
+    let gzip = accepts_gzip(req);
+    let body = if gzip {
+        // The vendor section is compressed once per render; the self section is
+        // compressed here and appended as a second gzip member (RFC 1952 allows
+        // several; Prometheus and common clients read them as one stream).
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(own.len() / 3),
+            flate2::Compression::fast(),
+        );
+        let own_gz = enc
+            .write_all(own.as_bytes())
+            .and_then(|_| enc.finish())
+            .unwrap_or_default();
+        let mut b = Vec::with_capacity(vendor.gz.len() + own_gz.len());
+        b.extend_from_slice(&vendor.gz);
+        b.extend_from_slice(&own_gz);
+        b
+    } else {
+        let mut b = Vec::with_capacity(vendor.text.len() + own.len());
+        b.extend_from_slice(&vendor.text);
+        b.extend_from_slice(own.as_bytes());
+        b
+    };
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+    );
+    if gzip {
+        r.headers_mut()
+            .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    r
+}
+
+/// Escapes text for HTML (source names and vendor error messages are not trusted).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn landing(state: &ServerState) -> Response<Full<Bytes>> {
+    let mut rows = String::new();
+    for s in state.hub.sources() {
+        let st = s.status();
+        let up = if st.polls == 0 {
+            "pending"
+        } else if st.up {
+            "up"
+        } else {
+            "down"
+        };
+        let last = st
+            .last_success
+            .map(|t| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            })
+            .unwrap_or_else(|| "never".into());
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"{up}\">{up}</td><td>{}</td><td>{}</td></tr>\n",
+            html_escape(&s.name),
+            s.vendor,
+            html_escape(&last),
+            html_escape(st.last_error.as_deref().unwrap_or("")),
+        ));
+    }
+    let path = html_escape(&state.telemetry_path);
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>contact-center-exporter</title>\n\
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}.up{{color:#070}}.down{{color:#b00}}.pending{{color:#888}}</style></head>\n\
+<body><h1>contact-center-exporter</h1>\n<p>Version {}</p>\n\
+<ul><li><a href=\"{path}\">Metrics</a></li><li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li></ul>\n\
+<h2>Sources</h2>\n<table><tr><th>Source</th><th>Vendor</th><th>Status</th><th>Last success</th><th>Last error</th></tr>\n{rows}</table>\n</body></html>\n",
+        html_escape(crate::cli::LONG_VERSION)
+    );
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_escape;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            html_escape("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! What the exporter remembers of one source between polls: the current agent and
+//! queue picture, and the counters and histograms built from vendor data.
+//!
+//! Vendor periods (30-minute, hourly) are cumulative and keep growing until they close,
+//! and a source re-reads them every poll. The [`Ledger`] remembers the last value seen
+//! for each (series, period) so that a counter adds exactly each period's growth: a
+//! period read twice adds nothing, a grown period adds the difference. A period that
+//! shrinks (a vendor correction) adds nothing and is remembered at its highest value,
+//! because a Prometheus counter must not go down.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::{
+    Agent, PeriodHistogram, PeriodKey, QueueAgents, QueueCount, QueueGauges, QueueKey, Snapshot,
+    WaitHistogram,
+};
+use crate::state::{AgentState, StateMapper};
+
+/// Upper bounds of `contact_center_agent_state_duration_seconds` (CONTRACT §5).
+pub const DURATION_BUCKETS: [f64; 11] = [
+    5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+];
+
+/// Periods older than this (by start) are forgotten: no vendor revises them any more,
+/// and sources only read today and, around midnight, yesterday.
+const LEDGER_RETENTION_SECS: i64 = 48 * 3600;
+
+/// A histogram with fixed buckets fed one observation at a time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixedHistogram {
+    /// Non-cumulative counts per bucket of [`DURATION_BUCKETS`], plus one for +Inf.
+    pub counts: [u64; DURATION_BUCKETS.len() + 1],
+    /// Sum of observations.
+    pub sum: f64,
+}
+
+impl FixedHistogram {
+    /// Adds one observation.
+    pub fn observe(&mut self, v: f64) {
+        let i = DURATION_BUCKETS.partition_point(|b| *b < v);
+        self.counts[i] += 1;
+        self.sum += v;
+    }
+
+    /// `(upper bound, cumulative count)` for every finite bucket, then the total count.
+    pub fn cumulative(&self) -> (Vec<(f64, u64)>, u64) {
+        let mut acc = 0;
+        let mut out = Vec::with_capacity(DURATION_BUCKETS.len());
+        for (i, b) in DURATION_BUCKETS.iter().enumerate() {
+            acc += self.counts[i];
+            out.push((*b, acc));
+        }
+        (out, acc + self.counts[DURATION_BUCKETS.len()])
+    }
+}
+
+/// A histogram built from vendor buckets, accumulated over periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorHistogram {
+    /// Upper bounds as the vendor defines them (last may be +Inf).
+    pub bounds: Vec<f64>,
+    /// Cumulative counts per bound.
+    pub cumulative: Vec<u64>,
+    /// Total observations.
+    pub count: u64,
+    /// Sum of observations, when every period so far reported one.
+    pub sum: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LedgerKey {
+    State(String, PeriodKey),
+    Queue(QueueCount, PeriodKey),
+    Hist(WaitHistogram, QueueKey, PeriodKey),
+}
+
+impl LedgerKey {
+    fn start(&self) -> i64 {
+        match self {
+            LedgerKey::State(_, p) | LedgerKey::Queue(_, p) | LedgerKey::Hist(_, _, p) => p.start,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum LedgerValue {
+    Scalar(f64),
+    Hist {
+        cumulative: Vec<u64>,
+        count: u64,
+        sum: Option<f64>,
+    },
+}
+
+/// The last value seen of every (series, period).
+#[derive(Debug, Default, Clone)]
+pub struct Ledger {
+    seen: HashMap<LedgerKey, LedgerValue>,
+}
+
+impl Ledger {
+    /// Records `value` for `key` and returns the growth to add (never negative).
+    fn scalar(&mut self, key: LedgerKey, value: f64) -> f64 {
+        if !value.is_finite() || value < 0.0 {
+            return 0.0;
+        }
+        match self.seen.get_mut(&key) {
+            Some(LedgerValue::Scalar(old)) => {
+                let growth = (value - *old).max(0.0);
+                *old = old.max(value);
+                growth
+            }
+            _ => {
+                self.seen.insert(key, LedgerValue::Scalar(value));
+                value
+            }
+        }
+    }
+
+    /// Records a period histogram and returns per-bucket, count and sum growth.
+    fn histogram(&mut self, key: LedgerKey, h: &PeriodHistogram) -> (Vec<u64>, u64, Option<f64>) {
+        let new_cum: Vec<u64> = h.buckets.iter().map(|(_, c)| *c).collect();
+        match self.seen.get_mut(&key) {
+            Some(LedgerValue::Hist {
+                cumulative,
+                count,
+                sum,
+            }) if cumulative.len() == new_cum.len() => {
+                let growth: Vec<u64> = new_cum
+                    .iter()
+                    .zip(cumulative.iter())
+                    .map(|(n, o)| n.saturating_sub(*o))
+                    .collect();
+                for (o, n) in cumulative.iter_mut().zip(new_cum.iter()) {
+                    *o = (*o).max(*n);
+                }
+                let count_growth = h.count.saturating_sub(*count);
+                *count = (*count).max(h.count);
+                let sum_growth = match (h.sum, *sum) {
+                    (Some(n), Some(o)) => {
+                        *sum = Some(o.max(n));
+                        Some((n - o).max(0.0))
+                    }
+                    (Some(n), None) => {
+                        *sum = Some(n);
+                        Some(n)
+                    }
+                    (None, _) => None,
+                };
+                (growth, count_growth, sum_growth)
+            }
+            _ => {
+                self.seen.insert(
+                    key,
+                    LedgerValue::Hist {
+                        cumulative: new_cum.clone(),
+                        count: h.count,
+                        sum: h.sum,
+                    },
+                );
+                (new_cum, h.count, h.sum)
+            }
+        }
+    }
+
+    /// Forgets periods that started before `cutoff` (Unix seconds).
+    fn prune(&mut self, cutoff: i64) {
+        self.seen.retain(|k, _| k.start() >= cutoff);
+    }
+
+    /// Number of periods remembered.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// Everything known of one source's vendor data.
+#[derive(Debug, Default, Clone)]
+pub struct SourceData {
+    /// Current agents.
+    pub agents: Vec<Agent>,
+    /// Current per-queue agent counts.
+    pub queue_agents: Vec<QueueAgents>,
+    /// Current queue gauges.
+    pub queues: Vec<QueueGauges>,
+    /// `agent_state_seconds_total` by normalized state.
+    pub state_seconds: [f64; 8],
+    /// Whether the vendor reports state time at all (else the counter is not exported).
+    pub has_state_seconds: bool,
+    /// `agent_state_duration_seconds` by normalized state.
+    pub durations: [FixedHistogram; 8],
+    /// Whether the vendor reports single intervals (else the histogram is not exported).
+    pub has_durations: bool,
+    /// Queue counters.
+    pub queue_counters: BTreeMap<QueueCount, f64>,
+    /// Vendor-bucketed wait histograms.
+    pub wait_histograms: BTreeMap<(WaitHistogram, QueueKey), VendorHistogram>,
+    /// Whether any poll succeeded (before that, nothing is exported).
+    pub has_data: bool,
+    ledger: Ledger,
+}
+
+impl SourceData {
+    /// Folds one poll's snapshot in. `now` is Unix seconds (for forgetting old periods).
+    pub fn ingest(&mut self, snap: Snapshot, mapper: &StateMapper, now: i64) {
+        self.has_data = true;
+        if let Some(a) = snap.agents {
+            self.agents = a;
+        }
+        if let Some(q) = snap.queue_agents {
+            self.queue_agents = q;
+        }
+        if let Some(q) = snap.queues {
+            self.queues = q;
+        }
+        for iv in snap.intervals {
+            if !iv.seconds.is_finite() || iv.seconds < 0.0 {
+                continue;
+            }
+            let st = mapper.map(&iv.vendor_state);
+            self.state_seconds[st.index()] += iv.seconds;
+            self.durations[st.index()].observe(iv.seconds);
+            self.has_state_seconds = true;
+            self.has_durations = true;
+        }
+        for pv in snap.state_seconds {
+            let st: AgentState = mapper.map(&pv.series);
+            let growth = self
+                .ledger
+                .scalar(LedgerKey::State(pv.series, pv.period), pv.value);
+            self.state_seconds[st.index()] += growth;
+            self.has_state_seconds = true;
+        }
+        for pv in snap.queue_counts {
+            let growth = self
+                .ledger
+                .scalar(LedgerKey::Queue(pv.series.clone(), pv.period), pv.value);
+            *self.queue_counters.entry(pv.series).or_insert(0.0) += growth;
+        }
+        for h in snap.queue_histograms {
+            self.ingest_histogram(h);
+        }
+        self.ledger.prune(now - LEDGER_RETENTION_SECS);
+    }
+
+    fn ingest_histogram(&mut self, h: PeriodHistogram) {
+        let bounds: Vec<f64> = h.buckets.iter().map(|(b, _)| *b).collect();
+        let series = (h.histogram, h.key.clone());
+        if let Some(existing) = self.wait_histograms.get(&series) {
+            if existing.bounds != bounds {
+                tracing::warn!(queue = %h.key.queue, "vendor changed histogram buckets; period ignored");
+                return;
+            }
+        }
+        let key = LedgerKey::Hist(h.histogram, h.key.clone(), h.period.clone());
+        let (growth, count_growth, sum_growth) = self.ledger.histogram(key, &h);
+        let entry = self
+            .wait_histograms
+            .entry(series)
+            .or_insert_with(|| VendorHistogram {
+                bounds,
+                cumulative: vec![0; growth.len()],
+                count: 0,
+                sum: h.sum.map(|_| 0.0),
+            });
+        for (c, g) in entry.cumulative.iter_mut().zip(growth) {
+            *c += g;
+        }
+        entry.count += count_growth;
+        entry.sum = match (entry.sum, sum_growth) {
+            (Some(s), Some(g)) => Some(s + g),
+            _ => None,
+        };
+    }
+
+    /// Agents per normalized state.
+    pub fn agents_by_state(&self, mapper: &StateMapper) -> [u64; 8] {
+        let mut out = [0u64; 8];
+        for a in &self.agents {
+            out[mapper.map(&a.vendor_state).index()] += 1;
+        }
+        out
+    }
+
+    /// Number of remembered periods (for tests and memory checks).
+    pub fn ledger_len(&self) -> usize {
+        self.ledger.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, PeriodValue, QueueCounter, StateInterval};
+    use crate::sources::Vendor;
+
+    fn mapper() -> StateMapper {
+        StateMapper::new("t", Vendor::Voximplant, &HashMap::new())
+    }
+
+    fn period(start: i64, scope: &str) -> PeriodKey {
+        PeriodKey {
+            start,
+            scope: scope.into(),
+        }
+    }
+
+    fn qkey() -> QueueKey {
+        QueueKey {
+            queue: "q".into(),
+            channel: Channel::Voice,
+        }
+    }
+
+    #[test]
+    fn periods_count_once_and_add_growth() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let snap = |v: f64| Snapshot {
+            state_seconds: vec![PeriodValue {
+                series: "READY".into(),
+                period: period(1000, "u1"),
+                value: v,
+            }],
+            queue_counts: vec![PeriodValue {
+                series: QueueCount {
+                    key: qkey(),
+                    counter: QueueCounter::Entered,
+                },
+                period: period(1000, ""),
+                value: v / 100.0,
+            }],
+            ..Default::default()
+        };
+        d.ingest(snap(1000.0), &m, 2000);
+        d.ingest(snap(1000.0), &m, 2000);
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 1000.0);
+        d.ingest(snap(1500.0), &m, 2000);
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 1500.0);
+        // A shrinking period (vendor correction) adds nothing, and growing back to the
+        // old high adds nothing either.
+        d.ingest(snap(1200.0), &m, 2000);
+        d.ingest(snap(1500.0), &m, 2000);
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 1500.0);
+        let qc = d.queue_counters.values().copied().collect::<Vec<_>>();
+        assert_eq!(qc, vec![15.0]);
+    }
+
+    #[test]
+    fn histograms_add_bucket_growth() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let h = |b: [u64; 3], sum: f64| Snapshot {
+            queue_histograms: vec![PeriodHistogram {
+                histogram: WaitHistogram::AnswerWait,
+                key: qkey(),
+                period: period(1000, ""),
+                buckets: vec![(5.0, b[0]), (10.0, b[1]), (f64::INFINITY, b[2])],
+                count: b[2],
+                sum: Some(sum),
+            }],
+            ..Default::default()
+        };
+        d.ingest(h([1, 2, 3], 30.0), &m, 2000);
+        d.ingest(h([1, 2, 3], 30.0), &m, 2000);
+        d.ingest(h([2, 4, 5], 50.0), &m, 2000);
+        let vh = d.wait_histograms.values().next().unwrap();
+        assert_eq!(vh.cumulative, vec![2, 4, 5]);
+        assert_eq!(vh.count, 5);
+        assert_eq!(vh.sum, Some(50.0));
+    }
+
+    #[test]
+    fn intervals_feed_counter_and_histogram() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        d.ingest(
+            Snapshot {
+                intervals: vec![
+                    StateInterval {
+                        vendor_state: "READY".into(),
+                        seconds: 4.0,
+                    },
+                    StateInterval {
+                        vendor_state: "READY".into(),
+                        seconds: 100.0,
+                    },
+                    StateInterval {
+                        vendor_state: "READY".into(),
+                        seconds: f64::NAN,
+                    },
+                ],
+                ..Default::default()
+            },
+            &m,
+            0,
+        );
+        let h = &d.durations[AgentState::Available.index()];
+        let (cum, count) = h.cumulative();
+        assert_eq!(count, 2);
+        assert_eq!(cum[0], (5.0, 1));
+        assert_eq!(cum[4], (120.0, 2));
+        assert_eq!(h.sum, 104.0);
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 104.0);
+    }
+
+    #[test]
+    fn old_periods_are_forgotten() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        d.ingest(
+            Snapshot {
+                state_seconds: vec![PeriodValue {
+                    series: "READY".into(),
+                    period: period(0, "u"),
+                    value: 1.0,
+                }],
+                ..Default::default()
+            },
+            &m,
+            10,
+        );
+        assert_eq!(d.ledger_len(), 1);
+        d.ingest(Snapshot::default(), &m, 3 * 24 * 3600);
+        assert_eq!(d.ledger_len(), 0);
+    }
+}
