@@ -9,13 +9,17 @@
 //! the day is re-read from the start and records already counted are recognised by
 //! their fingerprints and skipped.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
 use super::config::{join_ids, Config};
-use super::types::{parse_online_users, parse_userstate, OnlineUser, StateChange, AUTH_HINT};
+use super::types::{
+    parse_online_users, parse_userstate, FingerprintSet, OnlineUser, StateChange, UserId, AUTH_HINT,
+};
+use super::{fold_changes, LastSeen};
 use crate::http::{join, PollContext};
+use crate::model::StateInterval;
 use crate::sources::SourceError;
 
 /// Endpoint label of the state log.
@@ -36,7 +40,7 @@ pub struct DayCursor {
     /// Fingerprint of the record at `offset - 1`.
     pub last: Option<u64>,
     /// Fingerprints of every record counted this day.
-    pub seen: HashSet<u64>,
+    pub seen: FingerprintSet,
 }
 
 impl DayCursor {
@@ -46,24 +50,29 @@ impl DayCursor {
             day,
             offset: 0,
             last: None,
-            seen: HashSet::new(),
+            seen: FingerprintSet::default(),
         }
     }
 
-    /// Applies a successful read.
+    /// Applies a successful read (its intervals and states are the caller's).
     pub fn advance(&mut self, read: &DayRead) {
         self.offset = read.offset;
         self.last = read.last;
-        self.seen.reserve(read.changes.len());
-        self.seen.extend(read.changes.iter().map(|c| c.fingerprint));
+        self.seen.extend(read.fresh.iter().copied());
     }
 }
 
-/// What one read of a day found; nothing is applied until the whole poll succeeds.
+/// What one read of a day found, already normalized page by page (so that a page's
+/// records are dropped as soon as it is folded); nothing is applied until the whole
+/// poll succeeds.
 #[derive(Debug, Default)]
 pub struct DayRead {
-    /// Records not counted before, in log order.
-    pub changes: Vec<StateChange>,
+    /// Completed intervals of the records not counted before, in log order.
+    pub intervals: Vec<StateInterval>,
+    /// Each user's latest state among those records.
+    pub latest: BTreeMap<UserId, LastSeen>,
+    /// Fingerprints of those records.
+    pub fresh: FingerprintSet,
     /// The offset after the last record read.
     pub offset: u64,
     /// Fingerprint of the record before `offset`.
@@ -74,6 +83,25 @@ pub struct DayRead {
     pub rescanned: bool,
     /// Records fetched (including the re-read one).
     pub records_fetched: u64,
+}
+
+impl DayRead {
+    /// Takes the records of one page (after the re-read one): every record moves the
+    /// cursor; those neither counted before (`cursor.seen`) nor earlier in this read
+    /// are folded into intervals and latest states.
+    pub fn absorb(
+        &mut self,
+        cursor: &DayCursor,
+        changes: impl IntoIterator<Item = StateChange>,
+        tz: chrono_tz::Tz,
+    ) {
+        let new = changes.into_iter().filter(|c| {
+            self.last = Some(c.fingerprint);
+            !cursor.seen.contains(&c.fingerprint) && self.fresh.insert(c.fingerprint)
+        });
+        let new: Vec<StateChange> = new.collect();
+        fold_changes(new, tz, &mut self.latest, &mut self.intervals);
+    }
 }
 
 /// `yyyymmdd`, the API's date format.
@@ -97,7 +125,6 @@ pub async fn read_day(
     // Re-read the last counted record to check that the log did not shift.
     let mut check = cursor.offset > 0 && cursor.last.is_some();
     let mut start = if check { cursor.offset - 1 } else { 0 };
-    let mut fresh: HashSet<u64> = HashSet::new();
     let mut pages = 0;
     while pages < MAX_PAGES_PER_POLL {
         pages += 1;
@@ -140,12 +167,7 @@ pub async fn read_day(
             }
             changes.next();
         }
-        for c in changes {
-            read.last = Some(c.fingerprint);
-            if !cursor.seen.contains(&c.fingerprint) && fresh.insert(c.fingerprint) {
-                read.changes.push(c);
-            }
-        }
+        read.absorb(cursor, changes, cfg.time_zone);
         start += got;
         read.offset = start;
         if got < cfg.page_size {
@@ -171,7 +193,7 @@ pub async fn online_users(ctx: &PollContext, cfg: &Config) -> Result<Vec<OnlineU
             .collect()
     };
     let mut users: Vec<OnlineUser> = Vec::new();
-    let mut ids: HashSet<String> = HashSet::new();
+    let mut ids: HashSet<UserId> = HashSet::new();
     for path in paths {
         let req = ctx
             .client()
@@ -189,10 +211,11 @@ pub async fn online_users(ctx: &PollContext, cfg: &Config) -> Result<Vec<OnlineU
         }
     }
     if !cfg.users.is_empty() {
-        users.retain(|u| {
-            u.user
-                .parse::<u64>()
-                .is_ok_and(|id| cfg.users.binary_search(&id).is_ok())
+        users.retain(|u| match u.user {
+            UserId::Num(id) => {
+                u64::try_from(id).is_ok_and(|id| cfg.users.binary_search(&id).is_ok())
+            }
+            UserId::Text(_) => false,
         });
     }
     Ok(users)

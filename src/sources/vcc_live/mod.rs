@@ -22,7 +22,7 @@ use chrono::{NaiveDate, TimeZone};
 
 use api::{DayCursor, DayRead};
 pub use config::Config;
-use types::{OnlineUser, StateChange};
+use types::{OnlineUser, StateChange, StateName, UserId};
 
 use crate::http::PollContext;
 use crate::model::{Agent, Snapshot, StateInterval};
@@ -35,7 +35,7 @@ pub const OFFLINE: &str = "OFFLINE";
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastSeen {
     /// The state the user's latest record began.
-    pub state: String,
+    pub state: StateName,
     /// When it began (Unix seconds), if the record says.
     pub since: Option<i64>,
 }
@@ -46,7 +46,7 @@ pub struct VccLiveSource {
     /// Where the state log has been counted up to; `None` before the first success.
     cursor: Option<DayCursor>,
     /// Every user's latest state from the log; kept across days.
-    last_seen: BTreeMap<String, LastSeen>,
+    last_seen: BTreeMap<UserId, LastSeen>,
 }
 
 /// What the log reads of one poll will change once the poll has succeeded.
@@ -115,7 +115,6 @@ impl Source for VccLiveSource {
         let plan = self.plan(ctx).await?;
         let online = api::online_users(ctx, &self.cfg).await?;
         // Everything was fetched: from here on nothing can fail, so commit.
-        let tz = self.cfg.time_zone;
         let mut intervals = Vec::new();
         let (mut cursor, reads) = match plan {
             Plan::Same { cursor, read } => (cursor, vec![read]),
@@ -127,8 +126,13 @@ impl Source for VccLiveSource {
                 cursor.advance(&read);
             }
             tracing::debug!(source = %ctx.source, day = %cursor.day, fetched = read.records_fetched,
-                new = read.changes.len(), offset = read.offset, rescanned = read.rescanned, "state log read");
-            fold_changes(read.changes, tz, &mut self.last_seen, &mut intervals);
+                new = read.fresh.len(), offset = read.offset, rescanned = read.rescanned, "state log read");
+            merge_latest(&mut self.last_seen, read.latest);
+            if intervals.is_empty() {
+                intervals = read.intervals;
+            } else {
+                intervals.extend(read.intervals);
+            }
         }
         self.cursor = Some(cursor);
         let now = ctx.now.timestamp_millis() as f64 / 1000.0;
@@ -175,7 +179,7 @@ pub fn interval_of(c: &StateChange, tz: chrono_tz::Tz) -> Option<f64> {
 pub fn fold_changes(
     changes: Vec<StateChange>,
     tz: chrono_tz::Tz,
-    last_seen: &mut BTreeMap<String, LastSeen>,
+    last_seen: &mut BTreeMap<UserId, LastSeen>,
     intervals: &mut Vec<StateInterval>,
 ) {
     intervals.reserve(changes.len());
@@ -185,20 +189,14 @@ pub fn fold_changes(
         }
         if let Some(seconds) = interval_of(&c, tz) {
             intervals.push(StateInterval {
-                vendor_state: c.prev_state,
+                vendor_state: c.prev_state.to_string(),
                 seconds,
             });
         }
         let since = instant(c.time_utc, c.time_local, tz);
         match last_seen.get_mut(&c.user) {
-            Some(seen) => {
-                // Later in the log is later in time, unless the times say otherwise.
-                let older = matches!((since, seen.since), (Some(new), Some(old)) if new < old);
-                if !older {
-                    seen.state = c.state;
-                    seen.since = since;
-                }
-            }
+            // Later in the log is later in time, unless the times say otherwise.
+            Some(seen) => update(seen, c.state, since),
             None => {
                 last_seen.insert(
                     c.user,
@@ -212,15 +210,36 @@ pub fn fold_changes(
     }
 }
 
+/// Keeps `state` unless `seen` is older (by time; later in the log wins a tie).
+fn update(seen: &mut LastSeen, state: StateName, since: Option<i64>) {
+    let older = matches!((since, seen.since), (Some(new), Some(old)) if new < old);
+    if !older {
+        seen.state = state;
+        seen.since = since;
+    }
+}
+
+/// Merges one read's latest states into the source's.
+pub fn merge_latest(into: &mut BTreeMap<UserId, LastSeen>, from: BTreeMap<UserId, LastSeen>) {
+    for (user, new) in from {
+        match into.get_mut(&user) {
+            Some(seen) => update(seen, new.state, new.since),
+            None => {
+                into.insert(user, new);
+            }
+        }
+    }
+}
+
 /// Every known user's current state at `now` (Unix seconds). Users on the online list
 /// take its state and age (from `stateChangedAt`, else `stateDuration`); users known
 /// only from the log are `OFFLINE` (aged from their logout when the log shows it).
 pub fn agents(
     now: f64,
-    last_seen: &BTreeMap<String, LastSeen>,
+    last_seen: &BTreeMap<UserId, LastSeen>,
     online: &[OnlineUser],
 ) -> Vec<Agent> {
-    let mut out: BTreeMap<&str, Agent> = BTreeMap::new();
+    let mut out: BTreeMap<&UserId, Agent> = BTreeMap::new();
     for u in online {
         let age = u
             .state_changed_at
@@ -229,7 +248,7 @@ pub fn agents(
         out.insert(
             &u.user,
             Agent {
-                id: u.user.clone(),
+                id: u.user.to_string(),
                 vendor_state: u.state.clone(),
                 state_age_seconds: age,
             },
@@ -237,7 +256,7 @@ pub fn agents(
     }
     for (user, seen) in last_seen {
         out.entry(user).or_insert_with(|| Agent {
-            id: user.clone(),
+            id: user.to_string(),
             vendor_state: OFFLINE.to_string(),
             state_age_seconds: seen
                 .since
@@ -253,7 +272,7 @@ mod tests {
     use super::types::{parse_userstate, tests::EXAMPLE};
     use super::*;
 
-    fn example_fold() -> (Vec<StateInterval>, BTreeMap<String, LastSeen>) {
+    fn example_fold() -> (Vec<StateInterval>, BTreeMap<UserId, LastSeen>) {
         let changes = parse_userstate(EXAMPLE).unwrap().changes;
         let mut last = BTreeMap::new();
         let mut iv = Vec::new();
@@ -282,7 +301,7 @@ mod tests {
         );
         let since = types::parse_timestamp("2013-02-20 15:41:25");
         assert_eq!(
-            last.get("6"),
+            last.get(&UserId::Num(6)),
             Some(&LastSeen {
                 state: "AFTERWORK".into(),
                 since
@@ -307,14 +326,14 @@ mod tests {
         // Online in another state than the log's: the online list is the present.
         let online = vec![
             OnlineUser {
-                user: "6".into(),
+                user: UserId::Num(6),
                 username: Some("green_op".into()),
                 state: "CALL".into(),
                 state_duration: Some(99.0),
                 state_changed_at: Some(t + 30.0),
             },
             OnlineUser {
-                user: "8".into(),
+                user: UserId::Num(8),
                 username: None,
                 state: "AUX".into(),
                 state_duration: Some(12.0),
@@ -337,7 +356,7 @@ mod tests {
     fn logout_in_log_gives_offline_age() {
         let mut last = BTreeMap::new();
         last.insert(
-            "3".to_string(),
+            UserId::Num(3),
             LastSeen {
                 state: "OFFLINE".into(),
                 since: Some(1000),
@@ -351,7 +370,7 @@ mod tests {
     fn missing_duration_falls_back_to_times_and_local_times_use_the_zone() {
         let tz = chrono_tz::Europe::Budapest;
         let base = StateChange {
-            user: "1".into(),
+            user: UserId::Num(1),
             prev_state: "CALL".into(),
             state: "AFTERWORK".into(),
             prev_time_utc: Some(1000),
@@ -380,7 +399,7 @@ mod tests {
         };
         assert_eq!(interval_of(&none, tz), None);
         let no_user = StateChange {
-            user: String::new(),
+            user: UserId::Text("".into()),
             ..base
         };
         assert_eq!(interval_of(&no_user, tz), None);
@@ -389,7 +408,7 @@ mod tests {
     #[test]
     fn an_older_record_does_not_replace_a_newer_state() {
         let mk = |state: &str, t: i64| StateChange {
-            user: "1".into(),
+            user: UserId::Num(1),
             prev_state: "X".into(),
             state: state.into(),
             prev_time_utc: Some(t - 1),
@@ -407,7 +426,7 @@ mod tests {
             &mut last,
             &mut iv,
         );
-        assert_eq!(last["1"].state, "CALL");
+        assert_eq!(&*last[&UserId::Num(1)].state, "CALL");
         assert_eq!(iv.len(), 2);
     }
 }

@@ -207,6 +207,53 @@ impl SimulatedApi for Api {
     }
 }
 
+/// A synthetic state log page for benchmarks and load tests: records `start..start+n`
+/// of a busy day (2026-03-02, UTC) of `users` users, formatted exactly like the vendor
+/// page's example (pretty-printed, every documented field, fractional durations, the
+/// type drift of `auxid`), about 560 bytes a record.
+pub fn synthetic_page(start: u64, n: u64, users: u64) -> String {
+    use std::fmt::Write;
+    const STATES: [&str; 6] = [
+        "AVAILABLE",
+        "WAITING4CALL",
+        "RINGING",
+        "CALL",
+        "AFTERWORK",
+        "AUX",
+    ];
+    let day0 = 1_772_409_600; // 2026-03-02 00:00:00 UTC
+    let mut out = String::with_capacity(n as usize * 600 + 64);
+    out.push_str("{\n    \"response\": [");
+    for i in start..start + n {
+        let user = i % users.max(1);
+        let step = i / users.max(1);
+        let t0 = day0 + (step * 3) as i64 + user as i64 % 3;
+        let ms = 1000 + (i * 7919) % 5000;
+        let t1 = t0 + (ms / 1000) as i64;
+        let ts = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        };
+        let prev = STATES[(step % 6) as usize];
+        let state = STATES[((step + 1) % 6) as usize];
+        let auxid = if state == "AUX" { "\"lunch\"" } else { "null" };
+        let sep = if i == start { "" } else { "," };
+        let _ = write!(
+            out,
+            "{sep}\n        {{\n            \"userid\": {uid},\n            \"prevstate\": \"{prev}\",\n            \"state\": \"{state}\",\n            \"prevtime\": \"{p}\",\n            \"prevtime_utc\": \"{p}\",\n            \"time\": \"{t}\",\n            \"time_utc\": \"{t}\",\n            \"projectid\": 1,\n            \"numberid\": {num},\n            \"auxid\": {auxid},\n            \"emailid\": 0,\n            \"chatid\": 0,\n            \"ticketid\": 0,\n            \"connection_lost\": 0,\n            \"duration\": {d}.{frac:02},\n            \"ticketno\": \"\",\n            \"username\": \"agent_{uid}\",\n            \"name\": \"Agent {uid}\"\n        }}",
+            uid = 1000 + user,
+            p = ts(t0),
+            t = ts(t1),
+            num = i % 97,
+            d = ms / 1000,
+            frac = (ms % 1000) / 10,
+        );
+    }
+    out.push_str("\n    ],\n    \"errors\": []\n}");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +281,28 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
         }
+    }
+
+    #[test]
+    fn synthetic_pages_parse_and_continue() {
+        let a = synthetic_page(0, 100, 40);
+        let b = synthetic_page(100, 100, 40);
+        let pa = super::super::types::parse_userstate(a.as_bytes())
+            .unwrap()
+            .changes;
+        let pb = super::super::types::parse_userstate(b.as_bytes())
+            .unwrap()
+            .changes;
+        assert_eq!((pa.len(), pb.len()), (100, 100));
+        assert!(pa
+            .iter()
+            .chain(&pb)
+            .all(|c| c.is_usable() && c.duration.unwrap() >= 1.0));
+        let per_record = a.len() / 100;
+        assert!(
+            (500..650).contains(&per_record),
+            "{per_record} bytes a record"
+        );
     }
 
     #[test]

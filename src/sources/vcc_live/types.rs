@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -24,12 +24,12 @@ pub const AUTH_HINT: &str = "check customer and token, and that this host's IP a
 /// `time`, when `state` began. Times are Unix seconds (UTC).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateChange {
-    /// The user's id (`userid`), as text.
-    pub user: String,
-    /// The state that ended (`prevstate`).
-    pub prev_state: String,
-    /// The state that began (`state`).
-    pub state: String,
+    /// The user's id (`userid`).
+    pub user: UserId,
+    /// The state that ended (`prevstate`); empty when missing.
+    pub prev_state: StateName,
+    /// The state that began (`state`); empty when missing.
+    pub state: StateName,
     /// When `prev_state` began, from `prevtime_utc`.
     pub prev_time_utc: Option<i64>,
     /// When `state` began, from `time_utc`.
@@ -46,11 +46,50 @@ pub struct StateChange {
     pub fingerprint: u64,
 }
 
+/// A vendor state name, shared: a day has a handful of distinct names and 100,000
+/// records, so each page keeps one copy of each name.
+pub type StateName = Arc<str>;
+
+/// A user id: numeric in the documentation, but a string is accepted (numeric strings
+/// become numbers, so `"6"` in one endpoint and `6` in another are the same user).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserId {
+    /// A numeric id (the documented form).
+    Num(i64),
+    /// Any other id; empty when the record had none.
+    Text(Box<str>),
+}
+
+impl UserId {
+    /// An id from text.
+    pub fn from_text(t: &str) -> UserId {
+        let t = t.trim();
+        match t.parse::<i64>() {
+            Ok(n) if n.to_string() == t => UserId::Num(n),
+            _ => UserId::Text(t.into()),
+        }
+    }
+
+    /// Whether the record had no id.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, UserId::Text(t) if t.is_empty())
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserId::Num(n) => write!(f, "{n}"),
+            UserId::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 /// One entry of `/v2/onlineusers`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnlineUser {
-    /// `userid` or `userId`, as text.
-    pub user: String,
+    /// `userid` or `userId`.
+    pub user: UserId,
     /// `username`.
     pub username: Option<String>,
     /// `state`: the user's state now.
@@ -184,8 +223,9 @@ impl<'de> Deserialize<'de> for Changes {
                 let mut page = UserStatePage {
                     changes: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100_000)),
                 };
+                let mut names = Names::default();
                 while let Some(w) = seq.next_element::<WireRecord<'de>>()? {
-                    page.changes.push(w.into_change());
+                    page.changes.push(w.into_change(&mut names));
                 }
                 Ok(Changes(page))
             }
@@ -216,30 +256,41 @@ struct WireRecord<'a> {
 }
 
 impl WireRecord<'_> {
-    fn into_change(self) -> StateChange {
-        let user = self.userid.and_then(Id::into_string).unwrap_or_default();
-        let prev_state = non_empty(self.prevstate).unwrap_or_default();
-        let state = non_empty(self.state).unwrap_or_default();
+    fn into_change(self, names: &mut Names) -> StateChange {
+        let user = self
+            .userid
+            .and_then(Id::into_user)
+            .unwrap_or(UserId::Text("".into()));
+        let prev_state = names.get(self.prevstate.as_ref().map_or("", |t| t.0.trim()));
+        let state = names.get(self.state.as_ref().map_or("", |t| t.0.trim()));
         let ts = |t: &Option<Text<'_>>| t.as_ref().and_then(|t| parse_timestamp(&t.0));
         let duration = self.duration.and_then(|n| n.0);
-        let mut h = std::hash::DefaultHasher::new();
-        user.hash(&mut h);
-        prev_state.hash(&mut h);
-        state.hash(&mut h);
+        let mut h = Fingerprint::default();
+        match &user {
+            UserId::Num(n) => h.word(*n as u64),
+            UserId::Text(t) => h.field(t.as_bytes()),
+        }
+        h.field(prev_state.as_bytes());
+        h.field(state.as_bytes());
         for t in [
             &self.prevtime_utc,
             &self.time_utc,
             &self.prevtime,
             &self.time,
         ] {
-            t.as_ref().map(|t| &*t.0).hash(&mut h);
+            h.field(t.as_ref().map_or(&b"\0"[..], |t| t.0.as_bytes()));
         }
-        duration.map(f64::to_bits).hash(&mut h);
+        h.word(duration.map_or(u64::MAX, f64::to_bits));
+        let (prev_time_utc, time_utc) = (ts(&self.prevtime_utc), ts(&self.time_utc));
         StateChange {
-            prev_time_utc: ts(&self.prevtime_utc),
-            time_utc: ts(&self.time_utc),
-            prev_time_local: ts(&self.prevtime),
-            time_local: ts(&self.time),
+            // The local wall clock is only needed when the UTC field is missing.
+            prev_time_local: prev_time_utc
+                .is_none()
+                .then(|| ts(&self.prevtime))
+                .flatten(),
+            time_local: time_utc.is_none().then(|| ts(&self.time)).flatten(),
+            prev_time_utc,
+            time_utc,
             fingerprint: h.finish(),
             user,
             prev_state,
@@ -248,6 +299,83 @@ impl WireRecord<'_> {
         }
     }
 }
+
+/// The distinct state names of one page.
+#[derive(Default)]
+struct Names(Vec<StateName>);
+
+impl Names {
+    /// Custom states are an open set, but never many: past this, names are not shared.
+    const MAX: usize = 256;
+
+    fn get(&mut self, name: &str) -> StateName {
+        if let Some(n) = self.0.iter().find(|n| &***n == name) {
+            return Arc::clone(n);
+        }
+        let n: StateName = name.into();
+        if self.0.len() < Self::MAX {
+            self.0.push(Arc::clone(&n));
+        }
+        n
+    }
+}
+
+/// A fast 64-bit hash of a record's identifying fields (not keyed: the vendor is not an
+/// adversary here, and a day holds far too few records for accidental collisions).
+#[derive(Default)]
+struct Fingerprint(u64);
+
+impl Fingerprint {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0 ^ w).wrapping_mul(Self::K).rotate_left(29);
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.word(u64::from_le_bytes(w));
+        // The length separates fields, so "ab"+"c" and "a"+"bc" differ.
+        self.word(bytes.len() as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        x ^= x >> 33;
+        x
+    }
+}
+
+/// A `HashSet<u64>` of fingerprints needs no second hash: they already are one.
+#[derive(Default, Clone, Copy)]
+pub struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A set of record fingerprints.
+pub type FingerprintSet =
+    std::collections::HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 fn non_empty(t: Option<Text<'_>>) -> Option<String> {
     let t = t?;
@@ -276,8 +404,8 @@ impl WireOnline<'_> {
     fn into_user(self) -> Option<OnlineUser> {
         let user = self
             .userid
-            .and_then(Id::into_string)
-            .or_else(|| self.user_id.and_then(Id::into_string))?;
+            .and_then(Id::into_user)
+            .or_else(|| self.user_id.and_then(Id::into_user))?;
         Some(OnlineUser {
             user,
             username: non_empty(self.username),
@@ -323,12 +451,15 @@ enum Id<'a> {
 }
 
 impl Id<'_> {
-    fn into_string(self) -> Option<String> {
+    fn into_user(self) -> Option<UserId> {
         match self {
-            Id::Num(n) => Some(n.to_string()),
+            Id::Num(n) => Some(match i64::try_from(n) {
+                Ok(n) => UserId::Num(n),
+                Err(_) => UserId::Text(n.to_string().into()),
+            }),
             Id::Text(t) => {
                 let t = t.trim();
-                (!t.is_empty()).then(|| t.to_string())
+                (!t.is_empty()).then(|| UserId::from_text(t))
             }
         }
     }
@@ -469,11 +600,8 @@ pub(crate) mod tests {
         let c = &page.changes;
         assert!(c.iter().all(StateChange::is_usable));
         assert_eq!(c.len(), 7);
-        assert!(c.iter().all(|c| c.user == "6"));
-        let states: Vec<(&str, &str)> = c
-            .iter()
-            .map(|c| (c.prev_state.as_str(), c.state.as_str()))
-            .collect();
+        assert!(c.iter().all(|c| c.user == UserId::Num(6)));
+        let states: Vec<(&str, &str)> = c.iter().map(|c| (&*c.prev_state, &*c.state)).collect();
         assert_eq!(
             states,
             vec![
@@ -493,7 +621,8 @@ pub(crate) mod tests {
         );
         assert_eq!(c[6].time_utc, Some(ts("2013-02-20 15:41:25")));
         assert_eq!(c[6].prev_time_utc, Some(ts("2013-02-20 15:41:17")));
-        assert_eq!(c[6].time_local, c[6].time_utc);
+        // Local times are kept only where the UTC ones are missing.
+        assert_eq!(c[6].time_local, None);
         // Seven different records, seven different identities.
         let mut fps: Vec<u64> = c.iter().map(|c| c.fingerprint).collect();
         fps.sort_unstable();
@@ -549,10 +678,10 @@ pub(crate) mod tests {
         assert_eq!(page.changes.len(), 4);
         let usable: Vec<bool> = page.changes.iter().map(StateChange::is_usable).collect();
         assert_eq!(usable, [true, true, false, false]);
-        assert_eq!(page.changes[0].user, "7");
+        assert_eq!(page.changes[0].user, UserId::Num(7));
         assert_eq!(page.changes[0].duration, Some(30.5));
-        assert_eq!(page.changes[0].state, "CUSTOM_STATE");
-        assert_eq!(page.changes[1].user, "7");
+        assert_eq!(&*page.changes[0].state, "CUSTOM_STATE");
+        assert_eq!(page.changes[1].user, UserId::Num(7));
         assert_eq!(page.changes[1].duration, None);
         assert_eq!(page.changes[1].time_utc, Some(ts("2024-01-01 10:01:00")));
     }
@@ -604,14 +733,14 @@ pub(crate) mod tests {
         ],"errors":[]}"#;
         let users = parse_online_users(env).unwrap();
         assert_eq!(users.len(), 2);
-        assert_eq!(users[0].user, "6");
+        assert_eq!(users[0].user, UserId::Num(6));
         assert_eq!(users[0].state, "CALL");
         assert_eq!(users[0].state_duration, Some(12.0));
         assert_eq!(
             users[0].state_changed_at,
             Some(ts("2024-05-02 08:00:00") as f64)
         );
-        assert_eq!(users[1].user, "9");
+        assert_eq!(users[1].user, UserId::Num(9));
         assert_eq!(users[1].state_duration, Some(3.5));
         assert_eq!(
             users[1].state_changed_at,
@@ -627,6 +756,19 @@ pub(crate) mod tests {
             parse_online_users(br#"{"response":null,"errors":["IP not allowed"]}"#),
             Err(ParseError::Vendor { .. })
         ));
+    }
+
+    #[test]
+    fn user_ids_in_every_form_compare_equal() {
+        assert_eq!(UserId::from_text("6"), UserId::Num(6));
+        assert_eq!(UserId::from_text("006"), UserId::Text("006".into()));
+        assert_eq!(UserId::from_text("op-7").to_string(), "op-7");
+        let body = br#"{"response":[{"userid":"6","prevstate":"A","state":"B"},{"userid":6,"prevstate":"A","state":"B"}],"errors":[]}"#;
+        let c = parse_userstate(body).unwrap().changes;
+        assert_eq!(c[0].user, c[1].user);
+        assert_eq!(c[0].fingerprint, c[1].fingerprint);
+        // Names are shared within a page.
+        assert!(Arc::ptr_eq(&c[0].state, &c[1].state));
     }
 
     #[test]
