@@ -366,6 +366,18 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parses and validates config text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+    // Syntax first: typed decoding reads lazily and would report a broken document as
+    // a type error at the first value it could not use.
+    if let Err(e) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        return Err(ConfigError(format!(
+            "{file}:{line}:{col}: invalid YAML: {}",
+            strip_location(&e.to_string())
+        )));
+    }
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let raw: RawConfig = match serde_path_to_error::deserialize(de) {
         Ok(raw) => raw,
@@ -376,8 +388,13 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
                 Some(loc) => (loc.line(), loc.column()),
                 None => locate::position(text, &path).unwrap_or((1, 1)),
             };
-            // serde_yaml_ng appends "at line X column Y" itself; we print it up front.
+            // serde_yaml_ng appends "at line X column Y" and may prefix the path (or
+            // its parent) itself; both are printed up front, once.
             let msg = strip_location(&inner.to_string());
+            let msg = match msg.split_once(": ") {
+                Some((prefix, rest)) if path.starts_with(prefix) => rest.to_string(),
+                _ => msg,
+            };
             let key = if path == "." {
                 String::new()
             } else {
@@ -397,8 +414,13 @@ fn strip_location(msg: &str) -> String {
 }
 
 fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigError> {
+    // Points at the key, else at the entry holding it (a default that conflicts with
+    // something else is not in the file), else at the top.
     let located = |path: &str, msg: &str| {
-        let (line, col) = locate::position(text, path).unwrap_or((1, 1));
+        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or(path);
+        let (line, col) = locate::position(text, path)
+            .or_else(|| locate::position(text, parent))
+            .unwrap_or((1, 1));
         ConfigError(format!("{file}:{line}:{col}: {path}: {msg}"))
     };
     let g = &raw.global;
@@ -478,8 +500,13 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
             ));
         }
         if max_staleness < interval {
+            let key = if rs.max_staleness.is_some() {
+                "max_staleness"
+            } else {
+                "interval"
+            };
             return Err(located(
-                &at("max_staleness"),
+                &at(key),
                 &format!(
                     "max_staleness ({}) must be at least the interval ({})",
                     humantime::format_duration(max_staleness),

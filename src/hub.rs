@@ -6,7 +6,6 @@
 //! never per scrape; a scrape copies the cached bytes and adds the small self section.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -98,8 +97,8 @@ impl SourceEntry {
 pub struct Rendered {
     /// Exposition text.
     pub text: Bytes,
-    /// The same, gzip-compressed (one gzip member).
-    pub gz: Bytes,
+    /// The same, compressed as the start of a gzip stream that each scrape completes.
+    pub gz: crate::gzip::GzipPrefix,
     /// Names of the sources whose data it contains.
     pub included: Vec<String>,
 }
@@ -157,18 +156,10 @@ impl Hub {
         let sources = self.sources();
         let fresh: Vec<&Arc<SourceEntry>> = sources.iter().filter(|s| s.is_fresh(now)).collect();
         let text = metrics::render_vendor(&fresh);
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(text.len() / 4),
-            flate2::Compression::fast(),
-        );
-        // Writing into a Vec cannot fail.
-        let gz = enc
-            .write_all(text.as_bytes())
-            .and_then(|_| enc.finish())
-            .unwrap_or_default();
+        let gz = crate::gzip::GzipPrefix::new(text.as_bytes());
         self.rendered.store(Arc::new(Rendered {
             text: Bytes::from(text),
-            gz: Bytes::from(gz),
+            gz,
             included: fresh.iter().map(|s| s.name.clone()).collect(),
         }));
     }
@@ -199,6 +190,21 @@ impl Hub {
         let mut families = metrics::source_families(&self.sources());
         families.extend(self.registry.gather());
         metrics::encode(&families)
+    }
+
+    /// The `/metrics` body: the cached vendor section plus a fresh self section,
+    /// gzip-compressed (completing the cached compressed prefix) when `gzip`.
+    pub fn scrape(&self, now: SystemTime, gzip: bool) -> Vec<u8> {
+        let vendor = self.vendor_section(now);
+        let own = self.self_section();
+        if gzip {
+            vendor.gz.finish(own.as_bytes())
+        } else {
+            let mut b = Vec::with_capacity(vendor.text.len() + own.len());
+            b.extend_from_slice(&vendor.text);
+            b.extend_from_slice(own.as_bytes());
+            b
+        }
     }
 
     /// Index of sources by name (for reload).

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod gzip;
 pub mod http;
 pub mod hub;
 pub mod logging;
@@ -22,3 +23,4 @@ pub mod simulator;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod web_config;

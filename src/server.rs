@@ -7,7 +7,6 @@
 //! finish.
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -46,6 +45,8 @@ pub struct ServerState {
     pub reload: mpsc::Sender<ReloadRequest>,
     /// Concurrent `/metrics` requests allowed.
     pub scrape_permits: Arc<Semaphore>,
+    /// TLS and basic auth (`--web.config.file`), re-read when the file changes.
+    pub web: Arc<crate::web_config::WebConfigWatch>,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -118,18 +119,20 @@ pub async fn serve(
         tokio::select! {
             conn = rx.recv() => {
                 let Some((stream, permit)) = conn else { break };
+                let web = state.web.get();
                 let state = Arc::clone(&state);
-                let svc = service_fn(move |req| {
-                    let state = Arc::clone(&state);
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                });
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), svc);
-                let fut = graceful.watch(conn);
+                let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let _ = fut.await;
+                    match web.tls.clone() {
+                        None => serve_connection(TokioIo::new(stream), state, web, watcher).await,
+                        Some(acceptor) => {
+                            match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), state, web, watcher).await,
+                                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                                Err(_) => tracing::debug!("TLS handshake timed out"),
+                            }
+                        }
+                    }
                     drop(permit);
                 });
             }
@@ -142,6 +145,47 @@ pub async fn serve(
     {
         tracing::warn!("some connections did not finish within the shutdown grace period");
     }
+}
+
+/// Serves one connection (plain or TLS) until it closes or shutdown ends it.
+async fn serve_connection<I>(
+    io: TokioIo<I>,
+    state: Arc<ServerState>,
+    web: Arc<crate::web_config::WebConfig>,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| {
+        let state = Arc::clone(&state);
+        let web = Arc::clone(&web);
+        async move {
+            let mut resp = if web.auth_required()
+                && !web.authorized(
+                    req.headers()
+                        .get(hyper::header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok()),
+                ) {
+                let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+                r.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
+                );
+                r
+            } else {
+                handle(&state, req).await
+            };
+            for (k, v) in &web.headers {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+            Ok::<_, Infallible>(resp)
+        }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(io, svc);
+    let _ = watcher.watch(conn).await;
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -213,31 +257,8 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>
             "too many concurrent scrapes\n",
         );
     };
-    let vendor = state.hub.vendor_section(SystemTime::now());
-    let own = state.hub.self_section();
     let gzip = accepts_gzip(req);
-    let body = if gzip {
-        // The vendor section is compressed once per render; the self section is
-        // compressed here and appended as a second gzip member (RFC 1952 allows
-        // several; Prometheus and common clients read them as one stream).
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(own.len() / 3),
-            flate2::Compression::fast(),
-        );
-        let own_gz = enc
-            .write_all(own.as_bytes())
-            .and_then(|_| enc.finish())
-            .unwrap_or_default();
-        let mut b = Vec::with_capacity(vendor.gz.len() + own_gz.len());
-        b.extend_from_slice(&vendor.gz);
-        b.extend_from_slice(&own_gz);
-        b
-    } else {
-        let mut b = Vec::with_capacity(vendor.text.len() + own.len());
-        b.extend_from_slice(&vendor.text);
-        b.extend_from_slice(own.as_bytes());
-        b
-    };
+    let body = state.hub.scrape(SystemTime::now(), gzip);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,

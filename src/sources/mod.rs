@@ -9,6 +9,7 @@
 
 pub mod exotel;
 pub mod vcc_live;
+pub mod voximplant;
 
 use std::fmt;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub enum VendorConfig {
     Exotel(exotel::Config),
     /// `vendor: vcc_live`.
     VccLive(vcc_live::Config),
+    /// `vendor: voximplant`.
+    Voximplant(voximplant::Config),
 }
 
 impl VendorConfig {
@@ -77,6 +80,7 @@ impl VendorConfig {
         match self {
             VendorConfig::Exotel(c) => c.summary(),
             VendorConfig::VccLive(c) => c.summary(),
+            VendorConfig::Voximplant(c) => c.summary(),
         }
     }
 }
@@ -86,6 +90,7 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
         Vendor::Exotel => exotel::config::KEYS,
         Vendor::VccLive => vcc_live::config::KEYS,
+        Vendor::Voximplant => voximplant::config::KEYS,
         _ => &[],
     }
 }
@@ -95,6 +100,7 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
     match raw.vendor {
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
         Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
+        Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
         other => Err(FieldError::new(
             "vendor",
             format!("vendor {other} is not implemented in this build"),
@@ -107,6 +113,7 @@ pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
     match cfg {
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
         VendorConfig::VccLive(c) => Box::new(vcc_live::VccLiveSource::new(name, c.clone())),
+        VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
     }
 }
 
@@ -121,6 +128,10 @@ pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dy
         Vendor::VccLive => {
             let (cfg, api) = vcc_live::simulate::demo(base_url);
             Some((VendorConfig::VccLive(cfg), Box::new(api)))
+        }
+        Vendor::Voximplant => {
+            let (cfg, api) = voximplant::simulate::demo(base_url);
+            Some((VendorConfig::Voximplant(cfg), Box::new(api)))
         }
         _ => None,
     }

@@ -1,0 +1,114 @@
+//! Per-scrape cost against the number of agents: a `/metrics` body for a 5,000-agent
+//! snapshot must cost the same as for a 50-agent one (the vendor section is rendered
+//! once per poll; agents only change the counts in it). The 50-agent case is the
+//! baseline measured in the same run.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+use contact_center_exporter::config::SourceConfig;
+use contact_center_exporter::hub::{Hub, SourceEntry};
+use contact_center_exporter::model::{
+    Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot,
+};
+use contact_center_exporter::secret::Secret;
+use contact_center_exporter::sources::{exotel, Vendor, VendorConfig};
+
+const STATES: [&str; 6] = [
+    "Ready",
+    "On Call",
+    "Wrap-up",
+    "Break",
+    "Not Ready",
+    "Ringing",
+];
+
+fn hub_with_agents(n: usize) -> Arc<Hub> {
+    let cfg = SourceConfig {
+        name: "bench".into(),
+        vendor: Vendor::Exotel,
+        interval: Duration::from_secs(30),
+        timeout: Duration::from_secs(10),
+        max_staleness: Duration::from_secs(3600),
+        max_response_bytes: 1 << 25,
+        state_map: Default::default(),
+        ca_file: None,
+        insecure_skip_verify: false,
+        vendor_config: VendorConfig::Exotel(exotel::Config {
+            base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
+            cc_id: 1,
+            username: "u".into(),
+            password: Secret::new("p"),
+            page_size: 100,
+        }),
+    };
+    let entry = Arc::new(SourceEntry::new(&cfg));
+    let agents: Vec<Agent> = (0..n)
+        .map(|i| Agent {
+            id: format!("a{i}"),
+            vendor_state: STATES[i % STATES.len()].into(),
+            state_age_seconds: Some(i as f64),
+        })
+        .collect();
+    let queues: Vec<String> = (0..10).map(|q| format!("queue-{q}")).collect();
+    let mut queue_agents = Vec::new();
+    for q in &queues {
+        for s in STATES {
+            queue_agents.push(QueueAgents {
+                queue: q.clone(),
+                vendor_state: s.into(),
+                count: (n / 60) as u64,
+            });
+        }
+    }
+    let snap = Snapshot {
+        agents: Some(agents),
+        queue_agents: Some(queue_agents),
+        queues: Some(
+            queues
+                .iter()
+                .map(|q| QueueGauges {
+                    key: QueueKey {
+                        queue: q.clone(),
+                        channel: Channel::Voice,
+                    },
+                    waiting: Some(3),
+                    oldest_wait_seconds: Some(12.0),
+                    sla_threshold_seconds: None,
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    entry.data.lock().unwrap().ingest(snap, &entry.mapper, 0);
+    {
+        let mut st = entry.status.lock().unwrap();
+        st.up = true;
+        st.polls = 1;
+        st.last_success = Some(SystemTime::now());
+    }
+    let hub = Hub::new();
+    hub.set_sources(vec![entry]);
+    hub
+}
+
+fn scrape(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scrape");
+    for n in [50usize, 5000] {
+        let hub = hub_with_agents(n);
+        let len = hub.scrape(SystemTime::now(), false).len();
+        eprintln!("{n} agents: body {len} bytes");
+        g.bench_with_input(BenchmarkId::new("plain", n), &hub, |b, hub| {
+            b.iter(|| hub.scrape(SystemTime::now(), false))
+        });
+        g.bench_with_input(BenchmarkId::new("gzip", n), &hub, |b, hub| {
+            b.iter(|| hub.scrape(SystemTime::now(), true))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scrape);
+criterion_main!(benches);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every check and test of contact-center-exporter, installing what the tests need
+# (Debian's prometheus and prometheus-alertmanager, promtool, openssl) first.
+# Usage: scripts/test-all.sh        (the README's second command; .ci/run calls it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager \
+            amtool:prometheus-alertmanager openssl:openssl; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+done
+if ((${#need[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "==> installing ${need[*]} (Debian packages)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The end-to-end tests must not silently skip when a tool is missing.
+export REQUIRE_TOOLS=1
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --all-targets --locked
+echo "==> cargo test --doc"
+cargo test --doc --locked
