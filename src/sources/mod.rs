@@ -7,6 +7,7 @@
 //! Adding a vendor means a new folder, one arm in each `match` below, fixtures, and a
 //! README row.
 
+pub mod eight_by_eight;
 pub mod exotel;
 pub mod vcc_live;
 pub mod voximplant;
@@ -66,6 +67,8 @@ impl fmt::Display for Vendor {
 /// A vendor's validated settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VendorConfig {
+    /// `vendor: eight_by_eight`.
+    EightByEight(eight_by_eight::Config),
     /// `vendor: exotel`.
     Exotel(exotel::Config),
     /// `vendor: vcc_live`.
@@ -78,6 +81,7 @@ impl VendorConfig {
     /// One-line description for `--config.check` (never includes a secret).
     pub fn summary(&self) -> String {
         match self {
+            VendorConfig::EightByEight(c) => c.summary(),
             VendorConfig::Exotel(c) => c.summary(),
             VendorConfig::VccLive(c) => c.summary(),
             VendorConfig::Voximplant(c) => c.summary(),
@@ -88,6 +92,7 @@ impl VendorConfig {
 /// The vendor-specific keys a vendor accepts (the common keys are always allowed).
 pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
+        Vendor::EightByEight => eight_by_eight::config::KEYS,
         Vendor::Exotel => exotel::config::KEYS,
         Vendor::VccLive => vcc_live::config::KEYS,
         Vendor::Voximplant => voximplant::config::KEYS,
@@ -98,6 +103,9 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
 /// Validates a vendor's keys of one source entry.
 pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
     match raw.vendor {
+        Vendor::EightByEight => {
+            eight_by_eight::Config::from_raw(raw).map(VendorConfig::EightByEight)
+        }
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
         Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
         Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
@@ -111,6 +119,9 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
 /// Creates the source for a validated config.
 pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
     match cfg {
+        VendorConfig::EightByEight(c) => {
+            Box::new(eight_by_eight::EightByEightSource::new(name, c.clone()))
+        }
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
         VendorConfig::VccLive(c) => Box::new(vcc_live::VccLiveSource::new(name, c.clone())),
         VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
@@ -121,6 +132,10 @@ pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
 /// `base_url` is where the simulator mounts this vendor's API.
 pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dyn SimulatedApi>)> {
     match vendor {
+        Vendor::EightByEight => {
+            let (cfg, api) = eight_by_eight::simulate::demo(base_url);
+            Some((VendorConfig::EightByEight(cfg), Box::new(api)))
+        }
         Vendor::Exotel => {
             let (cfg, api) = exotel::simulate::demo(base_url);
             Some((VendorConfig::Exotel(cfg), Box::new(api)))
