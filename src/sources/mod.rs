@@ -96,7 +96,6 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
         Vendor::Exotel => exotel::config::KEYS,
         Vendor::VccLive => vcc_live::config::KEYS,
         Vendor::Voximplant => voximplant::config::KEYS,
-        _ => &[],
     }
 }
 
@@ -109,10 +108,6 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
         Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
         Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
-        other => Err(FieldError::new(
-            "vendor",
-            format!("vendor {other} is not implemented in this build"),
-        )),
     }
 }
 
@@ -148,7 +143,6 @@ pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dy
             let (cfg, api) = voximplant::simulate::demo(base_url);
             Some((VendorConfig::Voximplant(cfg), Box::new(api)))
         }
-        _ => None,
     }
 }
 
