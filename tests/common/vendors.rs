@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::fault::{json_records, reversed, twice, xml_records, Good, Rewrite};
@@ -81,7 +81,7 @@ fn with_date_ahead(mut r: MockResponse) -> MockResponse {
 
 /// Every vendor on this build.
 pub fn all() -> Vec<VendorKit> {
-    vec![exotel(), voximplant(), eight_by_eight()]
+    vec![vcc_live(), exotel(), voximplant(), eight_by_eight()]
 }
 
 /// Exotel: the documented example plus four sessions in other states and campaigns.
@@ -302,4 +302,103 @@ pub fn eight_by_eight() -> VendorKit {
         keys: Box::new(|_| format!("    tenant: acme\n    token: {EIGHT_TOKEN}\n")),
         secrets: vec![EIGHT_TOKEN.into()],
     }
+}
+
+/// One VCC Live state log record: `prev` from `t0` to `t1`, then `state`.
+fn vcc_record(user: u64, prev: &str, state: &str, t0: DateTime<Utc>, t1: DateTime<Utc>) -> Value {
+    let f = "%Y-%m-%d %H:%M:%S";
+    json!({
+        "userid": user, "prevstate": prev, "state": state,
+        "prevtime": t0.format(f).to_string(), "prevtime_utc": t0.format(f).to_string(),
+        "time": t1.format(f).to_string(), "time_utc": t1.format(f).to_string(),
+        "projectid": 1, "numberid": 0, "auxid": null, "emailid": 0, "chatid": 0,
+        "ticketid": 0, "connection_lost": 0,
+        "duration": (t1 - t0).num_milliseconds() as f64 / 1000.0,
+        "ticketno": "", "username": format!("user{user}"), "name": format!("User {user}")
+    })
+}
+
+/// A VCC Live API serving `log` as today's state log (paged by `start`/`num`, one day
+/// at a time as the source asks) and `online` as the online users.
+fn vcc_api(log: Vec<Value>, online: Vec<Value>) -> Good {
+    Arc::new(move |r: &Recorded| {
+        let body = match r.path.as_str() {
+            "/v2/onlineusers" => json!({"response": online, "errors": []}),
+            "/v2/statistics/userstate" => {
+                let today = Utc::now().format("%Y%m%d").to_string();
+                let start: usize = r.param("start").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let num: usize = r
+                    .param("num")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(usize::MAX);
+                let page: Vec<Value> = if r.param("from") == Some(today.as_str()) {
+                    log.iter().skip(start).take(num).cloned().collect()
+                } else {
+                    Vec::new()
+                };
+                json!({"response": page, "errors": []})
+            }
+            _ => return MockResponse::status(404, "not found"),
+        };
+        let mut resp = MockResponse::status(200, serde_json::to_vec_pretty(&body).unwrap());
+        // Like the real server: JSON labelled as plain text.
+        resp.headers
+            .push(("content-type".into(), "text/plain; charset=UTF-8".into()));
+        resp
+    })
+}
+
+/// VCC Live: a state log of two users earlier today, paged 4 records at a time.
+pub fn vcc_live() -> VendorKit {
+    let now = Utc::now();
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let step = chrono::Duration::seconds(((now - midnight).num_seconds() / 12).clamp(1, 60));
+    let t = |i: i32| (now - step * 10).max(midnight + chrono::Duration::seconds(1)) + step * i;
+    let log = vec![
+        vcc_record(6, "OFFLINE", "AVAILABLE", t(0), t(1)),
+        vcc_record(7, "OFFLINE", "AVAILABLE", t(0), t(1)),
+        vcc_record(6, "AVAILABLE", "CALL", t(1), t(2)),
+        vcc_record(6, "CALL", "AFTERWORK", t(2), t(4)),
+        vcc_record(7, "AVAILABLE", "AUX", t(1), t(5)),
+        vcc_record(6, "AFTERWORK", "AVAILABLE", t(4), t(6)),
+        vcc_record(7, "AUX", "CALL", t(5), t(7)),
+    ];
+    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let online = vec![
+        json!({"userId": "6", "username": "user6", "state": "AVAILABLE",
+               "stateDuration": (now - t(6)).num_seconds(), "stateChangedAt": iso(t(6))}),
+        json!({"userId": "7", "username": "user7", "state": "CALL",
+               "stateDuration": (now - t(7)).num_seconds(), "stateChangedAt": iso(t(7))}),
+    ];
+    let good = vcc_api(log.clone(), online.clone());
+    let api = |log: Vec<Value>, online: Vec<Value>| -> Rewrite {
+        let a = vcc_api(log, online);
+        Arc::new(move |r: &Recorded, _| a(r))
+    };
+    // The vendor's clock an hour ahead: its newest record and the online user's state
+    // change are in our future.
+    let ahead = now + chrono::Duration::hours(1);
+    let mut log_ahead = log.clone();
+    log_ahead.push(vcc_record(6, "AVAILABLE", "CALL", t(6), ahead));
+    let mut online_ahead = online.clone();
+    online_ahead[0] = json!({"userId": "6", "username": "user6", "state": "CALL",
+        "stateDuration": -3600, "stateChangedAt": iso(ahead)});
+    let mut reordered = log.clone();
+    reordered.reverse();
+    VendorKit {
+        vendor: "vcc_live",
+        good,
+        content_type: "text/plain; charset=UTF-8",
+        garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        wrong_types: br#"{"response": [{"userid": {"id": 6}, "prevstate": 17, "state": ["CALL"], "time": true, "duration": "long"}], "errors": []}"#.to_vec(),
+        duplicate: api(twice(log.clone()), twice(online.clone())),
+        reorder: api(reordered, fault_reversed(online.clone())),
+        clock_ahead: Arc::new(move |r, _| with_date_ahead(api(log_ahead.clone(), online_ahead.clone())(r, MockResponse::status(200, "")))),
+        keys: Box::new(|_| format!("    customer: acme\n    token: {VCC_TOKEN}\n    time_zone: UTC\n    page_size: 4\n")),
+        secrets: vec![VCC_TOKEN.into()],
+    }
+}
+
+fn fault_reversed(v: Vec<Value>) -> Vec<Value> {
+    reversed(v)
 }
