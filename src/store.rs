@@ -230,7 +230,14 @@ impl SourceData {
             self.durations[st.index()].observe(iv.seconds);
             self.has_durations = true;
         }
+        // A period older than the ledger remembers could not be told apart from one
+        // already counted (it is forgotten again at the end of this ingest), so every
+        // poll returning it would add it again: it is not counted at all.
+        let cutoff = now - LEDGER_RETENTION_SECS;
         for pv in snap.state_seconds {
+            if pv.period.start < cutoff {
+                continue;
+            }
             let st: AgentState = mapper.map(&pv.series);
             let growth = self
                 .ledger
@@ -239,15 +246,22 @@ impl SourceData {
             self.has_state_seconds = true;
         }
         for pv in snap.queue_counts {
+            if pv.period.start < cutoff {
+                continue;
+            }
             let growth = self
                 .ledger
                 .scalar(LedgerKey::Queue(pv.series.clone(), pv.period), pv.value);
             *self.queue_counters.entry(pv.series).or_insert(0.0) += growth;
         }
-        for h in snap.queue_histograms {
+        for h in snap
+            .queue_histograms
+            .into_iter()
+            .filter(|h| h.period.start >= cutoff)
+        {
             self.ingest_histogram(h);
         }
-        self.ledger.prune(now - LEDGER_RETENTION_SECS);
+        self.ledger.prune(cutoff);
     }
 
     fn ingest_histogram(&mut self, h: PeriodHistogram) {
@@ -454,6 +468,35 @@ mod tests {
         );
         assert_eq!(d.ledger_len(), 1);
         d.ingest(Snapshot::default(), &m, 3 * 24 * 3600);
+        assert_eq!(d.ledger_len(), 0);
+    }
+
+    #[test]
+    fn periods_older_than_the_ledger_are_not_counted_again_and_again() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let old = || Snapshot {
+            state_seconds: vec![PeriodValue {
+                series: "READY".into(),
+                period: period(0, "u"),
+                value: 100.0,
+            }],
+            queue_counts: vec![PeriodValue {
+                series: QueueCount {
+                    key: qkey(),
+                    counter: crate::model::QueueCounter::Entered,
+                },
+                period: period(0, "q"),
+                value: 5.0,
+            }],
+            ..Default::default()
+        };
+        // A vendor that keeps returning a period from three days ago.
+        for _ in 0..3 {
+            d.ingest(old(), &m, 3 * 24 * 3600);
+        }
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 0.0);
+        assert!(d.queue_counters.values().all(|v| *v == 0.0));
         assert_eq!(d.ledger_len(), 0);
     }
 }

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fault;
+pub mod pipeline;
 pub mod vendors;
 
 use std::collections::BTreeMap;

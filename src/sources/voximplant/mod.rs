@@ -419,12 +419,14 @@ pub fn queue_gauges(
 /// The service level a record's "answered in SLA" comes from: the smallest
 /// `acceptable_waiting_time` (a queue may have several thresholds; the tightest is
 /// the usual service-level target, and choosing by value keeps the choice stable
-/// whatever order the server lists them in).
+/// whatever order the server lists them in). A negative threshold is no threshold: it
+/// would become a negative `sla_threshold_seconds`.
 pub fn chosen_service_level(r: &QueueStatRecord) -> Option<(f64, f64)> {
     r.service_levels
         .iter()
         .flatten()
         .filter_map(|sl| Some((sl.acceptable_waiting_time?.0, sl.call_count?.0)))
+        .filter(|(threshold, _)| *threshold >= 0.0)
         .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 

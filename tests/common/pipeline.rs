@@ -1,0 +1,336 @@
+//! Hostile input through each vendor's pure path: parser → normalizer → the core's
+//! store → `/metrics` text, with the invariants that must hold whatever a vendor sends:
+//! no panic, every value finite and non-negative, every rendered sample parseable.
+//!
+//! Shared by the property tests (tests/properties.rs, stable, in CI) and the
+//! cargo-fuzz targets (fuzz/fuzz_targets/*.rs include this file by path). Parse errors
+//! are fine: they become the `decode` outcome. Panics and broken invariants are bugs.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use contact_center_exporter::config::{self, SourceConfig};
+use contact_center_exporter::hub::SourceEntry;
+use contact_center_exporter::metrics;
+use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
+use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
+
+/// A fixed "now" inside the fixtures' days and a second one, an hour later.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2019, 5, 20, 13, 0, 0).unwrap()
+}
+
+fn bad(what: &str, v: f64) -> bool {
+    let _ = what;
+    !v.is_finite() || v < 0.0
+}
+
+/// Every number of a snapshot is finite and non-negative.
+pub fn check_snapshot(s: &Snapshot) {
+    for a in s.agents.iter().flatten() {
+        if let Some(age) = a.state_age_seconds {
+            assert!(!bad("age", age), "agent {:?}: age {age}", a.id);
+        }
+    }
+    for q in s.queues.iter().flatten() {
+        for v in [q.oldest_wait_seconds, q.sla_threshold_seconds]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!bad("queue gauge", v), "queue {:?}: {v}", q.key);
+        }
+    }
+    for i in &s.intervals {
+        assert!(!bad("interval", i.seconds), "interval {i:?}");
+    }
+    for p in &s.state_seconds {
+        assert!(!bad("state seconds", p.value), "state seconds {p:?}");
+    }
+    for p in &s.queue_counts {
+        assert!(!bad("queue count", p.value), "queue count {p:?}");
+    }
+    for h in &s.queue_histograms {
+        for (le, n) in &h.buckets {
+            assert!(!le.is_nan(), "histogram bound {h:?}");
+            assert!(*n <= h.count, "bucket above count {h:?}");
+        }
+        if let Some(sum) = h.sum {
+            assert!(!bad("sum", sum), "histogram sum {h:?}");
+        }
+    }
+}
+
+fn entry(vendor: &str) -> Arc<SourceEntry> {
+    let keys = match vendor {
+        "vcc_live" => "customer: c\n    token: t",
+        "exotel" => "base_url: http://127.0.0.1:1\n    cc_id: 1\n    username: u\n    password: p",
+        "eight_by_eight" => "base_url: http://127.0.0.1:1\n    tenant: t\n    token: t",
+        _ => "",
+    };
+    let yaml = if vendor == "voximplant" {
+        format!(
+            "sources:\n  - name: fuzz\n    vendor: voximplant\n    credentials_file: {}\n",
+            fixtures_dir().join("voximplant/credentials.json").display()
+        )
+    } else {
+        format!("sources:\n  - name: fuzz\n    vendor: {vendor}\n    {keys}\n")
+    };
+    let cfg: SourceConfig = config::parse(&yaml, "fuzz.yml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .sources
+        .remove(0);
+    Arc::new(SourceEntry::new(&cfg))
+}
+
+/// tests/fixtures, from this crate or from fuzz/ next to it.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for p in [here.join("tests/fixtures"), here.join("../tests/fixtures")] {
+        if p.is_dir() {
+            return p;
+        }
+    }
+    panic!("tests/fixtures not found from {}", here.display())
+}
+
+/// Folds the snapshots into a fresh source (twice: a re-read must add nothing) and
+/// renders them; every sample must be a finite, non-negative number.
+pub fn ingest_and_render(vendor: &str, snaps: Vec<Snapshot>) -> String {
+    for s in &snaps {
+        check_snapshot(s);
+    }
+    let e = entry(vendor);
+    let t = now().timestamp();
+    {
+        let mut data = e.data.lock().unwrap();
+        for s in snaps.iter().cloned() {
+            data.ingest(s, &e.mapper, t);
+        }
+    }
+    let first = metrics::render_vendor(&[&e]);
+    {
+        // The same periods again: counters built from periods must not move.
+        let mut data = e.data.lock().unwrap();
+        for mut s in snaps {
+            s.intervals.clear();
+            data.ingest(s, &e.mapper, t + 30);
+        }
+    }
+    let second = metrics::render_vendor(&[&e]);
+    for text in [&first, &second] {
+        for l in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let v = l.rsplit(' ').next().unwrap_or_default();
+            let v: f64 = v
+                .parse()
+                .unwrap_or_else(|_| panic!("unparseable sample {l:?}"));
+            assert!(!bad("sample", v), "sample {l:?}");
+        }
+    }
+    let counters = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("_total{") && !l.contains("agent_state_seconds"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        counters(&first),
+        counters(&second),
+        "a re-read period counted twice"
+    );
+    second
+}
+
+/// Exotel: one page as sessions, and as waiting customers.
+pub fn exotel(body: &[u8]) -> bool {
+    let Ok(page) = exotel::types::parse_page(body) else {
+        return false;
+    };
+    let rows: Vec<_> = page.response.into_iter().filter_map(|r| r.data).collect();
+    let a = exotel::normalize(&rows, &[]);
+    let b = exotel::normalize(&rows[..rows.len() / 2], &rows[rows.len() / 2..]);
+    ingest_and_render("exotel", vec![a, b]);
+    true
+}
+
+/// Voximplant: `selector` picks the method whose answer `body` is. Returns whether
+/// anything was accepted (for the tests' check that generated payloads get past the
+/// parsers).
+pub fn voximplant(selector: u8, body: &[u8]) -> bool {
+    use voximplant::types as t;
+    let queue = voximplant::WatchedQueue {
+        id: 54,
+        name: "Sales".into(),
+        sl_threshold: Some(20.0),
+        application_id: None,
+    };
+    let mut snap = Snapshot::default();
+    match selector % 6 {
+        0 => {
+            if let Ok(groups) = t::parse_status_statistics(body) {
+                if let Ok((periods, _)) = voximplant::status_periods(&groups) {
+                    snap.state_seconds = periods;
+                }
+            }
+        }
+        1 => {
+            if let Ok(records) = t::parse_queue_statistics(body) {
+                if let Ok(hours) = voximplant::queue_periods(records) {
+                    let (counts, hists, sla) = voximplant::queue_counters(&queue, &hours);
+                    snap.queue_counts = counts;
+                    snap.queue_histograms = hists;
+                    if let Some(sla) = sla {
+                        assert!(!bad("sla", sla), "sla {sla}");
+                    }
+                }
+            }
+        }
+        2 => {
+            if let Ok(state) = t::parse_acd_state(body) {
+                snap.queue_agents = Some(voximplant::queue_agents_of(
+                    &state,
+                    std::slice::from_ref(&queue),
+                ));
+                snap.queues = Some(vec![voximplant::queue_gauges(
+                    &queue,
+                    &state,
+                    Some(20.0),
+                    now(),
+                )]);
+            }
+        }
+        3 => {
+            if let Ok(page) = t::parse_queues(body) {
+                let all = voximplant::watched_queues(&page.records, None);
+                let some = voximplant::watched_queues(&page.records, Some(&[54, 55]));
+                assert!(some.len() <= all.len().max(2));
+            }
+        }
+        4 => {
+            if let Ok(page) = t::parse_users(body) {
+                let watched: HashSet<u64> = [54].into_iter().collect();
+                snap.agents = Some(voximplant::agents_of(&page.records, None, now()));
+                let some = voximplant::agents_of(&page.records, Some(&watched), now());
+                assert!(some.len() <= snap.agents.as_ref().map_or(0, Vec::len));
+            }
+        }
+        _ => {
+            let _ = t::parse_applications(body);
+            let _ = t::parse_result::<serde_json::Value>(body);
+        }
+    }
+    let parsed = snap != Snapshot::default();
+    ingest_and_render("voximplant", vec![snap]);
+    parsed
+}
+
+/// 8x8: `selector` picks the list `body` is.
+pub fn eight_by_eight(selector: u8, body: &[u8]) -> bool {
+    use eight_by_eight::agents::{AgentBook, Change};
+    use eight_by_eight::periods::{self, WatchedQueue};
+    use eight_by_eight::types as t;
+    let queue = WatchedQueue {
+        id: "121".into(),
+        key: QueueKey {
+            queue: "Support".into(),
+            channel: Channel::Voice,
+        },
+        sla_seconds: Some(20.0),
+    };
+    let mut snap = Snapshot::default();
+    match selector % 7 {
+        0 => {
+            let _ = t::parse_groups(body);
+        }
+        1 => {
+            if let Ok(events) = t::parse_status_events(body) {
+                let mut book = AgentBook::default();
+                let changes: Vec<Change> =
+                    events.into_iter().filter_map(Change::from_event).collect();
+                snap.intervals = book.apply(changes.clone(), None);
+                // The same events again complete nothing.
+                assert!(book.apply(changes, None).is_empty(), "events counted twice");
+                snap.agents = Some(book.current(now()));
+            }
+        }
+        2 => {
+            if let Ok(stats) = t::parse_agent_status_stats(body) {
+                periods::agent_state_seconds("agent", &stats, &mut snap.state_seconds);
+            }
+        }
+        3 => {
+            if let Ok(queues) = t::parse_queues(body) {
+                snap.queues = Some(
+                    queues
+                        .iter()
+                        .filter_map(WatchedQueue::from_queue)
+                        .map(|q| q.gauges())
+                        .collect(),
+                );
+            }
+        }
+        4 => {
+            if let Ok(stats) = t::parse_statistics(body) {
+                queue.counts(&stats, &mut snap.queue_counts);
+            }
+        }
+        5 => {
+            if let Ok(slas) = t::parse_online_slas(body) {
+                queue.online(&slas, &mut snap.queue_histograms);
+            }
+        }
+        _ => {
+            if let Ok(slas) = t::parse_offline_slas(body) {
+                queue.offline(&slas, &mut snap.queue_histograms);
+            }
+        }
+    }
+    let parsed = snap != Snapshot::default();
+    ingest_and_render("eight_by_eight", vec![snap]);
+    parsed
+}
+
+/// VCC Live: `selector` picks the state log or the online users.
+pub fn vcc_live(selector: u8, body: &[u8]) -> bool {
+    use vcc_live::types as t;
+    let mut snap = Snapshot::default();
+    if selector % 2 == 0 {
+        if let Ok(page) = t::parse_userstate(body) {
+            let mut last_seen = BTreeMap::new();
+            vcc_live::fold_changes(
+                page.changes,
+                chrono_tz::Europe::Budapest,
+                &mut last_seen,
+                &mut snap.intervals,
+            );
+            snap.agents = Some(vcc_live::agents(now().timestamp() as f64, &last_seen, &[]));
+        }
+    } else if let Ok(online) = t::parse_online_users(body) {
+        snap.agents = Some(vcc_live::agents(
+            now().timestamp() as f64,
+            &BTreeMap::new(),
+            &online,
+        ));
+    }
+    let parsed = snap != Snapshot::default();
+    ingest_and_render("vcc_live", vec![snap]);
+    parsed
+}
+
+/// The config loader: any text is a config or an error naming the file, never a panic.
+pub fn config_text(text: &str) {
+    match config::parse(text, "fuzz.yml") {
+        Ok(cfg) => {
+            for s in &cfg.sources {
+                assert!(!s.name.is_empty());
+                assert!(s.timeout < s.interval, "{:?}", s.name);
+                let _ = s.vendor_config.summary();
+            }
+        }
+        Err(e) => assert!(e.0.starts_with("fuzz.yml:"), "error without the file: {e}"),
+    }
+}

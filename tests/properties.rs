@@ -1,0 +1,671 @@
+//! Property tests (stable Rust, run in CI): every vendor parser, its normalizer, the
+//! core's store and the renderer take arbitrary bytes, and well-formed payloads in the
+//! documented shapes with random types and values, without panicking and without
+//! producing a negative or non-finite value; the config loader takes any text without
+//! panicking and names the file in every error. Case counts are modest (the whole
+//! file runs in seconds); the cargo-fuzz targets in fuzz/ run the same checks longer.
+
+mod common;
+
+use common::pipeline;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn cfg(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Any JSON value, small.
+fn any_json() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("JSON has no NaN/inf", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        prop_oneof![
+            "[A-Z_ ]{0,12}",
+            "-?[0-9]{1,12}(\\.[0-9]{1,3})?",
+            "20[0-9]{2}-[01][0-9]-[0-3][0-9][ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-][01][0-9]:00)?",
+            ".{0,8}",
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+/// What a documented field holds.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Id,
+    Num,
+    Hour,
+    Date,
+    State,
+    Str,
+    Bool,
+    Duration,
+}
+
+fn kind_of(key: &str) -> Kind {
+    match key {
+        "date"
+        | "acd_status_change_time"
+        | "prevtime"
+        | "prevtime_utc"
+        | "time"
+        | "time_utc"
+        | "stateChangedAt" => Kind::Date,
+        "hour" => Kind::Hour,
+        "acd_status" | "user_status" | "state" | "prevstate" | "status" => Kind::State,
+        "user_name" | "acd_queue_name" | "campaign_name" | "queue_name" | "username"
+        | "channel_type" | "msg" | "userId" => Kind::Str,
+        "waiting" => Kind::Bool,
+        "user_status_duration" | "customer_status_duration" => Kind::Duration,
+        k if k.ends_with("_id") || k == "userid" => Kind::Id,
+        _ => Kind::Num,
+    }
+}
+
+/// A value of the documented type with edge cases (negative, zero, huge, empty, a
+/// clock far ahead or behind), or, rarely, any JSON at all.
+fn typed(kind: Kind) -> BoxedStrategy<Value> {
+    let plausible = match kind {
+        Kind::Id => prop_oneof![
+            20 => (0i64..100_000).prop_map(|n| json!(n)),
+            1 => "[0-9]{1,6}".prop_map(Value::String),
+        ]
+        .boxed(),
+        Kind::Num => prop_oneof![
+            12 => (0i64..100_000).prop_map(|n| json!(n)),
+            1 => (-5i64..0).prop_map(|n| json!(n)),
+            1 => (-5.0f64..1e6).prop_map(|f| json!(f)),
+            1 => prop_oneof![Just(json!(1e300)), Just(json!(-0.0)), Just(json!(u64::MAX))],
+            1 => "-?[0-9]{1,6}".prop_map(Value::String),
+        ]
+        .boxed(),
+        Kind::Hour => prop_oneof![4 => (0i64..24).prop_map(|n| json!(n)), 1 => (-3i64..100).prop_map(|n| json!(n))].boxed(),
+        Kind::Date => prop_oneof![
+            "(1970|2019|2026|2099)-(0[1-9]|1[0-2])-[0-2][1-9]".prop_map(Value::String),
+            "(1970|2019|2026|2099)-(0[1-9]|1[0-2])-[0-2][1-9] [01][0-9]:[0-5][0-9]:[0-5][0-9]".prop_map(Value::String),
+            "(1970|2019|2026|2099)-(0[1-9]|1[0-2])-[0-2][1-9]T[01][0-9]:[0-5][0-9]:[0-5][0-9]Z".prop_map(Value::String),
+        ]
+        .boxed(),
+        Kind::State => prop_oneof![
+            Just("READY"), Just("ONLINE"), Just("IN_SERVICE"), Just("AVAILABLE"), Just("CALL"),
+            Just("AFTERWORK"), Just("Ready"), Just("On Call"), Just("Break"), Just(""), Just("Ünknown ☎"),
+        ]
+        .prop_map(|s| json!(s))
+        .boxed(),
+        Kind::Str => prop_oneof![Just(json!("Sales")), Just(json!("")), "\\PC{0,8}".prop_map(Value::String)].boxed(),
+        Kind::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+        Kind::Duration => prop_oneof![
+            (-10.0f64..1e5).prop_map(|f| json!(f)),
+            "[0-9]{1,2}:[0-5][0-9]:[0-5][0-9]".prop_map(Value::String),
+            "-?[0-9]{1,5}".prop_map(Value::String),
+            Just(json!("soon")),
+        ]
+        .boxed(),
+    };
+    prop_oneof![60 => plausible, 1 => any_json()].boxed()
+}
+
+/// An object with the given keys, each present or not, each with a value of its
+/// documented type (or, rarely, anything).
+fn object(keys: &'static [&'static str]) -> BoxedStrategy<Value> {
+    let fields: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            let present = if matches!(kind_of(k), Kind::Id) {
+                0.97
+            } else {
+                0.85
+            };
+            prop::option::weighted(present, typed(kind_of(k)))
+        })
+        .collect();
+    fields
+        .prop_map(move |vals| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(vals) {
+                if let Some(v) = v {
+                    m.insert((*k).to_string(), v);
+                }
+            }
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+fn num() -> BoxedStrategy<Value> {
+    typed(Kind::Num)
+}
+
+fn list_of(item: impl Strategy<Value = Value>) -> impl Strategy<Value = Value> {
+    prop::collection::vec(item, 0..5).prop_map(Value::Array)
+}
+
+/// Voximplant documented shapes: (method selector, body).
+fn voximplant_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let stat = object(&["min", "avg", "max", "count", "sum"]);
+    let status_group = (
+        num(),
+        list_of(
+            (
+                typed(Kind::Date),
+                typed(Kind::Hour),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("READY".to_string()),
+                        Just("ONLINE".to_string()),
+                        "[A-Z]{1,6}"
+                    ],
+                    stat.clone(),
+                    0..3,
+                ),
+            )
+                .prop_map(|(date, hour, st)| json!({"date": date, "hour": hour, "acd_status": st})),
+        ),
+    )
+        .prop_map(|(user, stats)| json!({"user_id": user, "statistics": stats}));
+    let queue_hour = (
+        typed(Kind::Date),
+        typed(Kind::Hour), stat.clone(), stat.clone(), num(), list_of(object(&["count", "percent"])),
+        list_of(object(&["acceptable_waiting_time", "call_count", "service_level"])))
+        .prop_map(|(date, hour, wt, at, tc, ac, sl)| json!({"date": date, "hour": hour, "WT": wt, "AT": at, "TC": tc, "AC": ac, "UAC": ac, "SL": sl}));
+    let operator = object(&["user_id", "user_name", "status", "acd_calls"]);
+    let acd_queue = (num(), list_of(operator.clone()), list_of(operator.clone()), list_of(object(&["waiting_time", "user_id", "acd_request_id"])), num())
+        .prop_map(|(id, ready, locked, waiting, n)| json!({"acd_queue_id": id, "ready_operators": ready, "locked_operators": locked,
+            "after_service_operators": ready, "waiting_calls": waiting, "servicing_calls": waiting, "ready_operators_count": n}));
+    let user = (
+        object(&[
+            "user_id",
+            "user_name",
+            "acd_status",
+            "acd_status_change_time",
+        ]),
+        list_of(object(&["acd_queue_id", "acd_queue_name"])),
+    )
+        .prop_map(|(mut u, q)| {
+            u["acd_queues"] = q;
+            u
+        });
+    let queue_info = (
+        object(&["acd_queue_id", "acd_queue_name", "application_id"]),
+        prop::option::of(list_of(num())),
+    )
+        .prop_map(|(mut q, sl)| {
+            if let Some(sl) = sl {
+                q["sl_thresholds"] = sl;
+            }
+            q
+        });
+    prop_oneof![
+        list_of(status_group).prop_map(|r| (0u8, json!({"result": r}))),
+        list_of(queue_hour).prop_map(|r| (1u8, json!({"result": r}))),
+        list_of(acd_queue).prop_map(|q| (2u8, json!({"result": {"acd_queues": q}}))),
+        (list_of(queue_info), num())
+            .prop_map(|(r, n)| (3u8, json!({"result": r, "total_count": n}))),
+        (list_of(user), num()).prop_map(|(r, n)| (4u8, json!({"result": r, "total_count": n}))),
+        object(&["msg", "code"]).prop_map(|e| (5u8, json!({"error": e}))),
+    ]
+    .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
+}
+
+fn exotel_payload() -> impl Strategy<Value = Vec<u8>> {
+    let session = (
+        object(&[
+            "user_id",
+            "user_name",
+            "user_status",
+            "user_status_duration",
+            "campaign_name",
+            "campaign_id",
+            "queue_name",
+            "queue_id",
+            "waiting",
+            "customer_status_duration",
+        ]),
+        object(&["channel_type"]),
+    )
+        .prop_map(|(mut s, ch)| {
+            s["channel_details"] = ch;
+            json!({"data": s})
+        });
+    (
+        list_of(session),
+        object(&["total", "count", "offset", "limit"]),
+    )
+        .prop_map(|(rows, meta)| {
+            serde_json::to_vec(&json!({"response": rows, "metadata": meta})).unwrap()
+        })
+}
+
+fn vcc_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let record = object(&[
+        "userid",
+        "prevstate",
+        "state",
+        "prevtime",
+        "prevtime_utc",
+        "time",
+        "time_utc",
+        "duration",
+        "projectid",
+        "username",
+    ]);
+    let online = object(&[
+        "userId",
+        "username",
+        "state",
+        "stateDuration",
+        "stateChangedAt",
+    ]);
+    prop_oneof![
+        (
+            list_of(record),
+            prop::option::weighted(0.1, list_of(typed(Kind::Str)))
+        )
+            .prop_map(|(r, e)| (0u8, json!({"response": r, "errors": e}))),
+        list_of(online.clone()).prop_map(|r| (1u8, json!({"response": r, "errors": []}))),
+        list_of(online).prop_map(|r| (1u8, r)),
+    ]
+    .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
+}
+
+/// XML text content of the field `name`: a value of its documented kind with edge
+/// cases, or, rarely, any text (escaped).
+fn xml_text(name: &str) -> BoxedStrategy<String> {
+    let plausible = match name {
+        "time-stamp" | "event-time" => prop_oneof![
+            "(1970|2008|2026|2099)-(0[1-9]|1[0-2])-[0-2][1-9]T[01][0-9]:[0-5][0-9]:[0-5][0-9][+-]0[0-9]:00",
+            Just("not a time".to_string()),
+        ]
+        .boxed(),
+        "status" => prop_oneof![Just("On Break"), Just("Available"), Just("Ünknown ☎"), Just("")]
+            .prop_map(str::to_string)
+            .boxed(),
+        "media-type" => prop_oneof![Just("T"), Just("E"), Just("V"), Just("C"), Just("Z")]
+            .prop_map(str::to_string)
+            .boxed(),
+        "enabled" | "sla-enabled" | "deleted" => prop_oneof![Just("Y"), Just("N"), Just("Yes"), Just("No"), Just("?")]
+            .prop_map(str::to_string)
+            .boxed(),
+        "group-name" | "queue-name" | "agent-name" | "agent-id" | "group-id" | "queue-id" => {
+            "[A-Za-z0-9 ]{0,8}".boxed()
+        }
+        _ => prop_oneof![
+            12 => (0i64..100_000).prop_map(|n| n.to_string()),
+            1 => (-5i64..0).prop_map(|n| n.to_string()),
+            1 => "[0-9]{1,6}\\.[0-9]{1,3}",
+            1 => Just("99999999999999999999999".to_string()),
+        ]
+        .boxed(),
+    };
+    prop_oneof![
+        60 => plausible,
+        1 => ".{0,10}".prop_map(|s| s.replace('&', "&amp;").replace('<', "&lt;")),
+    ]
+    .boxed()
+}
+
+fn xml_record(
+    record: &'static str,
+    fields: &'static [&'static str],
+) -> impl Strategy<Value = String> {
+    let texts: Vec<_> = fields
+        .iter()
+        .map(|f| prop::option::weighted(0.85, xml_text(f)))
+        .collect();
+    texts.prop_map(move |vals| {
+        let mut s = format!("<{record}>");
+        for (f, v) in fields.iter().zip(vals) {
+            if let Some(v) = v {
+                s.push_str(&format!("<{f}>{v}</{f}>"));
+            }
+        }
+        s.push_str(&format!("</{record}>"));
+        s
+    })
+}
+
+fn xml_list(
+    list: &'static str,
+    record: impl Strategy<Value = String>,
+) -> impl Strategy<Value = String> {
+    prop::collection::vec(record, 0..5).prop_map(move |r| {
+        format!(
+            "<?xml version='1.0' encoding='UTF-8' ?>\n<{list}>{}</{list}>",
+            r.concat()
+        )
+    })
+}
+
+fn eight_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let sla_online = (
+        xml_record("online-sla", &["queue-id", "time-stamp", "media-type"]),
+        xml_record(
+            "accepted",
+            &[
+                "t0-5sec",
+                "t5-10sec",
+                "t10-20sec",
+                "t20-30sec",
+                "t30-40sec",
+                "t30-45sec",
+                "t45-60sec",
+                "t60-120sec",
+                "t120-180sec",
+                "t180plus",
+            ],
+        ),
+    )
+        .prop_map(|(r, acc)| {
+            r.replace(
+                "</online-sla>",
+                &format!("{acc}{}</online-sla>", acc.replace("accepted", "abandoned")),
+            )
+        });
+    prop_oneof![
+        xml_list(
+            "groups",
+            xml_record("group", &["group-id", "group-name", "deleted"])
+        )
+        .prop_map(|b| (0u8, b)),
+        xml_list(
+            "statuses",
+            xml_record(
+                "status",
+                &["agent-id", "agent-name", "status", "event-time", "group-id"]
+            )
+        )
+        .prop_map(|b| (1u8, b)),
+        xml_list(
+            "statistics",
+            xml_record(
+                "statistic",
+                &[
+                    "agent-id",
+                    "time-stamp",
+                    "on-break-time",
+                    "available-time",
+                    "processing-time",
+                    "logged-out-time"
+                ]
+            )
+        )
+        .prop_map(|b| (2u8, b)),
+        xml_list(
+            "queues",
+            xml_record(
+                "queue",
+                &[
+                    "queue-id",
+                    "queue-name",
+                    "media-type",
+                    "enabled",
+                    "sla-enabled",
+                    "sla-time"
+                ]
+            )
+        )
+        .prop_map(|b| (3u8, b)),
+        xml_list(
+            "statistics",
+            xml_record(
+                "statistic",
+                &[
+                    "queue-name",
+                    "time-stamp",
+                    "media-type",
+                    "entered-count",
+                    "accepted-count",
+                    "sla-met-count",
+                    "abandoned-count",
+                    "time-waiting",
+                    "total-time-to-abandon"
+                ]
+            )
+        )
+        .prop_map(|b| (4u8, b)),
+        xml_list("online-slas", sla_online).prop_map(|b| (5u8, b)),
+        xml_list(
+            "offline-slas",
+            xml_record(
+                "offline-sla",
+                &[
+                    "queue-id",
+                    "time-stamp",
+                    "t0-30min",
+                    "t30-60min",
+                    "t1-2hrs",
+                    "t2plus"
+                ]
+            )
+        )
+        .prop_map(|b| (6u8, b)),
+    ]
+    .prop_map(|(s, b)| (s, b.into_bytes()))
+}
+
+/// YAML built from the config's own keys with random values.
+fn config_yaml() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("30s".to_string()),
+        Just("0s".to_string()),
+        Just("1ms".to_string()),
+        Just("99999999h".to_string()),
+        "-?[0-9]{1,20}",
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+        Just("~".to_string()),
+        Just("http://127.0.0.1:1/x".to_string()),
+        Just("\"\"".to_string()),
+        Just("UTC".to_string()),
+        Just("Mars/Olympus".to_string()),
+        Just("$CREDENTIALS_DIRECTORY/x".to_string()),
+        "[a-z_:/.\\-]{0,12}",
+    ];
+    let keys = prop::sample::select(vec![
+        "name",
+        "vendor",
+        "base_url",
+        "interval",
+        "timeout",
+        "max_staleness",
+        "max_response_bytes",
+        "customer",
+        "token",
+        "token_file",
+        "projects",
+        "users",
+        "time_zone",
+        "credentials_file",
+        "acd_queues",
+        "tenant",
+        "queues",
+        "agent_statistics",
+        "cc_id",
+        "username",
+        "password",
+        "password_file",
+        "page_size",
+        "state_map",
+        "ca_file",
+        "insecure_skip_verify",
+        "bogus",
+    ]);
+    let vendor = prop::sample::select(vec![
+        "vcc_live",
+        "voximplant",
+        "eight_by_eight",
+        "exotel",
+        "nope",
+    ]);
+    let source =
+        (vendor, prop::collection::vec((keys, value.clone()), 0..8)).prop_map(|(v, kv)| {
+            let mut s = format!("  - name: s\n    vendor: {v}\n");
+            for (k, val) in kv {
+                s.push_str(&format!("    {k}: {val}\n"));
+            }
+            s
+        });
+    (
+        prop::collection::vec(
+            (
+                prop::sample::select(vec![
+                    "interval",
+                    "timeout",
+                    "max_staleness",
+                    "max_response_bytes",
+                    "x",
+                ]),
+                value,
+            ),
+            0..3,
+        ),
+        prop::collection::vec(source, 0..3),
+    )
+        .prop_map(|(g, s)| {
+            let mut y = String::from("global:\n");
+            for (k, v) in g {
+                y.push_str(&format!("  {k}: {v}\n"));
+            }
+            y.push_str("sources:\n");
+            y.push_str(&s.concat());
+            y
+        })
+}
+
+proptest! {
+    #![proptest_config(cfg(256))]
+
+    #[test]
+    fn parsers_take_arbitrary_bytes(selector in any::<u8>(), body in prop::collection::vec(any::<u8>(), 0..256)) {
+        pipeline::exotel(&body);
+        pipeline::voximplant(selector, &body);
+        pipeline::eight_by_eight(selector, &body);
+        pipeline::vcc_live(selector, &body);
+    }
+
+    #[test]
+    fn parsers_take_arbitrary_json(v in any_json(), selector in any::<u8>()) {
+        let body = serde_json::to_vec(&v).unwrap();
+        pipeline::exotel(&body);
+        pipeline::voximplant(selector, &body);
+        pipeline::vcc_live(selector, &body);
+    }
+
+    #[test]
+    fn voximplant_documented_shapes_with_wrong_values((selector, body) in voximplant_payload()) {
+        pipeline::voximplant(selector, &body);
+    }
+
+    #[test]
+    fn exotel_documented_shapes_with_wrong_values(body in exotel_payload()) {
+        pipeline::exotel(&body);
+    }
+
+    #[test]
+    fn vcc_live_documented_shapes_with_wrong_values((selector, body) in vcc_payload()) {
+        pipeline::vcc_live(selector, &body);
+    }
+
+    #[test]
+    fn eight_by_eight_documented_shapes_with_wrong_values((selector, body) in eight_payload()) {
+        pipeline::eight_by_eight(selector, &body);
+    }
+
+    #[test]
+    fn config_takes_arbitrary_text(text in "\\PC{0,200}") {
+        pipeline::config_text(&text);
+    }
+
+    #[test]
+    fn config_takes_its_own_keys_with_wrong_values(yaml in config_yaml()) {
+        pipeline::config_text(&yaml);
+    }
+}
+
+/// The generated "documented shapes" must often get past the parsers, or the
+/// properties above would only ever test the error paths.
+#[test]
+fn generated_shapes_often_parse() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    fn rate<T>(s: impl Strategy<Value = T>, f: impl Fn(T) -> bool) -> f64 {
+        let mut runner = TestRunner::deterministic();
+        let n = 200;
+        let ok = (0..n)
+            .filter(|_| f(s.new_tree(&mut runner).unwrap().current()))
+            .count();
+        ok as f64 / n as f64
+    }
+    let rates = [
+        ("exotel", rate(exotel_payload(), |b| pipeline::exotel(&b))),
+        (
+            "voximplant",
+            rate(voximplant_payload(), |(s, b)| pipeline::voximplant(s, &b)),
+        ),
+        (
+            "vcc_live",
+            rate(vcc_payload(), |(s, b)| pipeline::vcc_live(s, &b)),
+        ),
+        (
+            "eight_by_eight",
+            rate(eight_payload(), |(s, b)| pipeline::eight_by_eight(s, &b)),
+        ),
+    ];
+    eprintln!("accepted: {rates:?}");
+    for (v, r) in rates {
+        assert!(
+            r >= 0.1,
+            "{v}: only {:.0}% of generated payloads parsed",
+            r * 100.0
+        );
+    }
+}
+
+/// The fixtures themselves pass the same checks (and so are valid seeds for fuzzing).
+#[test]
+fn fixtures_pass_the_pipeline() {
+    let dir = pipeline::fixtures_dir();
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    pipeline::exotel(&read("exotel/user-session-information.json"));
+    for (s, f) in [
+        (0, "GetACDOperatorStatusStatistics.json"),
+        (0, "GetACDOperatorStatusStatistics-list-shape.json"),
+        (1, "GetACDQueueStatistics.json"),
+        (2, "GetACDState.json"),
+        (3, "GetQueues.json"),
+        (4, "GetUsers.json"),
+    ] {
+        pipeline::voximplant(s, &read(&format!("voximplant/{f}")));
+    }
+    for (s, f) in [
+        (0, "groups.xml"),
+        (1, "group-statuses.xml"),
+        (2, "agent-statuses-statistics.xml"),
+        (4, "queue-statistics.xml"),
+        (5, "queue-online-slas.xml"),
+        (6, "queue-offline-slas.xml"),
+    ] {
+        pipeline::eight_by_eight(s, &read(&format!("eight_by_eight/{f}")));
+    }
+    pipeline::vcc_live(0, &read("vcc_live/userstate-example.json"));
+    pipeline::config_text(
+        &std::fs::read_to_string(dir.join("../../examples/contact-center-exporter.yml")).unwrap(),
+    );
+}
