@@ -141,6 +141,9 @@ impl PollContext {
             detail: error_chain(&e),
         })?;
         let url = display_url(req.url());
+        // A vendor (or a gateway in front of it) may echo the request's credentials in
+        // an error page or message; those never reach a log line or the landing page.
+        let creds = credentials_of(&req);
         let started = Instant::now();
         let resp = match self.client.execute(req).await {
             Ok(r) => r,
@@ -157,11 +160,12 @@ impl PollContext {
                 .await
                 .unwrap_or_default();
             self.counters.request(endpoint, status.as_str());
+            let body = redact(&String::from_utf8_lossy(&body), &creds);
             return Err(SourceError::Status {
                 endpoint,
                 url,
                 status: status.as_u16(),
-                detail: summarize_body(&body),
+                detail: summarize_body(body.as_bytes()),
                 hint: None,
                 retry_after,
             });
@@ -190,7 +194,7 @@ impl PollContext {
                 Err(SourceError::Decode {
                     endpoint,
                     url,
-                    detail,
+                    detail: redact(&detail, &creds),
                 })
             }
             Err(ParseError::Vendor { message, hint }) => {
@@ -198,7 +202,7 @@ impl PollContext {
                 Err(SourceError::Vendor {
                     endpoint,
                     url,
-                    detail: message,
+                    detail: redact(&message, &creds),
                     hint,
                 })
             }
@@ -273,6 +277,65 @@ async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// What of a request's credentials must not be repeated in a message: the
+/// `Authorization` value, its credential part and, for Basic, the decoded
+/// `user:password` and password. Longest first, so that a part is never left over.
+fn credentials_of(req: &reqwest::Request) -> Vec<String> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    let Some(value) = req
+        .headers()
+        .get(reqwest::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return out;
+    };
+    out.push(value.to_string());
+    if let Some((scheme, cred)) = value.split_once(' ') {
+        out.push(cred.to_string());
+        if scheme.eq_ignore_ascii_case("basic") {
+            if let Some(pair) = base64::engine::general_purpose::STANDARD
+                .decode(cred.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            {
+                if let Some((_, password)) = pair.split_once(':') {
+                    out.push(password.to_string());
+                }
+                out.push(pair);
+            }
+        }
+    }
+    // Too short to be told from ordinary text (and to be much of a secret).
+    out.retain(|s| s.len() >= 4);
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
+/// `text` with every occurrence of `secrets` replaced by `<redacted>`, including the
+/// start of one where a shortened message (`…`, or its end) cuts it off.
+fn redact(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for s in secrets {
+        if text.contains(s.as_str()) {
+            text = text.replace(s.as_str(), "<redacted>");
+        }
+        // Right to left, so that the earlier cut positions stay valid.
+        let mut cuts: Vec<usize> = text.match_indices('…').map(|(i, _)| i).collect();
+        cuts.push(text.len());
+        for cut in cuts.into_iter().rev() {
+            let head = &text[..cut];
+            let partial = (8..s.len())
+                .rev()
+                .find(|&k| s.is_char_boundary(k) && head.ends_with(&s[..k]));
+            if let Some(k) = partial {
+                text = format!("{}<redacted>{}", &head[..head.len() - k], &text[cut..]);
+            }
+        }
+    }
+    text
 }
 
 /// A URL for messages: scheme, host, port, path and query, never user info.
@@ -362,6 +425,31 @@ mod tests {
         assert_eq!(s, "{ \"error\": \"bad\" }");
         let long = vec![b'x'; 1000];
         assert_eq!(summarize_body(&long).chars().count(), 301);
+    }
+
+    #[test]
+    fn echoed_credentials_are_redacted() {
+        let client = reqwest::Client::new();
+        let req = client
+            .get("http://127.0.0.1:1/")
+            .basic_auth("acme", Some("s3cret-token"))
+            .build()
+            .unwrap();
+        let creds = credentials_of(&req);
+        let echoed = "denied: Authorization: Basic YWNtZTpzM2NyZXQtdG9rZW4= (acme:s3cret-token, token s3cret-token)";
+        assert_eq!(
+            redact(echoed, &creds),
+            "denied: Authorization: <redacted> (<redacted>, token <redacted>)"
+        );
+        let bearer = client
+            .get("http://127.0.0.1:1/")
+            .bearer_auth("eyJhbGc.x.y")
+            .build()
+            .unwrap();
+        assert_eq!(
+            redact("bad eyJhbGc.x.y", &credentials_of(&bearer)),
+            "bad <redacted>"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use futures_util::FutureExt;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use tokio::task::JoinHandle;
@@ -104,9 +105,20 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
             Arc::clone(&entry.counters),
         );
         let deadline = poll_deadline(cfg);
-        let result = match tokio::time::timeout(deadline, source.poll(&ctx)).await {
-            Ok(Ok(snap)) => Ok(snap),
-            Ok(Err(e)) => Err((e.to_string(), e.retry_after())),
+        // A panic in a source is a bug; it fails this poll (and says so) instead of
+        // ending the task, which would leave the source's last status up for good.
+        let poll = std::panic::AssertUnwindSafe(source.poll(&ctx)).catch_unwind();
+        let result = match tokio::time::timeout(deadline, poll).await {
+            Ok(Ok(Ok(snap))) => Ok(snap),
+            Ok(Ok(Err(e))) => Err((e.to_string(), e.retry_after())),
+            Ok(Err(panic)) => Err((
+                format!(
+                    "internal error in the {} source (a bug; please report it): {}",
+                    entry.vendor,
+                    panic_message(panic.as_ref())
+                ),
+                None,
+            )),
             Err(_) => Err((
                 format!(
                     "poll did not finish within its deadline of {}",
@@ -154,6 +166,13 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
         };
         tokio::time::sleep(sleep).await;
     }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 #[cfg(test)]

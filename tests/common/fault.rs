@@ -54,6 +54,8 @@ pub struct Served {
     pub path: String,
     /// Status sent (0 when none was).
     pub status: u16,
+    /// The request's `Authorization` header.
+    pub auth: Option<String>,
 }
 
 /// A running fault server.
@@ -94,6 +96,8 @@ impl FaultServer {
         };
         let open = Arc::new(AtomicUsize::new(0));
         std::thread::spawn(move || {
+            // Blocking accept; `set(Refused)` and drop wake it with a connection of
+            // their own. While refused, nothing listens on the port.
             let mut listener = Some(listener);
             while !stop.load(Ordering::Relaxed) {
                 let refused = matches!(*fault.lock().unwrap(), Fault::Refused);
@@ -112,28 +116,27 @@ impl FaultServer {
                         }
                     },
                 };
-                l.set_nonblocking(true).expect("nonblocking");
-                match l.accept() {
-                    Ok((stream, _)) => {
-                        let _ = stream.set_nonblocking(false);
-                        let f = fault.lock().unwrap().clone();
-                        let ctx = Conn {
-                            good: good.clone(),
-                            served: served.clone(),
-                            endless_sent: endless_sent.clone(),
-                            endless_aborted: endless_aborted.clone(),
-                            open: open.clone(),
-                            finished: AtomicBool::new(false),
-                        };
-                        let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
-                        max_concurrent.fetch_max(now_open, Ordering::SeqCst);
-                        std::thread::spawn(move || {
-                            ctx.handle(stream, f);
-                            ctx.finish();
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                let Ok((stream, _)) = l.accept() else {
+                    continue;
+                };
+                let f = fault.lock().unwrap().clone();
+                if stop.load(Ordering::Relaxed) || matches!(f, Fault::Refused) {
+                    continue;
                 }
+                let ctx = Conn {
+                    good: good.clone(),
+                    served: served.clone(),
+                    endless_sent: endless_sent.clone(),
+                    endless_aborted: endless_aborted.clone(),
+                    open: open.clone(),
+                    finished: AtomicBool::new(false),
+                };
+                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                max_concurrent.fetch_max(now_open, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    ctx.handle(stream, f);
+                    ctx.finish();
+                });
             }
         });
         server
@@ -146,7 +149,16 @@ impl FaultServer {
 
     /// Changes the behaviour for new connections.
     pub fn set(&self, f: Fault) {
+        let refuse = matches!(f, Fault::Refused);
         *self.fault.lock().unwrap() = f;
+        if refuse {
+            self.wake();
+        }
+    }
+
+    /// Wakes the accept loop (to stop listening, or to exit).
+    fn wake(&self) {
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
     }
 
     /// Connections served so far.
@@ -158,6 +170,7 @@ impl FaultServer {
 impl Drop for FaultServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake();
     }
 }
 
@@ -179,11 +192,12 @@ impl Conn {
         }
     }
 
-    fn record(&self, path: &str, status: u16) {
+    fn record(&self, req: Option<&Recorded>, status: u16) {
         self.served.lock().unwrap().push(Served {
             at: Instant::now(),
-            path: path.to_string(),
+            path: req.map(|r| r.path.clone()).unwrap_or_default(),
             status,
+            auth: req.and_then(|r| r.headers.get("authorization").cloned()),
         });
     }
 
@@ -194,7 +208,7 @@ impl Conn {
             let mut b = [0u8; 1];
             let _ = s.peek(&mut b);
             std::thread::sleep(Duration::from_millis(10));
-            self.record("", 0);
+            self.record(None, 0);
             drop(s);
             return;
         }
@@ -220,16 +234,16 @@ impl Conn {
         match fault {
             Fault::Good => {
                 let r = (self.good)(&req);
-                self.record(&req.path, r.status);
+                self.record(Some(&req), r.status);
                 send(&mut s, &r);
             }
             Fault::Rewrite(f) => {
                 let r = f(&req, (self.good)(&req));
-                self.record(&req.path, r.status);
+                self.record(Some(&req), r.status);
                 send(&mut s, &r);
             }
             Fault::Status(code, retry_after) => {
-                self.record(&req.path, code);
+                self.record(Some(&req), code);
                 let mut r = MockResponse::status(code, format!("error {code}"));
                 if let Some(ra) = retry_after {
                     r.headers.push(("Retry-After".into(), ra.into()));
@@ -237,20 +251,20 @@ impl Conn {
                 send(&mut s, &r);
             }
             Fault::Body(ctype, body) => {
-                self.record(&req.path, 200);
+                self.record(Some(&req), 200);
                 let mut r = MockResponse::status(200, body);
                 r.headers.push(("Content-Type".into(), ctype.into()));
                 send(&mut s, &r);
             }
             Fault::Hang => {
-                self.record(&req.path, 0);
+                self.record(Some(&req), 0);
                 // Until the client gives up.
                 let mut b = [0u8; 64];
                 while matches!(s.read(&mut b), Ok(n) if n > 0) {}
             }
             Fault::Trickle => {
                 let r = (self.good)(&req);
-                self.record(&req.path, r.status);
+                self.record(Some(&req), r.status);
                 let _ = s.write_all(
                     head(r.status, &format!("Content-Length: {}\r\n", r.body.len())).as_bytes(),
                 );
@@ -265,7 +279,7 @@ impl Conn {
             }
             Fault::Truncated => {
                 let r = (self.good)(&req);
-                self.record(&req.path, r.status);
+                self.record(Some(&req), r.status);
                 let _ = s.write_all(
                     head(
                         r.status,
@@ -278,7 +292,7 @@ impl Conn {
                 let _ = s.shutdown(Shutdown::Both);
             }
             Fault::Endless | Fault::HugeDeclared => {
-                self.record(&req.path, 200);
+                self.record(Some(&req), 200);
                 let declared = matches!(fault, Fault::HugeDeclared);
                 let extra = if declared {
                     "Content-Length: 1073741824\r\n".to_string()

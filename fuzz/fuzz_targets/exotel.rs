@@ -1,0 +1,10 @@
+//! Fuzzes the exotel parser, normalizer, store and renderer with a response body.
+//! See tests/common/pipeline.rs.
+#![no_main]
+
+#[path = "../../tests/common/pipeline.rs"]
+mod pipeline;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    pipeline::exotel(data);
+});

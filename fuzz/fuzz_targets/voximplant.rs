@@ -1,0 +1,12 @@
+//! Fuzzes the voximplant parsers, normalizers, store and renderer: the first byte picks the
+//! endpoint, the rest is its response body. See tests/common/pipeline.rs.
+#![no_main]
+
+#[path = "../../tests/common/pipeline.rs"]
+mod pipeline;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Some((selector, body)) = data.split_first() {
+        pipeline::voximplant(*selector, body);
+    }
+});

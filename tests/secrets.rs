@@ -1,0 +1,299 @@
+//! Secrets never leak: every vendor with distinctive secrets (tokens, passwords, a
+//! Voximplant private key) runs through success and every failure mode, including
+//! vendors that echo the request's `Authorization` header back in an error page, a
+//! vendor error message or a malformed body, at `--log.level debug`. Neither a secret
+//! nor the `Authorization` value built from it may appear in the log, `/metrics`, the
+//! landing page, or `--config.check` output and config error messages.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::fault::{Fault, FaultServer, Rewrite};
+use common::vendors::{self, VendorKit};
+use common::{Exporter, MockResponse, Recorded};
+
+/// An error body echoing the request's headers, as some gateways do.
+fn echo_headers(status: u16) -> Rewrite {
+    Arc::new(move |r: &Recorded, _| {
+        let mut body = String::from("Bad request. You sent:\n");
+        for (k, v) in &r.headers {
+            body.push_str(&format!("{k}: {v}\n"));
+        }
+        MockResponse::status(status, body)
+    })
+}
+
+/// A well-formed vendor error (in a 200 body) quoting the credentials back.
+fn echo_in_vendor_error(vendor: &'static str) -> Rewrite {
+    Arc::new(move |r: &Recorded, _| {
+        let auth = r.headers.get("authorization").cloned().unwrap_or_default();
+        let body = match vendor {
+            "vcc_live" => serde_json::json!({"response": [], "errors": [format!("Authentication failed for {auth}")]}).to_string(),
+            "voximplant" => serde_json::json!({"error": {"msg": format!("Authorization failed: {auth}"), "code": 100}}).to_string(),
+            "exotel" => serde_json::json!({"error_code": "CONF-1002", "status": "Unauthorized", "error_message": format!("bad token in {auth}")}).to_string(),
+            // 8x8 has no error envelope: text where the XML should be.
+            _ => format!("Unauthorized: {auth}"),
+        };
+        MockResponse::status(200, body)
+    })
+}
+
+fn failure_modes(kit: &VendorKit) -> Vec<(&'static str, Fault)> {
+    vec![
+        ("s401", Fault::Status(401, None)),
+        ("s403", Fault::Status(403, None)),
+        ("s404", Fault::Status(404, None)),
+        ("s429", Fault::Status(429, Some("1"))),
+        ("s500", Fault::Status(500, None)),
+        ("s503", Fault::Status(503, None)),
+        ("refused", Fault::Refused),
+        ("reset", Fault::Reset),
+        ("hang", Fault::Hang),
+        ("trickle", Fault::Trickle),
+        ("truncated", Fault::Truncated),
+        (
+            "garbage",
+            Fault::Body(kit.content_type, kit.garbage.clone()),
+        ),
+        (
+            "wrongtypes",
+            Fault::Body(kit.content_type, kit.wrong_types.clone()),
+        ),
+        ("endless", Fault::Endless),
+        ("duplicate", Fault::Rewrite(kit.duplicate.clone())),
+        ("clockahead", Fault::Rewrite(kit.clock_ahead.clone())),
+        ("echo400", Fault::Rewrite(echo_headers(400))),
+        ("echo401", Fault::Rewrite(echo_headers(401))),
+        (
+            "echovendor",
+            Fault::Rewrite(echo_in_vendor_error(kit.vendor)),
+        ),
+    ]
+}
+
+/// What must never be printed: the secrets, and every `Authorization` header value
+/// (and its credential part) the exporter sent.
+fn forbidden(kits: &[VendorKit], servers: &[FaultServer]) -> Vec<String> {
+    let mut out: Vec<String> = kits.iter().flat_map(|k| k.secrets.clone()).collect();
+    for s in servers {
+        for r in s.served() {
+            if let Some(a) = &r.auth {
+                out.push(a.clone());
+                if let Some((_, cred)) = a.split_once(' ') {
+                    out.push(cred.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn assert_clean(what: &str, text: &str, forbidden: &[String]) {
+    for f in forbidden {
+        assert!(
+            !text.contains(f.as_str()),
+            "{what} contains the secret {f:?}:\n{}",
+            text.lines()
+                .filter(|l| l.contains(f.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
+/// One exporter per vendor (a source per failure mode), so that the four run side by
+/// side like the fault suite.
+fn run_vendor(kit: VendorKit) {
+    let kits = vec![kit];
+    let dir = tempfile::tempdir().unwrap();
+    let mut servers = Vec::new();
+    let mut yaml = String::from("sources:\n");
+    let mut plan = Vec::new();
+    for kit in &kits {
+        for (case, fault) in std::iter::once(("ok", Fault::Good)).chain(failure_modes(kit)) {
+            let s = FaultServer::start(kit.good.clone());
+            let name = format!("{}-{case}", kit.vendor.replace('_', "-"));
+            yaml += &format!(
+                "  - name: {name}\n    vendor: {}\n    base_url: {}\n    interval: 1s\n    timeout: 900ms\n    max_response_bytes: 262144\n{}",
+                kit.vendor,
+                s.url(),
+                (kit.keys)(dir.path())
+            );
+            plan.push((name, fault));
+            servers.push(s);
+        }
+    }
+    let e = Exporter::start(&yaml, &["--log.level", "debug"]);
+    let sample = |text: &str, metric: &str, name: &str| {
+        common::sample(
+            text,
+            &format!(
+                r#"{metric}{{source="{name}",vendor="{}"}}"#,
+                vendor_of(&kits, name)
+            ),
+        )
+    };
+    // Success first: every source has succeeded once.
+    e.wait_until(
+        "every source to succeed once",
+        Duration::from_secs(60),
+        |e| {
+            let text = e.scrape();
+            plan.iter().all(|(n, _)| {
+                sample(
+                    &text,
+                    "contact_center_source_last_success_timestamp_seconds",
+                    n,
+                )
+                .is_some_and(|v| v > 0.0)
+            })
+        },
+    );
+    let before: Vec<usize> = servers.iter().map(|s| s.served().len()).collect();
+    for ((_, f), s) in plan.iter().zip(&servers) {
+        s.set(f.clone());
+    }
+    // Then every failure mode has been served at least twice (refused: has failed).
+    e.wait_until("every fault served", Duration::from_secs(60), |e| {
+        let text = e.scrape();
+        plan.iter()
+            .zip(&servers)
+            .zip(&before)
+            .all(|(((n, f), s), b)| match f {
+                Fault::Refused => sample(&text, "contact_center_source_consecutive_failures", n)
+                    .is_some_and(|v| v >= 1.0),
+                _ => s.served().len() >= b + 2,
+            })
+    });
+    let metrics = e.scrape();
+    let (status, _, landing) = e.get("/").unwrap();
+    assert_eq!(status, 200);
+    let landing = String::from_utf8(landing).unwrap();
+    let echoes = plan
+        .iter()
+        .filter(|(n, _)| n.contains("echo"))
+        .map(|(n, _)| n.clone())
+        .collect::<Vec<_>>();
+    for n in &echoes {
+        assert!(
+            e.log_lines()
+                .iter()
+                .any(|l| l.contains("poll failed") && l.contains(n.as_str())),
+            "{n}: no failed poll logged"
+        );
+    }
+    let forbidden = forbidden(&kits, &servers);
+    assert!(forbidden.len() >= 2, "{forbidden:?}");
+    let log = e.log_lines().join("\n");
+    assert!(log.contains("level=debug"), "debug logging is on");
+    assert_clean("the log", &log, &forbidden);
+    assert_clean("/metrics", &metrics, &forbidden);
+    assert_clean("the landing page", &landing, &forbidden);
+    // The landing page does show what failed.
+    assert!(landing.contains("HTTP 401"), "{landing}");
+
+    // --config.check of the same config prints a line per source, no secret.
+    let out = Command::new(common::binary())
+        .args(["--config.check", "--config.file"])
+        .arg(&e.config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("{}-ok", kits[0].vendor.replace('_', "-"))),
+        "{text}"
+    );
+    assert_clean("--config.check", &text, &forbidden);
+}
+
+#[test]
+fn vcc_live_secrets_never_leak() {
+    run_vendor(vendors::vcc_live());
+}
+
+#[test]
+fn voximplant_secrets_never_leak() {
+    run_vendor(vendors::voximplant());
+}
+
+#[test]
+fn eight_by_eight_secrets_never_leak() {
+    run_vendor(vendors::eight_by_eight());
+}
+
+#[test]
+fn exotel_secrets_never_leak() {
+    run_vendor(vendors::exotel());
+}
+
+fn vendor_of<'a>(kits: &'a [VendorKit], source: &str) -> &'a str {
+    kits.iter()
+        .find(|k| source.starts_with(&k.vendor.replace('_', "-")))
+        .map(|k| k.vendor)
+        .unwrap()
+}
+
+/// Broken configs next to secrets: errors name the key, never the value.
+#[test]
+fn config_errors_never_print_a_secret() {
+    let secret = vendors::EXOTEL_PASSWORD;
+    let token = vendors::EIGHT_TOKEN;
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("pw");
+    std::fs::write(&secret_file, secret).unwrap();
+    let exotel = |extra: &str| {
+        format!("sources:\n  - name: a\n    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n{extra}")
+    };
+    let cases = [
+        // Both the secret and its file.
+        exotel(&format!("    password: {secret}\n    password_file: {}\n", secret_file.display())),
+        // The secret under a key this vendor does not know.
+        exotel(&format!("    password: x\n    token: {secret}\n")),
+        // A misspelt key holding the secret.
+        exotel(&format!("    passwrd: {secret}\n")),
+        // The secret as a list or map instead of a string.
+        exotel(&format!("    password: [{secret}]\n")),
+        exotel(&format!("    password: {{v: {secret}}}\n")),
+        // Broken YAML on the secret's line.
+        exotel(&format!("    password: \"{secret}\n")),
+        exotel(&format!("    password: {secret}: {secret}\n")),
+        // A secret with a control character (cannot be a header value).
+        exotel(&format!("    password: \"{secret}\\u0007\"\n")),
+        // The token in the URL.
+        format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://acme:{token}@vcc-na4.8x8.com\n    tenant: acme\n    token: {token}\n"),
+        format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://vcc-na4.8x8.com/?t={token}\n    tenant: acme\n    token: {token}\n"),
+        // A duplicate source name after valid secrets.
+        format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n"),
+    ];
+    for (i, yaml) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("c{i}.yml"));
+        std::fs::write(&path, yaml).unwrap();
+        let out = Command::new(common::binary())
+            .args(["--config.check", "--config.file"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("case {i}: exit {:?}: {}", out.status.code(), text.trim());
+        for s in [secret, token] {
+            assert!(
+                !text.contains(s),
+                "case {i} prints the secret:\n{yaml}\n---\n{text}"
+            );
+        }
+    }
+}
