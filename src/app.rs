@@ -146,7 +146,21 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
             DemoScenario::SlaBreach => Scenario::SlaBreach,
         },
     };
-    let cc = Arc::new(Mutex::new(ContactCenter::new(&opts, chrono::Utc::now())));
+    let now = chrono::Utc::now();
+    let mut sim = ContactCenter::new(&opts, now);
+    if let Some(d) = cli.demo_scenario_duration {
+        let at = chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or_else(|| {
+                format!(
+                    "--demo.scenario-duration {} is too long",
+                    humantime::format_duration(d)
+                )
+            })?;
+        sim.schedule_scenario(at, Scenario::Normal);
+    }
+    let cc = Arc::new(Mutex::new(sim));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .map_err(|e| format!("cannot start the demo simulator: {e}"))?;
@@ -175,7 +189,7 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
         });
     }
     tokio::spawn(Arc::new(host).serve(listener));
-    tracing::info!(simulator = %addr, sources = sources_cfg.len(), seed = opts.seed, agents = opts.agents, "demo contact center started");
+    tracing::info!(simulator = %addr, sources = sources_cfg.len(), seed = opts.seed, agents = opts.agents, scenario = ?opts.scenario, scenario_duration = ?cli.demo_scenario_duration, "demo contact center started");
     Ok((
         Config {
             sources: sources_cfg,

@@ -46,7 +46,7 @@ pub enum LogFormat {
 pub enum DemoScenario {
     /// Normal staffing; service level mostly meets target.
     Normal,
-    /// Demand triples and agents go on break: service level collapses.
+    /// Demand triples, agents go on break or pick up slowly: service level collapses.
     SlaBreach,
 }
 
@@ -145,6 +145,11 @@ pub struct Cli {
         default_value = "normal"
     )]
     pub demo_scenario: DemoScenario,
+
+    /// Return the demo to the normal scenario after this long (e.g. `90s`); by default
+    /// the scenario lasts as long as the process.
+    #[arg(long = "demo.scenario-duration", env = "CONTACT_CENTER_EXPORTER_DEMO_SCENARIO_DURATION", value_parser = humantime::parse_duration)]
+    pub demo_scenario_duration: Option<std::time::Duration>,
 
     /// Demo poll interval.
     #[arg(long = "demo.interval", env = "CONTACT_CENTER_EXPORTER_DEMO_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
