@@ -180,5 +180,29 @@ mod tests {
         assert_eq!(c.listen_addresses, vec!["127.0.0.1:1", ":2"]);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.telemetry_path, "/metrics");
+        assert_eq!(c.demo_scenario_duration, None);
+    }
+
+    #[test]
+    fn demo_scenario_duration() {
+        let c = Cli::try_parse_from([
+            "x",
+            "--demo",
+            "--demo.scenario",
+            "sla-breach",
+            "--demo.scenario-duration",
+            "90s",
+        ])
+        .unwrap();
+        assert_eq!(c.demo_scenario, DemoScenario::SlaBreach);
+        assert_eq!(
+            c.demo_scenario_duration,
+            Some(std::time::Duration::from_secs(90))
+        );
+        let err = Cli::try_parse_from(["x", "--demo.scenario-duration", "soon"]).unwrap_err();
+        assert!(
+            err.to_string().contains("--demo.scenario-duration"),
+            "{err}"
+        );
     }
 }
