@@ -627,15 +627,18 @@ fn rules_with_short_for(for_: &str) -> String {
     out
 }
 
+/// Labels or annotations of an alert.
+type Strings = BTreeMap<String, String>;
+
 /// Alerts of the webhook notifications received so far, as (status, labels, annotations).
-fn notified(hook: &Mock) -> Vec<(String, BTreeMap<String, String>, BTreeMap<String, String>)> {
+fn notified(hook: &Mock) -> Vec<(String, Strings, Strings)> {
     let mut out = Vec::new();
     for r in hook.recorded() {
         let Ok(v) = serde_json::from_slice::<Json>(&r.body) else {
             continue;
         };
         for a in v["alerts"].as_array().cloned().unwrap_or_default() {
-            let map = |o: &Json| -> BTreeMap<String, String> {
+            let map = |o: &Json| -> Strings {
                 o.as_object()
                     .map(|m| {
                         m.iter()
