@@ -26,6 +26,9 @@ const DASHBOARDS: [(&str, &str); 2] = [
     ("dashboards/exporter-health.json", "cc-exporter-health"),
 ];
 const RULES: &str = "alerts/contact-center.rules.yml";
+/// Poll interval of the demo sources: 2 s gives each request 1 s, enough for the
+/// 200-agent demo of a debug build on a busy 2-core machine.
+const DEMO_INTERVAL: &str = "2s";
 
 fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -554,7 +557,7 @@ fn every_dashboard_query_returns_data_from_the_demo() {
     // In a breach every panel has something to show, abandons included.
     let exporter = Exporter::demo(&[
         "--demo.interval",
-        "1s",
+        DEMO_INTERVAL,
         "--demo.agents",
         "200",
         "--demo.scenario",
@@ -696,7 +699,7 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
 
     let exporter = Exporter::demo(&[
         "--demo.interval",
-        "1s",
+        DEMO_INTERVAL,
         "--demo.agents",
         "200",
         "--demo.scenario",
