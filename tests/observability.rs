@@ -436,8 +436,16 @@ fn enc(s: &str) -> String {
 
 /// GET on Prometheus's API: Ok(data) or Err(error text).
 fn prom_api(port: u16, path_and_query: &str) -> Result<Json, String> {
-    let (status, _, body) = http_request(addr(port), "GET", path_and_query, &[])
-        .ok_or_else(|| "no answer from Prometheus".to_string())?;
+    // A busy machine may drop a connection; an API error is returned as it is.
+    let mut answer = None;
+    for _ in 0..5 {
+        answer = http_request(addr(port), "GET", path_and_query, &[]);
+        if answer.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (status, _, body) = answer.ok_or_else(|| "no answer from Prometheus".to_string())?;
     let v: Json = serde_json::from_slice(&body).map_err(|e| format!("HTTP {status}: {e}"))?;
     if v["status"] != "success" {
         return Err(format!("HTTP {status}: {} {}", v["errorType"], v["error"]));
