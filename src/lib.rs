@@ -23,3 +23,4 @@ pub mod simulator;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod systemd;

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the Debian package with cargo-deb and checks it: file list, conffiles,
+# dependencies, maintainer scripts, the packaged binary, and lintian (any error fails).
+# As root with CI set (or CHECK_DEB_INSTALL=1) it also installs and purges the package.
+#
+# Usage: scripts/check-deb.sh [--profile PROFILE]   (default: the `deb-check` profile,
+#        an unoptimised build that only exists to check the packaging quickly; release
+#        packages are built with plain `cargo deb`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=deb-check
+if [ "${1:-}" = "--profile" ]; then profile="$2"; fi
+
+fail() { echo "check-deb: $*" >&2; exit 1; }
+
+# cargo-deb: pinned, installed once (cargo install is skipped when it is present).
+CARGO_DEB_VERSION=3.8.0
+if ! cargo deb --version 2>/dev/null | grep -qx "cargo-deb $CARGO_DEB_VERSION"; then
+  echo "==> cargo install cargo-deb $CARGO_DEB_VERSION"
+  cargo install cargo-deb --locked --version "$CARGO_DEB_VERSION" --no-default-features
+fi
+for tool in lintian dpkg-deb; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install lintian dpkg)"
+done
+
+echo "==> cargo deb --profile $profile"
+# The glob assets (dashboards/, alerts/) need at least one file each.
+deb=$(cargo deb --locked --profile "$profile" 2>&1 | tee /dev/stderr | tail -n 1)
+[ -f "$deb" ] || fail "cargo deb printed no package path (got: $deb)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./|/|' | sort >"$work/files"
+dpkg-deb --control "$deb" "$work/control"
+dpkg-deb --extract "$deb" "$work/root"
+
+echo "==> package contents"
+for f in \
+  /usr/bin/contact-center-exporter \
+  /usr/lib/systemd/system/contact-center-exporter.service \
+  /etc/default/contact-center-exporter \
+  /etc/contact-center-exporter/contact-center-exporter.yml \
+  /usr/share/man/man1/contact-center-exporter.1.gz \
+  /usr/share/bash-completion/completions/contact-center-exporter \
+  /usr/share/zsh/vendor-completions/_contact-center-exporter \
+  /usr/share/fish/vendor_completions.d/contact-center-exporter.fish \
+  /usr/share/doc/contact-center-exporter/copyright; do
+  grep -qx "$f" "$work/files" || fail "$f is not in the package"
+done
+for dir in dashboards alerts; do
+  for src in "$dir"/*; do
+    [ -f "$src" ] || continue
+    grep -qx "/usr/share/contact-center-exporter/$src" "$work/files" ||
+      fail "$src is not packaged under /usr/share/contact-center-exporter/"
+  done
+done
+cmp -s packaging/systemd/contact-center-exporter.service \
+  "$work/root/usr/lib/systemd/system/contact-center-exporter.service" ||
+  fail "the packaged unit differs from packaging/systemd/"
+cmp -s examples/contact-center-exporter.yml \
+  "$work/root/etc/contact-center-exporter/contact-center-exporter.yml" ||
+  fail "the packaged config differs from examples/contact-center-exporter.yml"
+for f in /etc/contact-center-exporter/contact-center-exporter.yml /etc/default/contact-center-exporter; do
+  grep -qx "$f" "$work/control/conffiles" || fail "$f is not a conffile"
+done
+grep -q '^Depends:.*adduser' "$work/control/control" || fail "Depends lacks adduser"
+grep -q 'adduser --system' "$work/control/postinst" || fail "postinst creates no user"
+grep -q 'deluser --system' "$work/control/postrm" || fail "postrm removes no user"
+grep -q 'deb-systemd-helper' "$work/control/postinst" || fail "postinst lacks the systemd snippet"
+"$work/root/usr/bin/contact-center-exporter" --version | grep -q "^contact-center-exporter " ||
+  fail "the packaged binary does not run"
+wc -l <"$work/files" | xargs echo "   files:"
+sed -n 's/^\(Package\|Version\|Architecture\|Depends\|Installed-Size\): /   \1: /p' "$work/control/control"
+
+echo "==> lintian"
+# Errors fail the build; warnings are shown. Tags that do not apply to a package built
+# outside a Debian source tree are suppressed, each with its reason:
+#   no-changelog / debian-changelog-file-missing-or-wrong-name: cargo-deb packages carry
+#     the upstream CHANGELOG.md, not a Debian changelog.
+#   extended-description-contains-empty-paragraph: none, kept visible.
+lintian --fail-on error --no-tag-display-limit \
+  --suppress-tags no-changelog,debian-changelog-file-missing-or-wrong-name \
+  "$deb"
+
+if [ "$(id -u)" -eq 0 ] && { [ "${CI:-}" = true ] || [ "${CHECK_DEB_INSTALL:-}" = 1 ]; }; then
+  echo "==> install and purge"
+  export DEBIAN_FRONTEND=noninteractive
+  dpkg -i "$deb" >/dev/null || { apt-get install -f -y -qq >/dev/null; dpkg -i "$deb"; }
+  getent passwd contact-center-exporter | grep -q ':/nonexistent:/usr/sbin/nologin$' ||
+    fail "no system user after install"
+  [ "$(stat -c '%U:%G %a' /etc/contact-center-exporter/contact-center-exporter.yml)" = \
+    "root:contact-center-exporter 640" ] || fail "config permissions after install"
+  [ "$(stat -c '%U:%G %a' /etc/contact-center-exporter/credentials)" = "root:root 700" ] ||
+    fail "credentials directory after install"
+  # The service user can read its config, and the config check runs as that user.
+  setpriv --reuid=contact-center-exporter --regid=contact-center-exporter --clear-groups \
+    --groups "$(getent group contact-center-exporter | cut -d: -f3)" \
+    head -c 1 /etc/contact-center-exporter/contact-center-exporter.yml >/dev/null ||
+    fail "the service user cannot read its config"
+  dpkg --purge contact-center-exporter >/dev/null
+  ! getent passwd contact-center-exporter >/dev/null || fail "user left after purge"
+  ! getent group contact-center-exporter >/dev/null || fail "group left after purge"
+  [ ! -e /etc/contact-center-exporter ] || fail "/etc/contact-center-exporter left after purge"
+fi
+echo "==> $deb OK"
