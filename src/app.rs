@@ -213,6 +213,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     hub.reload_ok.set(1.0);
     hub.reload_ts.set(unix_now());
 
+    let web = match crate::web_config::WebConfigWatch::new(cli.web_config_file.clone()) {
+        Ok(w) => Arc::new(w),
+        Err(e) => {
+            tracing::error!(error = %e, "invalid --web.config.file");
+            running.stop();
+            return Ok(1);
+        }
+    };
     let listeners = match server::bind(&cli.listen_addresses).await {
         Ok(l) => l,
         Err(e) => {
@@ -233,6 +241,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         telemetry_path: cli.telemetry_path.clone(),
         reload: reload_tx,
         scrape_permits: Arc::new(Semaphore::new(cli.max_requests.max(1))),
+        web,
     });
     let server = tokio::spawn(server::serve(listeners, state, shutdown_rx));
     tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");

@@ -84,6 +84,13 @@ pub struct Cli {
     )]
     pub telemetry_path: String,
 
+    /// TLS and basic-auth settings for this server (Prometheus exporter-toolkit format).
+    #[arg(
+        long = "web.config.file",
+        env = "CONTACT_CENTER_EXPORTER_WEB_CONFIG_FILE"
+    )]
+    pub web_config_file: Option<PathBuf>,
+
     /// Most concurrent `/metrics` requests; more are answered 503 at once.
     #[arg(
         long = "web.max-requests",

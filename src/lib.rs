@@ -24,3 +24,4 @@ pub mod sources;
 pub mod state;
 pub mod store;
 pub mod systemd;
+pub mod web_config;

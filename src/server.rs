@@ -45,6 +45,8 @@ pub struct ServerState {
     pub reload: mpsc::Sender<ReloadRequest>,
     /// Concurrent `/metrics` requests allowed.
     pub scrape_permits: Arc<Semaphore>,
+    /// TLS and basic auth (`--web.config.file`), re-read when the file changes.
+    pub web: Arc<crate::web_config::WebConfigWatch>,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -117,18 +119,20 @@ pub async fn serve(
         tokio::select! {
             conn = rx.recv() => {
                 let Some((stream, permit)) = conn else { break };
+                let web = state.web.get();
                 let state = Arc::clone(&state);
-                let svc = service_fn(move |req| {
-                    let state = Arc::clone(&state);
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
-                });
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_READ_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), svc);
-                let fut = graceful.watch(conn);
+                let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let _ = fut.await;
+                    match web.tls.clone() {
+                        None => serve_connection(TokioIo::new(stream), state, web, watcher).await,
+                        Some(acceptor) => {
+                            match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), state, web, watcher).await,
+                                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                                Err(_) => tracing::debug!("TLS handshake timed out"),
+                            }
+                        }
+                    }
                     drop(permit);
                 });
             }
@@ -141,6 +145,47 @@ pub async fn serve(
     {
         tracing::warn!("some connections did not finish within the shutdown grace period");
     }
+}
+
+/// Serves one connection (plain or TLS) until it closes or shutdown ends it.
+async fn serve_connection<I>(
+    io: TokioIo<I>,
+    state: Arc<ServerState>,
+    web: Arc<crate::web_config::WebConfig>,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| {
+        let state = Arc::clone(&state);
+        let web = Arc::clone(&web);
+        async move {
+            let mut resp = if web.auth_required()
+                && !web.authorized(
+                    req.headers()
+                        .get(hyper::header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok()),
+                ) {
+                let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+                r.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
+                );
+                r
+            } else {
+                handle(&state, req).await
+            };
+            for (k, v) in &web.headers {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+            Ok::<_, Infallible>(resp)
+        }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(io, svc);
+    let _ = watcher.watch(conn).await;
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {

@@ -7,7 +7,9 @@
 //! Adding a vendor means a new folder, one arm in each `match` below, fixtures, and a
 //! README row.
 
+pub mod eight_by_eight;
 pub mod exotel;
+pub mod voximplant;
 
 use std::fmt;
 use std::time::Duration;
@@ -64,15 +66,21 @@ impl fmt::Display for Vendor {
 /// A vendor's validated settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VendorConfig {
+    /// `vendor: eight_by_eight`.
+    EightByEight(eight_by_eight::Config),
     /// `vendor: exotel`.
     Exotel(exotel::Config),
+    /// `vendor: voximplant`.
+    Voximplant(voximplant::Config),
 }
 
 impl VendorConfig {
     /// One-line description for `--config.check` (never includes a secret).
     pub fn summary(&self) -> String {
         match self {
+            VendorConfig::EightByEight(c) => c.summary(),
             VendorConfig::Exotel(c) => c.summary(),
+            VendorConfig::Voximplant(c) => c.summary(),
         }
     }
 }
@@ -80,7 +88,9 @@ impl VendorConfig {
 /// The vendor-specific keys a vendor accepts (the common keys are always allowed).
 pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
+        Vendor::EightByEight => eight_by_eight::config::KEYS,
         Vendor::Exotel => exotel::config::KEYS,
+        Vendor::Voximplant => voximplant::config::KEYS,
         _ => &[],
     }
 }
@@ -88,7 +98,11 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
 /// Validates a vendor's keys of one source entry.
 pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
     match raw.vendor {
+        Vendor::EightByEight => {
+            eight_by_eight::Config::from_raw(raw).map(VendorConfig::EightByEight)
+        }
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
+        Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
         other => Err(FieldError::new(
             "vendor",
             format!("vendor {other} is not implemented in this build"),
@@ -99,7 +113,11 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
 /// Creates the source for a validated config.
 pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
     match cfg {
+        VendorConfig::EightByEight(c) => {
+            Box::new(eight_by_eight::EightByEightSource::new(name, c.clone()))
+        }
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
+        VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
     }
 }
 
@@ -107,9 +125,17 @@ pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
 /// `base_url` is where the simulator mounts this vendor's API.
 pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dyn SimulatedApi>)> {
     match vendor {
+        Vendor::EightByEight => {
+            let (cfg, api) = eight_by_eight::simulate::demo(base_url);
+            Some((VendorConfig::EightByEight(cfg), Box::new(api)))
+        }
         Vendor::Exotel => {
             let (cfg, api) = exotel::simulate::demo(base_url);
             Some((VendorConfig::Exotel(cfg), Box::new(api)))
+        }
+        Vendor::Voximplant => {
+            let (cfg, api) = voximplant::simulate::demo(base_url);
+            Some((VendorConfig::Voximplant(cfg), Box::new(api)))
         }
         _ => None,
     }

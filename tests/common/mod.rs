@@ -270,9 +270,16 @@ impl Exporter {
             log,
             dir,
         };
-        e.wait_until("the exporter to listen", Duration::from_secs(20), |e| {
-            e.get("/-/healthy").map(|r| r.0 == 200).unwrap_or(false)
-        });
+        if args.contains(&"--web.config.file") {
+            // TLS or auth may be on: wait for the port only.
+            e.wait_until("the exporter to listen", Duration::from_secs(20), |e| {
+                std::net::TcpStream::connect_timeout(&e.addr, Duration::from_millis(200)).is_ok()
+            });
+        } else {
+            e.wait_until("the exporter to listen", Duration::from_secs(20), |e| {
+                e.get("/-/healthy").map(|r| r.0 == 200).unwrap_or(false)
+            });
+        }
         e
     }
 

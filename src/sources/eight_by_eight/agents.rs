@@ -1,0 +1,232 @@
+//! Agents from status events: each agent's current state is its latest event, and the
+//! time between two consecutive events of an agent is a completed interval in the
+//! earlier event's state.
+//!
+//! Events are read incrementally per group and day: a cursor remembers how many records
+//! of the day's list were consumed and the last one. The next read starts AT that last
+//! record (`n` = its index) and checks it is still the same; if the list changed under
+//! it (records inserted before it), the day is read again from the start and events
+//! already applied are recognised by time: per agent, an event older than the agent's
+//! latest event, or equal to it, is not applied again.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::types::StatusEvent;
+use crate::model::{Agent, StateInterval};
+
+/// Where reading one group's status list of one day stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cursor {
+    /// Records of the list consumed so far.
+    pub consumed: u64,
+    /// The last consumed record (to check the list did not shift).
+    pub last: Option<StatusEvent>,
+}
+
+/// An agent's latest status event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latest {
+    /// The state entered.
+    pub status: String,
+    /// When.
+    pub since: DateTime<Utc>,
+}
+
+/// Everything the source keeps about agents between polls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentBook {
+    /// Latest event per agent id.
+    pub agents: BTreeMap<String, Latest>,
+    /// Status list cursors by (group id, local day).
+    pub cursors: BTreeMap<(String, NaiveDate), Cursor>,
+}
+
+/// A status event with the fields intervals need (records missing one are skipped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Agent id.
+    pub agent: String,
+    /// State entered.
+    pub status: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl Change {
+    /// The usable part of a wire record.
+    pub fn from_event(e: StatusEvent) -> Option<Change> {
+        Some(Change {
+            at: e.event_time?.with_timezone(&Utc),
+            agent: e.agent_id?,
+            status: e.status?,
+        })
+    }
+}
+
+impl AgentBook {
+    /// Applies status changes (from any lists, in any order) and returns the intervals
+    /// they complete. Intervals ending before `count_from` update states only (the
+    /// first poll's look-back at the previous day).
+    pub fn apply(
+        &mut self,
+        mut changes: Vec<Change>,
+        count_from: Option<DateTime<Utc>>,
+    ) -> Vec<StateInterval> {
+        changes.sort_by_key(|c| c.at);
+        let mut out = Vec::new();
+        for c in changes {
+            match self.agents.get_mut(&c.agent) {
+                Some(latest) => {
+                    let seen =
+                        c.at < latest.since || (c.at == latest.since && c.status == latest.status);
+                    if seen {
+                        continue;
+                    }
+                    if count_from.is_none_or(|from| c.at >= from) {
+                        out.push(StateInterval {
+                            vendor_state: latest.status.clone(),
+                            seconds: (c.at - latest.since).num_milliseconds() as f64 / 1000.0,
+                        });
+                    }
+                    latest.status = c.status;
+                    latest.since = c.at;
+                }
+                None => {
+                    self.agents.insert(
+                        c.agent,
+                        Latest {
+                            status: c.status,
+                            since: c.at,
+                        },
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Every agent with a known state, with the age of that state at `now`.
+    pub fn current(&self, now: DateTime<Utc>) -> Vec<Agent> {
+        self.agents
+            .iter()
+            .map(|(id, l)| Agent {
+                id: id.clone(),
+                vendor_state: l.status.clone(),
+                state_age_seconds: Some(
+                    ((now - l.since).num_milliseconds() as f64 / 1000.0).max(0.0),
+                ),
+            })
+            .collect()
+    }
+
+    /// Agents that may have status statistics from `from` on: logged in now, or with
+    /// an event since then.
+    pub fn active_since(&self, from: DateTime<Utc>) -> Vec<String> {
+        self.agents
+            .iter()
+            .filter(|(_, l)| l.since >= from || crate::state::fold(&l.status) != "loggedout")
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 4, 4, h, m, s).unwrap()
+    }
+
+    fn ch(agent: &str, status: &str, t: DateTime<Utc>) -> Change {
+        Change {
+            agent: agent.into(),
+            status: status.into(),
+            at: t,
+        }
+    }
+
+    #[test]
+    fn consecutive_events_make_intervals_in_the_earlier_state() {
+        let mut b = AgentBook::default();
+        let iv = b.apply(
+            vec![
+                ch("fred", "Processing", at(10, 1, 0)),
+                ch("fred", "Available", at(10, 0, 0)),
+                ch("sally", "On Break", at(10, 0, 30)),
+                ch("fred", "Post Processing", at(10, 4, 0)),
+            ],
+            None,
+        );
+        assert_eq!(
+            iv,
+            vec![
+                StateInterval {
+                    vendor_state: "Available".into(),
+                    seconds: 60.0
+                },
+                StateInterval {
+                    vendor_state: "Processing".into(),
+                    seconds: 180.0
+                },
+            ]
+        );
+        let now = at(10, 5, 0);
+        let agents = b.current(now);
+        assert_eq!(agents.len(), 2);
+        assert_eq!(agents[0].id, "fred");
+        assert_eq!(agents[0].vendor_state, "Post Processing");
+        assert_eq!(agents[0].state_age_seconds, Some(60.0));
+    }
+
+    #[test]
+    fn events_seen_again_are_not_applied_twice() {
+        let mut b = AgentBook::default();
+        let evs = vec![
+            ch("fred", "Available", at(10, 0, 0)),
+            ch("fred", "Processing", at(10, 1, 0)),
+        ];
+        assert_eq!(b.apply(evs.clone(), None).len(), 1);
+        let before = b.clone();
+        assert!(b.apply(evs, None).is_empty());
+        assert_eq!(b, before);
+    }
+
+    #[test]
+    fn look_back_sets_states_without_counting() {
+        let mut b = AgentBook::default();
+        let iv = b.apply(
+            vec![
+                ch("fred", "Available", at(9, 0, 0)),
+                ch("fred", "On Break", at(9, 30, 0)),
+                ch("fred", "Available", at(10, 15, 0)),
+            ],
+            Some(at(10, 0, 0)),
+        );
+        // Only the break that ended after 10:00 counts (all 45 minutes of it).
+        assert_eq!(
+            iv,
+            vec![StateInterval {
+                vendor_state: "On Break".into(),
+                seconds: 2700.0
+            }]
+        );
+    }
+
+    #[test]
+    fn statistics_candidates() {
+        let mut b = AgentBook::default();
+        b.apply(
+            vec![
+                ch("in", "Available", at(1, 0, 0)),
+                ch("out-today", "Logged Out", at(9, 0, 0)),
+                ch("out-long-ago", "Logged Out", at(2, 0, 0)),
+            ],
+            None,
+        );
+        assert_eq!(b.active_since(at(8, 0, 0)), vec!["in", "out-today"]);
+    }
+}

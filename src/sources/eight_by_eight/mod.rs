@@ -1,0 +1,368 @@
+//! `vendor: eight_by_eight` — 8x8 Contact Center, legacy Statistics Reporting API
+//! (XML over HTTPS, Basic `tenant:token`, paths under `{base_url}/api/stats/`).
+//!
+//! Each poll reads:
+//! - `/groups`, then per group the day's status events `/groups/{id}/statuses`
+//!   incrementally ([`agents`]): current state per agent and completed intervals;
+//! - with `agent_statistics: true`, per agent `/agents/{id}/statuses/statistics`
+//!   (30-minute state totals) instead of reporting intervals, because both feed
+//!   `agent_state_seconds_total` and would count the same time twice;
+//! - `/queues`, then per watched queue the day's 30-minute `statistics` (counters) and
+//!   `online_slas` or `offline_slas` (wait histograms), re-read whole every poll because
+//!   a period keeps changing until it closes ([`periods`]).
+//!
+//! Days are local days in `time_zone`. The first poll also reads the previous day's
+//! status events, only to learn the states of agents who have not changed state today.
+//! When the local day changes, the old day is read once more (its late records) before
+//! the new one. All state advances only when the whole poll succeeded.
+
+pub mod agents;
+pub mod api;
+pub mod config;
+pub mod periods;
+pub mod simulate;
+pub mod types;
+pub mod xml;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+pub use config::Config;
+
+use agents::{AgentBook, Change, Cursor};
+use api::{fetch_all, fetch_pages, stats_url};
+use periods::{is_offline, WatchedQueue};
+use types::{Group, StatusEvent};
+
+use crate::http::PollContext;
+use crate::model::Snapshot;
+use crate::sources::{Source, SourceError};
+
+/// Bound on the pages of one group's status events read in one poll (10,000 events);
+/// reading continues from there at the next poll.
+pub const MAX_EVENT_PAGES: usize = 200;
+
+/// A polling 8x8 source.
+pub struct EightByEightSource {
+    name: String,
+    cfg: Config,
+    /// Local day of the last successful poll.
+    day: Option<NaiveDate>,
+    book: AgentBook,
+    /// Configured queue ids last found missing from `/queues` (to warn once).
+    missing_queues: Vec<u64>,
+}
+
+impl EightByEightSource {
+    /// A source for `cfg`.
+    pub fn new(name: &str, cfg: Config) -> Self {
+        EightByEightSource {
+            name: name.to_string(),
+            cfg,
+            day: None,
+            book: AgentBook::default(),
+            missing_queues: Vec::new(),
+        }
+    }
+
+    /// Reads one group's status events of one day from `cursor` on; returns them and
+    /// the cursor after them.
+    async fn read_group_day(
+        &self,
+        ctx: &PollContext,
+        group: &str,
+        day: NaiveDate,
+        cursor: &Cursor,
+    ) -> Result<(Vec<StatusEvent>, Cursor), SourceError> {
+        let url = stats_url(&self.cfg.base_url, &["groups", group, "statuses"]);
+        let read = |n| {
+            fetch_pages(
+                ctx,
+                &self.cfg,
+                api::GROUP_STATUSES,
+                &url,
+                Some(day),
+                n,
+                MAX_EVENT_PAGES,
+                types::parse_status_events,
+            )
+        };
+        let mut pages = read(cursor.consumed.max(1)).await?;
+        if cursor.consumed > 0 {
+            if pages.records.first() == cursor.last.as_ref() {
+                pages.records.remove(0);
+            } else {
+                // Records were inserted before the cursor: read the day again; events
+                // already applied are recognised by time (see `agents`).
+                tracing::debug!(source = %self.name, group, %day, consumed = cursor.consumed,
+                    "status list changed under the cursor; reading the day again");
+                pages = read(1).await?;
+            }
+        }
+        let next = Cursor {
+            consumed: pages.next_n - 1,
+            last: pages
+                .records
+                .last()
+                .cloned()
+                .or_else(|| cursor.last.clone()),
+        };
+        Ok((pages.records, next))
+    }
+}
+
+/// Local midnight starting `day` in `tz`, in UTC (the earliest one if midnight repeats,
+/// the first instant of the day if a DST gap skips it).
+pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let naive = day.and_time(chrono::NaiveTime::MIN);
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        None => (1..=180)
+            .find_map(|m| {
+                tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc()),
+    }
+}
+
+/// The instants of one local day, `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DaySpan {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl DaySpan {
+    /// Whether a period starting at `t` belongs to the day. Periods outside the day
+    /// asked for are dropped: a server ignoring `d` would otherwise feed the ledger
+    /// periods it has already forgotten (older than two days), counting them again.
+    pub fn contains(&self, t: Option<DateTime<chrono::FixedOffset>>) -> bool {
+        t.is_some_and(|t| t >= self.start && t < self.end)
+    }
+}
+
+/// The span of local `day` in `tz`.
+pub fn day_span(day: NaiveDate, tz: chrono_tz::Tz) -> DaySpan {
+    let start = day_start(day, tz);
+    let end = day
+        .succ_opt()
+        .map(|d| day_start(d, tz))
+        .unwrap_or(start + chrono::Duration::days(1));
+    DaySpan { start, end }
+}
+
+#[async_trait]
+impl Source for EightByEightSource {
+    async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
+        let tz = self.cfg.time_zone;
+        let today = ctx.now.with_timezone(&tz).date_naive();
+        let first = self.day.is_none();
+        // Days whose data is read: an unfinished earlier day, then today.
+        let mut days = Vec::with_capacity(2);
+        if let Some(prev) = self.day.filter(|d| *d < today) {
+            days.push(prev);
+        }
+        days.push(today);
+        let mut snap = Snapshot::default();
+
+        // Agents: status events of every group.
+        let groups: Vec<Group> = fetch_all(
+            ctx,
+            &self.cfg,
+            api::GROUPS,
+            &stats_url(&self.cfg.base_url, &["groups"]),
+            None,
+            types::parse_groups,
+        )
+        .await?;
+        let mut book = self.book.clone();
+        let mut cursors = std::collections::BTreeMap::new();
+        let mut changes = Vec::new();
+        for g in groups.iter().filter(|g| g.deleted != Some(true)) {
+            let Some(gid) = g.id.as_deref() else { continue };
+            let mut read_days = days.clone();
+            if first {
+                if let Some(prev) = today.pred_opt() {
+                    read_days.insert(0, prev);
+                }
+            }
+            for day in read_days {
+                let key = (gid.to_string(), day);
+                let cursor = book.cursors.get(&key).cloned().unwrap_or_default();
+                let (events, next) = self.read_group_day(ctx, gid, day, &cursor).await?;
+                changes.extend(events.into_iter().filter_map(Change::from_event));
+                if day == today {
+                    cursors.insert(key, next);
+                }
+            }
+        }
+        let count_from = first.then(|| day_start(today, tz));
+        let intervals = book.apply(changes, count_from);
+        book.cursors = cursors;
+        snap.agents = Some(book.current(ctx.now));
+
+        if self.cfg.agent_statistics {
+            let from = day_start(days[0], tz);
+            for agent in book.active_since(from) {
+                let url = stats_url(
+                    &self.cfg.base_url,
+                    &["agents", &agent, "statuses", "statistics"],
+                );
+                for &day in &days {
+                    let span = day_span(day, tz);
+                    let mut stats = match fetch_all(
+                        ctx,
+                        &self.cfg,
+                        api::AGENT_STATUS_STATISTICS,
+                        &url,
+                        Some(day),
+                        types::parse_agent_status_stats,
+                    )
+                    .await
+                    {
+                        Ok(s) => s,
+                        // An agent deleted since its events were written.
+                        Err(SourceError::Status { status: 404, .. }) => {
+                            tracing::debug!(source = %self.name, agent, "no status statistics (404)");
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    stats.retain(|r| span.contains(r.period_start));
+                    periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
+                }
+            }
+        } else {
+            snap.intervals = intervals;
+        }
+
+        // Queues: 30-minute periods of the watched queues.
+        let queues = fetch_all(
+            ctx,
+            &self.cfg,
+            api::QUEUES,
+            &stats_url(&self.cfg.base_url, &["queues"]),
+            None,
+            types::parse_queues,
+        )
+        .await?;
+        let watched = self.watched_queues(&queues);
+        let mut gauges = Vec::with_capacity(watched.len());
+        for q in &watched {
+            gauges.push(q.gauges());
+            let base = &self.cfg.base_url;
+            for &day in &days {
+                let span = day_span(day, tz);
+                let mut stats = fetch_all(
+                    ctx,
+                    &self.cfg,
+                    api::QUEUE_STATISTICS,
+                    &stats_url(base, &["queues", &q.id, "statistics"]),
+                    Some(day),
+                    types::parse_statistics,
+                )
+                .await?;
+                stats.retain(|r| span.contains(r.time_stamp));
+                q.counts(&stats, &mut snap.queue_counts);
+                if is_offline(q.key.channel) {
+                    let mut slas = fetch_all(
+                        ctx,
+                        &self.cfg,
+                        api::QUEUE_OFFLINE_SLAS,
+                        &stats_url(base, &["queues", &q.id, "offline_slas"]),
+                        Some(day),
+                        types::parse_offline_slas,
+                    )
+                    .await?;
+                    slas.retain(|r| span.contains(r.time_stamp));
+                    q.offline(&slas, &mut snap.queue_histograms);
+                } else {
+                    let mut slas = fetch_all(
+                        ctx,
+                        &self.cfg,
+                        api::QUEUE_ONLINE_SLAS,
+                        &stats_url(base, &["queues", &q.id, "online_slas"]),
+                        Some(day),
+                        types::parse_online_slas,
+                    )
+                    .await?;
+                    slas.retain(|r| span.contains(r.time_stamp));
+                    q.online(&slas, &mut snap.queue_histograms);
+                }
+            }
+        }
+        snap.queues = Some(gauges);
+
+        self.book = book;
+        self.day = Some(today);
+        Ok(snap)
+    }
+}
+
+impl EightByEightSource {
+    /// The queues to poll: the configured ids, else every queue not disabled.
+    fn watched_queues(&mut self, queues: &[types::Queue]) -> Vec<WatchedQueue> {
+        let all: Vec<WatchedQueue> = match &self.cfg.queues {
+            Some(ids) => {
+                let wanted = |q: &types::Queue| {
+                    q.id.as_deref()
+                        .and_then(|i| i.trim().parse::<u64>().ok())
+                        .is_some_and(|i| ids.contains(&i))
+                };
+                let missing: Vec<u64> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        !queues.iter().any(|q| {
+                            q.id.as_deref().and_then(|i| i.trim().parse::<u64>().ok()) == Some(*id)
+                        })
+                    })
+                    .collect();
+                if missing != self.missing_queues {
+                    if !missing.is_empty() {
+                        tracing::warn!(source = %self.name, ?missing,
+                            "configured queues not found in /queues; check the queues key");
+                    }
+                    self.missing_queues = missing;
+                }
+                queues
+                    .iter()
+                    .filter(|q| wanted(q))
+                    .filter_map(WatchedQueue::from_queue)
+                    .collect()
+            }
+            None => queues
+                .iter()
+                .filter(|q| q.enabled != Some(false))
+                .filter_map(WatchedQueue::from_queue)
+                .collect(),
+        };
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_start_in_zones() {
+        let d = NaiveDate::from_ymd_opt(2024, 4, 4).unwrap();
+        assert_eq!(
+            day_start(d, chrono_tz::UTC),
+            Utc.with_ymd_and_hms(2024, 4, 4, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            day_start(d, chrono_tz::America::Los_Angeles),
+            Utc.with_ymd_and_hms(2024, 4, 4, 7, 0, 0).unwrap()
+        );
+        // Santiago skips midnight when DST starts (2024-09-08 00:00 → 01:00).
+        let gap = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap();
+        assert_eq!(
+            day_start(gap, chrono_tz::America::Santiago),
+            Utc.with_ymd_and_hms(2024, 9, 8, 4, 0, 0).unwrap()
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! `vendor: voximplant` keys: the service-account credentials file and the ACD queues
+//! to watch.
+//!
+//! The credentials file is read and checked here, at config time, so that a missing
+//! file, a malformed JSON or an unusable private key is a `--config.check` error naming
+//! the file instead of a failure at the first poll.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{expand_credentials_dir, read_secret_file, FieldError, RawSource};
+use crate::secret::Secret;
+
+/// Vendor keys this vendor accepts.
+pub const KEYS: &[&str] = &["credentials_file", "acd_queues"];
+
+/// The Management API's public endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://api.voximplant.com";
+
+/// Validated settings of one Voximplant source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Management API base URL (default [`DEFAULT_BASE_URL`]).
+    pub base_url: url::Url,
+    /// Where the credentials came from (after `$CREDENTIALS_DIRECTORY` expansion); named
+    /// in error messages.
+    pub credentials_file: PathBuf,
+    /// The service-account key.
+    pub credentials: Credentials,
+    /// ACD queue ids to watch; `None` watches every queue of the account.
+    pub acd_queues: Option<Vec<u64>>,
+}
+
+/// A service-account key as the Voximplant control panel hands it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    /// The account id, the JWT `iss` claim.
+    pub account_id: u64,
+    /// The key id, the JWT header `kid`.
+    pub key_id: String,
+    /// The RSA private key, PEM.
+    pub private_key: Secret,
+}
+
+impl Config {
+    /// Validates the vendor keys of `raw`, reading and checking the credentials file.
+    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
+        let base_url = raw.base_url(Some(DEFAULT_BASE_URL.to_string()))?;
+        let Some(path) = &raw.credentials_file else {
+            return Err(FieldError::new(
+                "credentials_file",
+                "missing (required for vendor voximplant): the service-account JSON key file",
+            ));
+        };
+        let path = expand_credentials_dir(path);
+        let credentials =
+            Credentials::load(&path).map_err(|m| FieldError::new("credentials_file", m))?;
+        let acd_queues = match &raw.acd_queues {
+            None => None,
+            Some(ids) if ids.is_empty() => {
+                return Err(FieldError::new(
+                    "acd_queues",
+                    "is empty; omit it to watch every queue",
+                ))
+            }
+            Some(ids) => {
+                let mut ids = ids.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
+        };
+        Ok(Config {
+            base_url,
+            credentials_file: path,
+            credentials,
+            acd_queues,
+        })
+    }
+
+    /// One line for `--config.check` (the key id, never the key).
+    pub fn summary(&self) -> String {
+        let queues = match &self.acd_queues {
+            None => "all".to_string(),
+            Some(ids) => ids.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+        };
+        format!(
+            "{} account_id={} key_id={} acd_queues={}",
+            crate::http::display_url(&self.base_url),
+            self.credentials.account_id,
+            self.credentials.key_id,
+            queues
+        )
+    }
+}
+
+impl Credentials {
+    /// Reads and checks a credentials file. Messages name the file and never quote
+    /// its content.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = read_secret_file(path)?;
+        Credentials::parse(&text).map_err(|m| format!("{}: {m}", path.display()))
+    }
+
+    /// Parses the JSON of a credentials file: the fields at top level (control panel
+    /// download) or inside `result` (a `CreateKey` response), then proves the key can
+    /// sign an RS256 token.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        // serde_json's syntax errors carry a position only, never the text around it.
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("not a JSON service-account key: {e}"))?;
+        let obj = match doc.get("result") {
+            Some(inner @ serde_json::Value::Object(_)) => inner,
+            _ => &doc,
+        };
+        if !obj.is_object() {
+            return Err("not a JSON service-account key: expected an object".into());
+        }
+        let account_id = match obj.get("account_id") {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .ok_or("account_id is missing or not a positive integer")?;
+        let key_id = match obj.get("key_id") {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => return Err("key_id is missing or not a non-empty string".into()),
+        };
+        let private_key = match obj.get("private_key") {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
+            _ => return Err("private_key is missing or not a PEM string".into()),
+        };
+        let creds = Credentials {
+            account_id,
+            key_id,
+            private_key,
+        };
+        super::auth::Signer::new(&creds)
+            .and_then(|mut s| s.token(chrono::DateTime::UNIX_EPOCH).map(|_| ()))
+            .map_err(|e| format!("private_key is unusable: {e}"))?;
+        Ok(creds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(path: &Path) -> RawSource {
+        RawSource {
+            name: "vox".into(),
+            vendor: crate::sources::Vendor::Voximplant,
+            credentials_file: Some(path.to_path_buf()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn missing_file_names_the_file() {
+        let e = Config::from_raw(&raw(Path::new("/nonexistent/vox.json"))).unwrap_err();
+        assert_eq!(e.key, "credentials_file");
+        assert!(e.message.contains("/nonexistent/vox.json"), "{}", e.message);
+    }
+
+    #[test]
+    fn malformed_key_names_the_file_and_hides_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vox.json");
+        std::fs::write(
+            &p,
+            r#"{"account_id": 1, "key_id": "k", "private_key": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n"}"#,
+        )
+        .unwrap();
+        let e = Config::from_raw(&raw(&p)).unwrap_err();
+        assert!(
+            e.message.starts_with(&p.display().to_string()),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("private_key is unusable"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("SECRETSTUFF"));
+    }
+
+    #[test]
+    fn field_errors_are_specific() {
+        assert_eq!(
+            Credentials::parse(r#"{"key_id":"k","private_key":"x"}"#).unwrap_err(),
+            "account_id is missing or not a positive integer"
+        );
+        assert_eq!(
+            Credentials::parse(r#"{"account_id":"12","private_key":"x"}"#).unwrap_err(),
+            "key_id is missing or not a non-empty string"
+        );
+        assert_eq!(
+            Credentials::parse(r#"{"result":{"account_id":12,"key_id":"k"}}"#).unwrap_err(),
+            "private_key is missing or not a PEM string"
+        );
+        assert!(Credentials::parse("{not json")
+            .unwrap_err()
+            .starts_with("not a JSON service-account key"));
+        assert!(Credentials::parse("[1]")
+            .unwrap_err()
+            .contains("expected an object"));
+    }
+
+    #[test]
+    fn demo_key_loads_top_level_and_wrapped() {
+        let pem = super::super::simulate::DEMO_PRIVATE_KEY;
+        let top = serde_json::json!({"account_email": "demo@example.com", "account_id": 7, "key_id": "kid-1", "private_key": pem});
+        let c = Credentials::parse(&top.to_string()).unwrap();
+        assert_eq!((c.account_id, c.key_id.as_str()), (7, "kid-1"));
+        let wrapped = serde_json::json!({"result": {"account_id": "7", "key_id": "kid-1", "private_key": pem}});
+        assert_eq!(Credentials::parse(&wrapped.to_string()).unwrap(), c);
+        assert!(!format!("{c:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn empty_queue_list_is_an_error_and_ids_are_deduplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vox.json");
+        let pem = super::super::simulate::DEMO_PRIVATE_KEY;
+        let doc = serde_json::json!({"account_id": 7, "key_id": "k", "private_key": pem});
+        std::fs::write(&p, doc.to_string()).unwrap();
+        let mut r = raw(&p);
+        r.acd_queues = Some(vec![]);
+        assert_eq!(Config::from_raw(&r).unwrap_err().key, "acd_queues");
+        r.acd_queues = Some(vec![5, 3, 5]);
+        let c = Config::from_raw(&r).unwrap();
+        assert_eq!(c.acd_queues, Some(vec![3, 5]));
+        assert_eq!(c.base_url.as_str(), "https://api.voximplant.com/");
+        assert_eq!(
+            c.summary(),
+            "https://api.voximplant.com/ account_id=7 key_id=k acd_queues=3,5"
+        );
+    }
+}

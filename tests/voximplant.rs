@@ -1,0 +1,1045 @@
+//! The Voximplant source against a local mock of the Management API that verifies
+//! every request's JWT with the public half of an RSA key generated for the test, and
+//! end to end through the exporter binary (golden `/metrics`, a wrong key).
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use contact_center_exporter::config::{self, SourceConfig};
+use contact_center_exporter::http::{build_client, PollContext, RequestCounters};
+use contact_center_exporter::model::{QueueCounter, Snapshot};
+use contact_center_exporter::sources::{self, Source, SourceError, Vendor};
+use contact_center_exporter::state::{AgentState, StateMapper};
+use contact_center_exporter::store::SourceData;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/voximplant");
+const ACCOUNT_ID: u64 = 3_141_592;
+const KEY_ID: &str = "test-key-id-1";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(FIXTURES).join(name)).unwrap()
+}
+
+// ---------------------------------------------------------------------------------
+// Keys and config
+
+/// An RSA key pair made with the `openssl` CLI: (private PEM, public PEM).
+fn generate_key(dir: &Path, name: &str) -> (String, String) {
+    let key = dir.join(format!("{name}.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let public = Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(public.status.success());
+    (
+        std::fs::read_to_string(&key).unwrap(),
+        String::from_utf8(public.stdout).unwrap(),
+    )
+}
+
+struct Keys {
+    dir: tempfile::TempDir,
+    private: String,
+    public: String,
+}
+
+/// One key pair per test binary run would be enough, but tests run in parallel and
+/// key generation is fast: each test makes its own.
+fn keys() -> Keys {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = generate_key(dir.path(), "service-account");
+    Keys {
+        dir,
+        private,
+        public,
+    }
+}
+
+fn write_credentials(dir: &Path, private_pem: &str, wrapped: bool) -> PathBuf {
+    let inner = json!({"account_email": "ops@example.com", "account_id": ACCOUNT_ID, "key_id": KEY_ID, "private_key": private_pem});
+    let doc = if wrapped {
+        json!({ "result": inner })
+    } else {
+        inner
+    };
+    let p = dir.join(if wrapped {
+        "wrapped.json"
+    } else {
+        "credentials.json"
+    });
+    std::fs::write(&p, doc.to_string()).unwrap();
+    p
+}
+
+fn source_config(addr: SocketAddr, credentials: &Path, extra: &str) -> SourceConfig {
+    let yaml = format!(
+        "sources:\n  - name: vox\n    vendor: voximplant\n    base_url: http://{addr}/prefix\n    credentials_file: {}\n{extra}",
+        credentials.display()
+    );
+    let mut cfg = config::parse(&yaml, "test.yml").unwrap();
+    cfg.sources.remove(0)
+}
+
+// ---------------------------------------------------------------------------------
+// The mock Management API
+
+#[derive(Clone)]
+enum Answer {
+    /// A fixed status and body.
+    Body(u16, Vec<u8>),
+    /// A list paged by `count`/`offset`, with `total_count`.
+    Paged(Vec<Value>),
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    params: HashMap<String, String>,
+    content_type: String,
+    token: String,
+    token_ok: bool,
+}
+
+#[derive(Default)]
+struct MockState {
+    answers: HashMap<String, Answer>,
+    /// Per-queue answers for GetACDQueueStatistics (by `acd_queue_id`).
+    queue_stats: HashMap<String, Vec<u8>>,
+    seen: Vec<Seen>,
+}
+
+#[derive(Clone)]
+struct Mock {
+    state: Arc<Mutex<MockState>>,
+    public_pem: String,
+    addr: SocketAddr,
+}
+
+impl Mock {
+    async fn start(public_pem: &str) -> Mock {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mock = Mock {
+            state: Arc::new(Mutex::new(MockState::default())),
+            public_pem: public_pem.to_string(),
+            addr,
+        };
+        let m = mock.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let m = m.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| {
+                        let m = m.clone();
+                        async move { Ok::<_, hyper::Error>(m.handle(req).await) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        mock
+    }
+
+    fn set(&self, method: &str, a: Answer) {
+        self.state.lock().unwrap().answers.insert(method.into(), a);
+    }
+
+    fn set_queue_stats(&self, queue: &str, body: Vec<u8>) {
+        self.state
+            .lock()
+            .unwrap()
+            .queue_stats
+            .insert(queue.into(), body);
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    fn clear_seen(&self) {
+        self.state.lock().unwrap().seen.clear();
+    }
+
+    /// The documented fixtures, as a two-queue account.
+    fn with_fixtures(self) -> Self {
+        self.set("GetQueues", Answer::Body(200, fixture("GetQueues.json")));
+        self.set("GetUsers", Answer::Body(200, fixture("GetUsers.json")));
+        self.set(
+            "GetACDState",
+            Answer::Body(200, fixture("GetACDState.json")),
+        );
+        self.set(
+            "GetACDOperatorStatusStatistics",
+            Answer::Body(200, fixture("GetACDOperatorStatusStatistics.json")),
+        );
+        self.set_queue_stats("54", fixture("GetACDQueueStatistics.json"));
+        self.set_queue_stats("55", br#"{"result":[]}"#.to_vec());
+        self
+    }
+
+    fn verify(&self, auth: &str) -> bool {
+        token_ok(&self.public_pem, auth)
+    }
+}
+
+/// Verifies a bearer JWT exactly as documented: RS256 with `public_pem`, `kid`, `typ`,
+/// numeric `iss`, `exp` no more than an hour after `iat`.
+fn token_ok(public_pem: &str, auth: &str) -> bool {
+    {
+        let Some(token) = auth.strip_prefix("Bearer ") else {
+            return false;
+        };
+        let Ok(key) = DecodingKey::from_rsa_pem(public_pem.as_bytes()) else {
+            return false;
+        };
+        let mut v = Validation::new(Algorithm::RS256);
+        // The tests drive the source's clock; expiry is checked relative to iat.
+        v.validate_exp = false;
+        v.required_spec_claims.clear();
+        let Ok(data) = jsonwebtoken::decode::<Value>(token, &key, &v) else {
+            return false;
+        };
+        let c = &data.claims;
+        let (Some(iss), Some(iat), Some(exp)) =
+            (c["iss"].as_u64(), c["iat"].as_i64(), c["exp"].as_i64())
+        else {
+            return false;
+        };
+        data.header.kid.as_deref() == Some(KEY_ID)
+            && data.header.typ.as_deref() == Some("JWT")
+            && iss == ACCOUNT_ID
+            && exp > iat
+            && exp - iat <= 3600
+    }
+}
+
+impl Mock {
+    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        let header = |n: hyper::header::HeaderName| {
+            parts
+                .headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let auth = header(hyper::header::AUTHORIZATION);
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(&body).into_owned().collect();
+        let method = parts
+            .uri
+            .path()
+            .strip_prefix("/prefix/platform_api/")
+            .unwrap_or("?")
+            .to_string();
+        let token_ok = parts.method == hyper::Method::POST && self.verify(&auth);
+        let mut st = self.state.lock().unwrap();
+        st.seen.push(Seen {
+            method: method.clone(),
+            params: params.clone(),
+            content_type: header(hyper::header::CONTENT_TYPE),
+            token: auth.clone(),
+            token_ok,
+        });
+        let (status, body) = if !token_ok {
+            (
+                200,
+                br#"{"error":{"msg":"Authorization failed","code":100}}"#.to_vec(),
+            )
+        } else if method == "GetACDQueueStatistics" {
+            let q = params.get("acd_queue_id").cloned().unwrap_or_default();
+            match st.queue_stats.get(&q) {
+                Some(b) => (200, b.clone()),
+                None => (
+                    200,
+                    br#"{"error":{"msg":"Invalid queue","code":101}}"#.to_vec(),
+                ),
+            }
+        } else {
+            match st.answers.get(&method) {
+                Some(Answer::Body(s, b)) => (*s, b.clone()),
+                Some(Answer::Paged(all)) => {
+                    let n =
+                        |k: &str, d: usize| params.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+                    let (offset, count) = (n("offset", 0), n("count", 20));
+                    let page: Vec<Value> = all.iter().skip(offset).take(count).cloned().collect();
+                    let body =
+                        json!({"result": page, "total_count": all.len(), "count": page.len()});
+                    (200, body.to_string().into_bytes())
+                }
+                None => (
+                    200,
+                    br#"{"error":{"msg":"Unknown command","code":103}}"#.to_vec(),
+                ),
+            }
+        };
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+        r.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        r
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Driving the source
+
+struct Harness {
+    cfg: SourceConfig,
+    source: Box<dyn Source>,
+    client: reqwest::Client,
+    counters: Arc<RequestCounters>,
+    data: SourceData,
+    mapper: StateMapper,
+}
+
+impl Harness {
+    fn new(cfg: SourceConfig) -> Harness {
+        Harness {
+            source: sources::build(&cfg.name, &cfg.vendor_config),
+            client: build_client(&cfg).unwrap(),
+            counters: Arc::new(RequestCounters::default()),
+            data: SourceData::default(),
+            mapper: StateMapper::new("vox", Vendor::Voximplant, &HashMap::new()),
+            cfg,
+        }
+    }
+
+    /// Polls at `now`; a successful snapshot is also folded into the core's store.
+    async fn poll(&mut self, now: DateTime<Utc>) -> Result<Snapshot, SourceError> {
+        let ctx = PollContext::new(
+            "vox",
+            now,
+            self.client.clone(),
+            Duration::from_secs(5),
+            self.cfg.max_response_bytes,
+            Arc::clone(&self.counters),
+        );
+        let r = self.source.poll(&ctx).await;
+        if let Ok(snap) = &r {
+            self.data
+                .ingest(snap.clone(), &self.mapper, now.timestamp());
+        }
+        r
+    }
+
+    fn state_seconds(&self, st: AgentState) -> f64 {
+        self.data.state_seconds[st.index()]
+    }
+
+    fn queue_counter(&self, queue: &str, c: QueueCounter) -> f64 {
+        self.data
+            .queue_counters
+            .iter()
+            .find(|(k, _)| k.key.queue == queue && k.counter == c)
+            .map_or(0.0, |(_, v)| *v)
+    }
+
+    fn outcomes(&self) -> Vec<((&'static str, String), u64)> {
+        self.counters.requests_snapshot()
+    }
+}
+
+fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2019, 5, 20, h, m, s).unwrap()
+}
+
+// ---------------------------------------------------------------------------------
+// Tests
+
+/// The issue's "done when": the documented example is READY 4,755 s and ONLINE
+/// 6,843 s of state time, and polling it again changes nothing.
+#[tokio::test]
+async fn documented_example_counts_once_across_repeated_polls() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+
+    let first = h.poll(at(12, 35, 0)).await.unwrap();
+    assert_eq!(h.state_seconds(AgentState::Available), 4755.0);
+    assert_eq!(h.state_seconds(AgentState::Unavailable), 6843.0);
+    for _ in 0..3 {
+        let again = h.poll(at(12, 35, 30)).await.unwrap();
+        assert_eq!(again.state_seconds, first.state_seconds);
+        assert_eq!(again.queue_counts, first.queue_counts);
+    }
+    assert_eq!(h.state_seconds(AgentState::Available), 4755.0);
+    assert_eq!(h.state_seconds(AgentState::Unavailable), 6843.0);
+
+    // Queue counters from the (synthesized) hourly statistics, also counted once.
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Entered), 16.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Answered), 13.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Abandoned), 2.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::AnsweredInSla), 11.0);
+    let hist = h
+        .data
+        .wait_histograms
+        .values()
+        .next()
+        .expect("abandon-wait histogram");
+    assert_eq!((hist.count, hist.sum), (2, Some(95.0)));
+
+    // Agents and queue gauges.
+    let agents = first.agents.unwrap();
+    assert_eq!(agents.len(), 2);
+    let sales = first
+        .queues
+        .unwrap()
+        .into_iter()
+        .find(|g| g.key.queue == "Sales")
+        .unwrap();
+    assert_eq!(sales.waiting, Some(2));
+    assert_eq!(sales.oldest_wait_seconds, Some(75.0));
+    assert_eq!(sales.sla_threshold_seconds, Some(20.0));
+    assert_eq!(
+        h.data.agents_by_state(&h.mapper)[AgentState::Busy.index()],
+        1
+    );
+}
+
+#[tokio::test]
+async fn requests_are_form_posts_with_documented_parameters_and_a_reused_jwt() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, true);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    h.poll(at(12, 35, 7)).await.unwrap();
+    h.poll(at(12, 36, 7)).await.unwrap();
+    let seen = mock.seen();
+    let methods: Vec<&str> = seen.iter().take(6).map(|s| s.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        vec![
+            "GetQueues",
+            "GetUsers",
+            "GetACDState",
+            "GetACDOperatorStatusStatistics",
+            "GetACDQueueStatistics",
+            "GetACDQueueStatistics"
+        ]
+    );
+    assert_eq!(seen.len(), 12);
+    for s in &seen {
+        assert!(s.token_ok, "{} had a bad token", s.method);
+        assert_eq!(s.content_type, "application/x-www-form-urlencoded");
+    }
+    // One token for both polls: minted once, reused well before it expires.
+    assert!(seen.iter().all(|s| s.token == seen[0].token));
+
+    let p = |i: usize, k: &str| seen[i].params.get(k).cloned().unwrap_or_default();
+    assert_eq!(p(1, "application_id"), "1");
+    assert_eq!(p(1, "with_queues"), "true");
+    assert_eq!(p(2, "acd_queue_id"), "all");
+    assert_eq!(p(3, "from_date"), "2019-05-20 00:00:00");
+    assert_eq!(p(3, "to_date"), "2019-05-20 12:35:07");
+    assert_eq!(p(3, "user_id"), "all");
+    assert_eq!(p(3, "aggregation"), "hour");
+    assert_eq!(p(3, "group"), "user");
+    assert_eq!(p(4, "acd_queue_id"), "54");
+    assert_eq!(p(5, "acd_queue_id"), "55");
+    assert_eq!(p(4, "aggregation"), "hour");
+    assert_eq!(p(4, "report"), "TC;AC;UAC;SL;AT");
+    assert_eq!(p(0, "count"), "100");
+    assert_eq!(p(0, "offset"), "0");
+}
+
+/// A growing hour adds exactly its growth; a new hour adds its value.
+#[tokio::test]
+async fn hourly_statistics_add_exactly_their_growth() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    h.poll(at(12, 35, 0)).await.unwrap();
+
+    let mut doc: Value =
+        serde_json::from_slice(&fixture("GetACDOperatorStatusStatistics.json")).unwrap();
+    // User 487576, hour 12: READY grows 1169 → 1500.
+    doc["result"][0]["statistics"][1]["acd_status"]["READY"]["sum"] = json!(1500);
+    // A new hour 13 with 60 s of DND.
+    doc["result"][0]["statistics"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"date": "2019-05-20", "hour": 13, "acd_status": {"DND": {"min": 60, "avg": 60, "max": 60, "count": 1, "sum": 60}}}));
+    mock.set(
+        "GetACDOperatorStatusStatistics",
+        Answer::Body(200, doc.to_string().into_bytes()),
+    );
+    let mut qs: Value = serde_json::from_slice(&fixture("GetACDQueueStatistics.json")).unwrap();
+    qs["result"][1]["TC"] = json!(7);
+    qs["result"][1]["AC"] = json!([{"count": 5, "percent": 0.71}]);
+    mock.set_queue_stats("54", qs.to_string().into_bytes());
+
+    h.poll(at(13, 5, 0)).await.unwrap();
+    assert_eq!(h.state_seconds(AgentState::Available), 4755.0 + 331.0);
+    assert_eq!(h.state_seconds(AgentState::Unavailable), 6843.0);
+    assert_eq!(h.state_seconds(AgentState::Break), 60.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Entered), 16.0 + 3.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Answered), 13.0 + 2.0);
+    // And it stays there.
+    h.poll(at(13, 6, 0)).await.unwrap();
+    assert_eq!(h.state_seconds(AgentState::Available), 5086.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Entered), 19.0);
+}
+
+#[tokio::test]
+async fn users_are_paged_until_total_count() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let users: Vec<Value> = (0..250)
+        .map(|i| json!({"user_id": 10_000 + i, "user_name": format!("op{i}"), "acd_status": if i % 2 == 0 { "READY" } else { "DND" },
+            "acd_status_change_time": "2019-05-20 12:00:00", "acd_queues": [{"acd_queue_id": 54, "acd_queue_name": "Sales"}]}))
+        .collect();
+    mock.set("GetUsers", Answer::Paged(users));
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    let snap = h.poll(at(12, 35, 0)).await.unwrap();
+    let agents = snap.agents.unwrap();
+    assert_eq!(agents.len(), 250);
+    assert_eq!(agents[0].state_age_seconds, Some(2100.0));
+    let offsets: Vec<String> = mock
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GetUsers")
+        .map(|s| s.params["offset"].clone())
+        .collect();
+    assert_eq!(offsets, vec!["0", "100", "200"]);
+    let records: u64 = h
+        .counters
+        .records_snapshot()
+        .iter()
+        .filter(|(e, _)| *e == "get_users")
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(records, 250);
+}
+
+/// An `{"error": ...}` body under HTTP 200 fails the poll, and nothing advances: the
+/// next good poll counts the day exactly once.
+#[tokio::test]
+async fn error_body_under_200_fails_the_poll_and_loses_nothing() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    mock.set(
+        "GetACDState",
+        Answer::Body(200, br#"{"error":{"msg":"Forbidden","code":104}}"#.to_vec()),
+    );
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    let e = h.poll(at(12, 35, 0)).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        matches!(
+            e,
+            SourceError::Vendor {
+                endpoint: "get_acd_state",
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("Voximplant error 104: Forbidden"), "{msg}");
+    assert!(msg.contains("role"), "{msg}");
+    assert!(h
+        .outcomes()
+        .contains(&(("get_acd_state", "vendor_error".to_string()), 1)));
+    assert_eq!(h.state_seconds(AgentState::Available), 0.0);
+
+    mock.set(
+        "GetACDState",
+        Answer::Body(200, fixture("GetACDState.json")),
+    );
+    h.poll(at(12, 36, 0)).await.unwrap();
+    h.poll(at(12, 37, 0)).await.unwrap();
+    assert_eq!(h.state_seconds(AgentState::Available), 4755.0);
+}
+
+#[tokio::test]
+async fn http_errors_and_garbage_are_reported_with_hints() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    mock.set("GetQueues", Answer::Body(403, b"forbidden".to_vec()));
+    let e = h.poll(at(12, 35, 0)).await.unwrap_err();
+    assert!(matches!(e, SourceError::Status { status: 403, .. }));
+    assert!(e.to_string().contains("check credentials_file"), "{e}");
+
+    mock.set(
+        "GetQueues",
+        Answer::Body(200, b"<html>maintenance</html>".to_vec()),
+    );
+    let e = h.poll(at(12, 35, 30)).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SourceError::Decode {
+                endpoint: "get_queues",
+                ..
+            }
+        ),
+        "{e}"
+    );
+
+    mock.set("GetQueues", Answer::Body(200, fixture("GetQueues.json")));
+    mock.set(
+        "GetACDOperatorStatusStatistics",
+        Answer::Body(
+            200,
+            br#"{"result":[{"user_id":1,"statistics":[{"acd_status":{"READY":{"sum":1}}}]}]}"#
+                .to_vec(),
+        ),
+    );
+    let e = h.poll(at(12, 36, 0)).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("result[0].statistics[0]: record without \"date\""),
+        "{e}"
+    );
+}
+
+/// A key the server does not know: every poll fails with the same clear error, signs
+/// a fresh token for the next try, and nothing panics.
+#[tokio::test]
+async fn wrong_key_fails_every_poll_clearly() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let (other_private, _) = generate_key(k.dir.path(), "other");
+    let creds = write_credentials(k.dir.path(), &other_private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    for i in 0..3 {
+        let e = h.poll(at(12, 35, i * 10)).await.unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("get_queues: vendor error from http://"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("Voximplant error 100: Authorization failed"),
+            "{msg}"
+        );
+        assert!(msg.contains("check credentials_file"), "{msg}");
+        assert!(!msg.contains("BEGIN"), "{msg}");
+    }
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|s| !s.token_ok));
+    // The refused token was dropped each time.
+    assert_ne!(seen[0].token, seen[1].token);
+}
+
+#[tokio::test]
+async fn malformed_credentials_are_config_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"account_id": 1, "key_id": "k", "private_key": "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"}"#,
+    )
+    .unwrap();
+    let yaml = format!(
+        "sources:\n  - name: vox\n    vendor: voximplant\n    credentials_file: {}\n",
+        bad.display()
+    );
+    let e = config::parse(&yaml, "cc.yml").unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "cc.yml:4:5: sources[0].credentials_file: {}: private_key is unusable",
+            bad.display()
+        )),
+        "{e}"
+    );
+    assert!(!e.contains("AAAA"));
+
+    std::fs::write(&bad, "{\"account_id\": 1,").unwrap();
+    let e = config::parse(&yaml, "cc.yml").unwrap_err().to_string();
+    assert!(e.contains("not a JSON service-account key"), "{e}");
+
+    let yaml = "sources:\n  - name: vox\n    vendor: voximplant\n";
+    let e = config::parse(yaml, "cc.yml").unwrap_err().to_string();
+    assert!(e.contains("credentials_file: missing"), "{e}");
+
+    let yaml = "sources:\n  - name: vox\n    vendor: voximplant\n    credentials_file: /x\n    token: abc\n";
+    let e = config::parse(yaml, "cc.yml").unwrap_err().to_string();
+    assert!(
+        e.contains("sources[0].token: not a key of vendor voximplant"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn credentials_directory_is_expanded() {
+    let k = keys();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    // Only this test touches the variable.
+    std::env::set_var("CREDENTIALS_DIRECTORY", k.dir.path());
+    let yaml = "sources:\n  - name: vox\n    vendor: voximplant\n    credentials_file: $CREDENTIALS_DIRECTORY/credentials.json\n";
+    let cfg = config::parse(yaml, "cc.yml").unwrap();
+    match &cfg.sources[0].vendor_config {
+        sources::VendorConfig::Voximplant(c) => {
+            assert_eq!(c.credentials_file, creds);
+            assert_eq!(c.credentials.account_id, ACCOUNT_ID);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The first poll after midnight UTC re-reads the old day once, then moves on.
+#[tokio::test]
+async fn midnight_rereads_the_old_day_once() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    let from_dates = |m: &Mock| -> Vec<String> {
+        m.seen()
+            .iter()
+            .filter(|s| s.method == "GetACDOperatorStatusStatistics")
+            .map(|s| format!("{} .. {}", s.params["from_date"], s.params["to_date"]))
+            .collect()
+    };
+    h.poll(at(23, 59, 30)).await.unwrap();
+    let next = Utc.with_ymd_and_hms(2019, 5, 21, 0, 0, 30).unwrap();
+    h.poll(next).await.unwrap();
+    h.poll(next + chrono::Duration::seconds(30)).await.unwrap();
+    assert_eq!(
+        from_dates(&mock),
+        vec![
+            "2019-05-20 00:00:00 .. 2019-05-20 23:59:30",
+            "2019-05-20 00:00:00 .. 2019-05-21 00:00:30",
+            "2019-05-21 00:00:00 .. 2019-05-21 00:01:00",
+        ]
+    );
+    // The same data re-read around midnight still counts once.
+    assert_eq!(h.state_seconds(AgentState::Available), 4755.0);
+
+    // A failed poll does not move the day: after midnight a failure, then success,
+    // still re-reads the old day.
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    mock.clear_seen();
+    h.poll(at(23, 59, 30)).await.unwrap();
+    mock.set("GetACDState", Answer::Body(500, b"oops".to_vec()));
+    assert!(h.poll(next).await.is_err());
+    mock.set(
+        "GetACDState",
+        Answer::Body(200, fixture("GetACDState.json")),
+    );
+    h.poll(next + chrono::Duration::seconds(30)).await.unwrap();
+    assert_eq!(
+        from_dates(&mock).last().unwrap(),
+        "2019-05-20 00:00:00 .. 2019-05-21 00:01:00"
+    );
+}
+
+#[tokio::test]
+async fn configured_queues_limit_requests_and_agents() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, "    acd_queues: [55]\n"));
+    let snap = h.poll(at(12, 35, 0)).await.unwrap();
+    let seen = mock.seen();
+    let state = seen.iter().find(|s| s.method == "GetACDState").unwrap();
+    assert_eq!(state.params["acd_queue_id"], "55");
+    let stats: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.method == "GetACDQueueStatistics")
+        .map(|s| s.params["acd_queue_id"].as_str())
+        .collect();
+    assert_eq!(stats, vec!["55"]);
+    let agents = snap.agents.unwrap();
+    assert_eq!(agents.len(), 1);
+    assert_eq!(agents[0].id, "487578");
+    let queues = snap.queues.unwrap();
+    assert_eq!(queues.len(), 1);
+    assert_eq!(queues[0].key.queue, "Support");
+}
+
+/// Without queues naming an application, applications are listed first.
+#[tokio::test]
+async fn applications_are_listed_when_no_queue_names_one() {
+    let k = keys();
+    let mock = Mock::start(&k.public).await.with_fixtures();
+    mock.set("GetQueues", Answer::Paged(vec![]));
+    mock.set(
+        "GetApplications",
+        Answer::Paged(vec![
+            json!({"application_id": 7}),
+            json!({"application_id": 8}),
+        ]),
+    );
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let mut h = Harness::new(source_config(mock.addr, &creds, ""));
+    let snap = h.poll(at(12, 35, 0)).await.unwrap();
+    let apps: Vec<String> = mock
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GetUsers")
+        .map(|s| s.params["application_id"].clone())
+        .collect();
+    assert_eq!(apps, vec!["7", "8"]);
+    // The same users from both applications are one agent each.
+    assert_eq!(snap.agents.unwrap().len(), 2);
+    assert_eq!(snap.queues.unwrap().len(), 0);
+}
+
+/// The demo API (real JWTs against the shipped demo key) and the source round-trip
+/// through the simulator's HTTP host with sane numbers.
+#[tokio::test]
+async fn simulated_api_round_trip() {
+    use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+    let now = Utc::now();
+    let cc = Arc::new(Mutex::new(ContactCenter::new(&SimOptions::default(), now)));
+    let mut hst = host::Host::new(Arc::clone(&cc));
+    // The simulated API does not depend on where it is mounted; the source's config
+    // (made again below with the real address) does.
+    let placeholder = url::Url::parse("http://127.0.0.1:1/voximplant").unwrap();
+    let (_, api) = sources::demo(Vendor::Voximplant, &placeholder).unwrap();
+    hst.mount("voximplant", api);
+    let addr = host::start(hst).await.unwrap();
+    let base = url::Url::parse(&format!("http://{addr}/voximplant")).unwrap();
+    let (vcfg, _) = sources::demo(Vendor::Voximplant, &base).unwrap();
+    let mut source = sources::build("demo", &vcfg);
+    let counters = Arc::new(RequestCounters::default());
+    let ctx = PollContext::new(
+        "demo",
+        Utc::now(),
+        reqwest::Client::new(),
+        Duration::from_secs(5),
+        32 << 20,
+        Arc::clone(&counters),
+    );
+    let snap = source.poll(&ctx).await.unwrap();
+    let agents = snap.agents.as_ref().unwrap();
+    assert_eq!(agents.len(), 40);
+    let mapper = StateMapper::new("demo", Vendor::Voximplant, &HashMap::new());
+    assert!(agents
+        .iter()
+        .all(|a| mapper.map(&a.vendor_state) != AgentState::Other));
+    // Only the simulation's voice queues are ACD queues.
+    let queues = snap.queues.as_ref().unwrap();
+    let mut names: Vec<&str> = queues.iter().map(|q| q.key.queue.as_str()).collect();
+    names.sort();
+    assert_eq!(names, vec!["Billing Phone", "Sales Phone", "Support Phone"]);
+    assert!(queues.iter().all(|q| q.sla_threshold_seconds.is_some()));
+    // State time: positive, and no more than 40 agents × the simulated history.
+    let total: f64 = snap.state_seconds.iter().map(|v| v.value).sum();
+    let elapsed = {
+        let cc = cc.lock().unwrap();
+        let midnight = cc.now.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        (cc.now - (cc.now - chrono::Duration::minutes(30)).max(midnight)).num_seconds() as f64
+    };
+    assert!(
+        total > 0.0 && total <= 40.0 * (elapsed + 2.0),
+        "{total} vs {elapsed}"
+    );
+    // Queue counters: entered ≥ answered + abandoned, and answered in SLA ≤ answered.
+    let sum = |c: QueueCounter| -> f64 {
+        snap.queue_counts
+            .iter()
+            .filter(|v| v.series.counter == c)
+            .map(|v| v.value)
+            .sum()
+    };
+    let (e, a, ab, sla) = (
+        sum(QueueCounter::Entered),
+        sum(QueueCounter::Answered),
+        sum(QueueCounter::Abandoned),
+        sum(QueueCounter::AnsweredInSla),
+    );
+    assert!(e > 0.0 && e >= a + ab && sla <= a, "{e} {a} {ab} {sla}");
+    // Every request was authorized (no vendor errors).
+    assert!(counters
+        .requests_snapshot()
+        .iter()
+        .all(|((_, outcome), _)| outcome == "200"));
+}
+
+// ---------------------------------------------------------------------------------
+// End to end through the exporter binary
+
+/// A fixture with the example's date moved to today: the core forgets periods more
+/// than two days old, so an end-to-end run must serve "today".
+fn fixture_today(name: &str, today: &str) -> Vec<u8> {
+    String::from_utf8(fixture(name))
+        .unwrap()
+        .replace("2019-05-20", today)
+        .into_bytes()
+}
+
+/// The fixtures behind JWT verification, on the shared test harness's mock.
+fn e2e_mock(public_pem: String) -> common::Mock {
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    common::Mock::start(move |r| {
+        let auth = r.headers.get("authorization").cloned().unwrap_or_default();
+        if r.method != "POST" || !token_ok(&public_pem, &auth) {
+            return common::MockResponse::json(
+                r#"{"error":{"msg":"Authorization failed","code":100}}"#,
+            );
+        }
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(&r.body).into_owned().collect();
+        let queue = params.get("acd_queue_id").map(String::as_str);
+        let body = match r.path.rsplit('/').next().unwrap_or_default() {
+            "GetQueues" => fixture("GetQueues.json"),
+            "GetUsers" => fixture_today("GetUsers.json", &today),
+            "GetACDState" => fixture("GetACDState.json"),
+            "GetACDOperatorStatusStatistics" => {
+                fixture_today("GetACDOperatorStatusStatistics.json", &today)
+            }
+            "GetACDQueueStatistics" if queue == Some("54") => {
+                fixture_today("GetACDQueueStatistics.json", &today)
+            }
+            "GetACDQueueStatistics" => br#"{"result":[]}"#.to_vec(),
+            _ => br#"{"error":{"msg":"Unknown command","code":103}}"#.to_vec(),
+        };
+        common::MockResponse::json(body)
+    })
+}
+
+fn e2e_yaml(mock: &common::Mock, creds: &Path) -> String {
+    format!(
+        "sources:\n  - name: vox\n    vendor: voximplant\n    base_url: {}\n    credentials_file: {}\n    interval: 1s\n    timeout: 500ms\n",
+        mock.url("/vox"),
+        creds.display()
+    )
+}
+
+fn polls_seen(mock: &common::Mock, method: &str) -> usize {
+    mock.recorded()
+        .iter()
+        .filter(|r| r.path == format!("/vox/platform_api/{method}"))
+        .count()
+}
+
+/// The issue's "done when" end to end: READY 4,755 s and ONLINE 6,843 s after several
+/// polls of the documented example, and the rendered families match the golden file.
+#[test]
+fn documented_example_end_to_end_golden() {
+    let k = keys();
+    let mock = e2e_mock(k.public.clone());
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let e = common::Exporter::start(&e2e_yaml(&mock, &creds), &[]);
+    e.wait_for_sample(
+        r#"contact_center_source_up{source="vox",vendor="voximplant"}"#,
+        1.0,
+        Duration::from_secs(20),
+    );
+    e.wait_until("three polls", Duration::from_secs(20), |_| {
+        polls_seen(&mock, "GetACDQueueStatistics") >= 6
+    });
+    // Let the third poll's snapshot be ingested and rendered.
+    std::thread::sleep(Duration::from_millis(300));
+    let text = e.scrape();
+    let state = |s: &str| {
+        common::sample(
+            &text,
+            &format!(
+                r#"contact_center_agent_state_seconds_total{{source="vox",vendor="voximplant",state="{s}"}}"#
+            ),
+        )
+    };
+    assert_eq!(state("available"), Some(4755.0));
+    assert_eq!(state("unavailable"), Some(6843.0));
+    let selected = common::select_families(
+        &text,
+        &[
+            "contact_center_agents",
+            "contact_center_queue",
+            "contact_center_agent_state_seconds",
+        ],
+    );
+    common::assert_golden("voximplant.prom", &selected);
+    if let Some((ok, out)) = common::promtool_check_metrics(&text) {
+        assert!(ok, "promtool check metrics: {out}");
+    }
+}
+
+/// A key the server refuses: `source_up` 0, one clear log line per failed poll, and
+/// the exporter keeps serving.
+#[test]
+fn wrong_key_end_to_end_is_source_down_with_one_line_per_poll() {
+    let k = keys();
+    let mock = e2e_mock(k.public.clone());
+    let (other, _) = generate_key(k.dir.path(), "not-registered");
+    let creds = write_credentials(k.dir.path(), &other, false);
+    let e = common::Exporter::start(&e2e_yaml(&mock, &creds), &[]);
+    let failures = |e: &common::Exporter| {
+        e.log_lines()
+            .into_iter()
+            .filter(|l| l.contains("poll failed") && l.contains("vox"))
+            .collect::<Vec<_>>()
+    };
+    e.wait_until("two failed polls", Duration::from_secs(30), |e| {
+        failures(e).len() >= 2
+    });
+    let text = e.scrape();
+    assert_eq!(
+        common::sample(
+            &text,
+            r#"contact_center_source_up{source="vox",vendor="voximplant"}"#
+        ),
+        Some(0.0)
+    );
+    let lines = failures(&e);
+    // Each failed poll stops at its first request, and logs exactly one line.
+    let polls = polls_seen(&mock, "GetQueues");
+    assert!(
+        lines.len() <= polls && polls <= lines.len() + 1,
+        "{polls} polls, {lines:?}"
+    );
+    for l in &lines {
+        assert!(
+            l.contains("Voximplant error 100: Authorization failed"),
+            "{l}"
+        );
+        assert!(l.contains("check credentials_file"), "{l}");
+        assert!(!l.contains("PRIVATE KEY") && !l.contains("Bearer"), "{l}");
+    }
+    assert_eq!(e.get("/-/healthy").map(|r| r.0), Some(200));
+}
