@@ -311,6 +311,15 @@ fn debian_default_file_and_maintainer_scripts() {
             }
         }
     }
+    // The Debian changelog's latest entry is this version (cargo-deb's package version is
+    // the crate version plus revision 1).
+    let changelog = std::fs::read_to_string(root().join("packaging/debian/changelog")).unwrap();
+    let first = changelog.lines().next().unwrap_or("");
+    let want = format!("contact-center-exporter ({}-1) ", env!("CARGO_PKG_VERSION"));
+    assert!(
+        first.starts_with(&want),
+        "packaging/debian/changelog starts with {first:?}, not {want:?}: add an entry for this version"
+    );
     let postinst = std::fs::read_to_string(root().join("packaging/debian/postinst")).unwrap();
     assert!(postinst.contains("adduser --system") && postinst.contains("#DEBHELPER#"));
     let postrm = std::fs::read_to_string(root().join("packaging/debian/postrm")).unwrap();
