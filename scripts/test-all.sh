@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test of contact-center-exporter, installing what the tests need
 # (Debian's prometheus and prometheus-alertmanager, promtool, openssl, systemd-analyze,
-# lintian) first, then builds and checks the Debian package (scripts/check-deb.sh).
+# strace, lintian) first, then builds and checks the Debian package (scripts/check-deb.sh).
 # Usage: scripts/test-all.sh        (the README's second command; .ci/run calls it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for tool in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager \
-            amtool:prometheus-alertmanager openssl:openssl systemd-analyze:systemd \
+            amtool:prometheus-alertmanager openssl:openssl systemd-analyze:systemd strace:strace \
             lintian:lintian; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done

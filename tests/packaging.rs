@@ -542,3 +542,174 @@ fn kubernetes_manifests_parse_and_agree() {
     assert_eq!(ep["port"].as_str(), svc_port["name"].as_str());
     assert_eq!(str_at(ep, &["path"]), "/metrics");
 }
+
+/// The system calls a `SystemCallFilter=` list allows, expanded through the `@group`s
+/// that `systemd-analyze syscall-filter` prints.
+fn allowed_syscalls(analyze: &Path, filter_lines: &[&str]) -> std::collections::BTreeSet<String> {
+    use std::collections::{BTreeMap as Map, BTreeSet as Set};
+    let out = Command::new(analyze)
+        .args(["syscall-filter", "--no-pager"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut groups: Map<String, Vec<String>> = Map::new();
+    let mut current = None;
+    for line in text.lines() {
+        if line.starts_with('@') {
+            let name = line.split_whitespace().next().unwrap().to_string();
+            groups.entry(name.clone()).or_default();
+            current = Some(name);
+        } else if let (Some(g), l) = (&current, line.trim()) {
+            if !l.is_empty() && !l.starts_with('#') {
+                groups.get_mut(g).unwrap().push(l.to_string());
+            }
+        }
+    }
+    fn expand(name: &str, groups: &Map<String, Vec<String>>, out: &mut Set<String>) {
+        match groups.get(name) {
+            Some(members) => {
+                for m in members {
+                    expand(m, groups, out)
+                }
+            }
+            None if !name.starts_with('@') => {
+                out.insert(name.to_string());
+            }
+            None => panic!("unknown syscall group {name}"),
+        }
+    }
+    let mut allowed = Set::new();
+    for line in filter_lines {
+        let (deny, list) = match line.strip_prefix('~') {
+            Some(rest) => (true, rest),
+            None => (false, *line),
+        };
+        let mut set = Set::new();
+        for name in list.split_whitespace() {
+            expand(name, &groups, &mut set);
+        }
+        if deny {
+            allowed.retain(|s| !set.contains(s));
+        } else {
+            allowed.extend(set);
+        }
+    }
+    allowed
+}
+
+/// Runs the exporter (demo mode: pollers, simulator, HTTP server) under strace through
+/// start, scrapes (plain and gzip), the landing page, reloads by HTTP and SIGHUP, and a
+/// graceful stop, and checks that the unit's SystemCallFilter= allows every system call
+/// it made. A dependency that starts using, say, io_uring fails here, not in production.
+#[test]
+fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
+    let Some(analyze) = systemd_analyze() else {
+        return;
+    };
+    if Command::new("strace").arg("-V").output().is_err() {
+        assert!(
+            !common::tools_required(),
+            "strace is missing (install Debian's strace package)"
+        );
+        eprintln!("strace not installed; skipping");
+        return;
+    }
+    let unit = std::fs::read_to_string(root().join(UNIT)).unwrap();
+    let filter: Vec<&str> = unit
+        .lines()
+        .filter_map(|l| l.strip_prefix("SystemCallFilter="))
+        .collect();
+    let allowed = allowed_syscalls(&analyze, &filter);
+    assert!(allowed.contains("read") && !allowed.contains("reboot"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let port = common::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut strace = Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .arg(common::binary())
+        .args(["--demo", "--demo.interval", "1s", "--web.listen-address"])
+        .arg(addr.to_string())
+        .env_remove("NOTIFY_SOCKET")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let get = |path: &str, headers: &[(&str, &str)]| {
+        common::http_request(addr, "GET", path, headers).map(|r| r.0)
+    };
+    while get("/-/ready", &[]) != Some(200) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo never got ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(get("/metrics", &[]), Some(200));
+    assert_eq!(get("/metrics", &[("Accept-Encoding", "gzip")]), Some(200));
+    assert_eq!(get("/", &[]), Some(200));
+    assert_eq!(
+        common::http_request(addr, "POST", "/-/reload", &[]).map(|r| r.0),
+        Some(200)
+    );
+    // The exporter's pid is the first one in the trace.
+    let pid = std::fs::read_to_string(&trace)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let kill = |sig: &str| {
+        Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(&pid)
+            .status()
+            .unwrap()
+    };
+    kill("HUP");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    kill("TERM");
+    let status = loop {
+        if let Some(st) = strace.try_wait().unwrap() {
+            break st;
+        }
+        if std::time::Instant::now() > deadline + std::time::Duration::from_secs(15) {
+            let _ = strace.kill();
+            panic!("the traced exporter did not stop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "strace/exporter exit: {status}");
+
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    let mut execs = 0;
+    for line in text.lines() {
+        // "<pid> name(args) = result", "<pid> <... name resumed>..." or signals.
+        let Some(rest) = line.split_once(' ').map(|(_, r)| r.trim_start()) else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() || !rest[name.len()..].starts_with('(') {
+            continue;
+        }
+        // The execve that starts the exporter happens before systemd applies the filter.
+        if name == "execve" && execs == 0 {
+            execs += 1;
+            continue;
+        }
+        used.insert(name);
+    }
+    assert!(used.len() > 20, "too few system calls traced: {used:?}");
+    let denied: Vec<_> = used.iter().filter(|s| !allowed.contains(*s)).collect();
+    assert!(
+        denied.is_empty(),
+        "SystemCallFilter= denies system calls the exporter makes: {denied:?}"
+    );
+}
