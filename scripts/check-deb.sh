@@ -29,10 +29,11 @@ for tool in lintian dpkg-deb; do
   command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install lintian dpkg)"
 done
 
-# The package ships dashboards/ and alerts/ (issue #7); cargo-deb fails on a glob that
-# matches nothing, so say why.
-for dir in dashboards alerts; do
-  compgen -G "$dir/*" >/dev/null || fail "$dir/ is empty or missing; the package ships it"
+# What the package ships from dashboards/ and alerts/ (the globs of Cargo.toml's assets).
+# cargo-deb fails on a glob that matches nothing, so say which one and why.
+share_globs=("dashboards/*.json" "dashboards/provisioning/*.yml" "alerts/*.yml")
+for glob in "${share_globs[@]}" "alerts/*.md"; do
+  compgen -G "$glob" >/dev/null || fail "nothing matches $glob; the package ships it (Cargo.toml assets)"
 done
 
 if [ -n "$profile" ]; then
@@ -64,12 +65,15 @@ for f in \
   /usr/share/doc/contact-center-exporter/copyright; do
   grep -qx "$f" "$work/files" || fail "$f is not in the package"
 done
-for dir in dashboards alerts; do
-  for src in "$dir"/*; do
-    [ -f "$src" ] || continue
+for glob in "${share_globs[@]}"; do
+  for src in $glob; do
     grep -qx "/usr/share/contact-center-exporter/$src" "$work/files" ||
       fail "$src is not packaged under /usr/share/contact-center-exporter/"
   done
+done
+for src in alerts/*.md; do
+  grep -qx "/usr/share/doc/contact-center-exporter/${src#alerts/}" "$work/files" ||
+    fail "$src is not packaged under /usr/share/doc/contact-center-exporter/"
 done
 cmp -s packaging/systemd/contact-center-exporter.service \
   "$work/root/usr/lib/systemd/system/contact-center-exporter.service" ||
