@@ -98,7 +98,11 @@ fn scrape(c: &mut Criterion) {
     let mut g = c.benchmark_group("scrape");
     for n in [50usize, 5000] {
         let hub = hub_with_agents(n);
-        let len = hub.scrape(SystemTime::now(), false).len();
+        let len: usize = hub
+            .scrape(SystemTime::now(), false)
+            .iter()
+            .map(|b| b.len())
+            .sum();
         eprintln!("{n} agents: body {len} bytes");
         g.bench_with_input(BenchmarkId::new("plain", n), &hub, |b, hub| {
             b.iter(|| hub.scrape(SystemTime::now(), false))

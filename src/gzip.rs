@@ -18,7 +18,7 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 #[derive(Clone)]
 pub struct GzipPrefix {
     /// Header plus the prefix's deflate blocks (sync-flushed, not final).
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     crc: crc32fast::Hasher,
     len: u64,
 }
@@ -65,7 +65,7 @@ impl GzipPrefix {
         let mut crc = crc32fast::Hasher::new();
         crc.update(data);
         GzipPrefix {
-            bytes,
+            bytes: bytes.into(),
             crc,
             len: data.len() as u64,
         }
@@ -76,11 +76,18 @@ impl GzipPrefix {
         self.bytes.len()
     }
 
-    /// The whole gzip stream of prefix + `tail`.
-    pub fn finish(&self, tail: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.bytes.len() + tail.len() / 3 + 32);
-        out.extend_from_slice(&self.bytes);
-        let mut enc = flate2::write::DeflateEncoder::new(out, Compression::fast());
+    /// The compressed prefix (shared, not copied).
+    pub fn prefix(&self) -> bytes::Bytes {
+        self.bytes.clone()
+    }
+
+    /// What follows [`GzipPrefix::prefix`] to make the gzip stream of prefix + `tail`:
+    /// the tail as final deflate blocks and the trailer.
+    pub fn finish_tail(&self, tail: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::DeflateEncoder::new(
+            Vec::with_capacity(tail.len() / 3 + 32),
+            Compression::fast(),
+        );
         // Writing into a Vec cannot fail.
         let _ = enc.write_all(tail);
         let mut out = enc.finish().unwrap_or_default();
@@ -90,6 +97,13 @@ impl GzipPrefix {
         crc.combine(&tail_crc);
         out.extend_from_slice(&crc.finalize().to_le_bytes());
         out.extend_from_slice(&((self.len + tail.len() as u64) as u32).to_le_bytes());
+        out
+    }
+
+    /// The whole gzip stream of prefix + `tail`, as one buffer.
+    pub fn finish(&self, tail: &[u8]) -> Vec<u8> {
+        let mut out = self.bytes.to_vec();
+        out.extend_from_slice(&self.finish_tail(tail));
         out
     }
 }

@@ -92,7 +92,8 @@ impl SourceEntry {
     }
 }
 
-/// The rendered vendor section and what it was rendered from.
+/// The rendered cached section (vendor data of fresh sources and every source's status)
+/// and what it was rendered from.
 #[derive(Debug, Default)]
 pub struct Rendered {
     /// Exposition text.
@@ -155,7 +156,10 @@ impl Hub {
         let _guard = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
         let sources = self.sources();
         let fresh: Vec<&Arc<SourceEntry>> = sources.iter().filter(|s| s.is_fresh(now)).collect();
-        let text = metrics::render_vendor(&fresh);
+        // Vendor data of fresh sources, then every source's own status: both change only
+        // when a poll ends, so both are rendered here rather than per scrape.
+        let mut text = metrics::render_vendor(&fresh);
+        text.push_str(&metrics::encode(&metrics::source_families(&sources)));
         let gz = crate::gzip::GzipPrefix::new(text.as_bytes());
         self.rendered.store(Arc::new(Rendered {
             text: Bytes::from(text),
@@ -185,25 +189,24 @@ impl Hub {
         current
     }
 
-    /// The self section: per-source status metrics, build info, reload, process.
+    /// The per-scrape section: build info, reload status, process metrics.
     pub fn self_section(&self) -> String {
-        let mut families = metrics::source_families(&self.sources());
-        families.extend(self.registry.gather());
-        metrics::encode(&families)
+        metrics::encode(&self.registry.gather())
     }
 
-    /// The `/metrics` body: the cached vendor section plus a fresh self section,
-    /// gzip-compressed (completing the cached compressed prefix) when `gzip`.
-    pub fn scrape(&self, now: SystemTime, gzip: bool) -> Vec<u8> {
-        let vendor = self.vendor_section(now);
+    /// The `/metrics` body as chunks to send in order: the cached section (shared, not
+    /// copied) and the fresh per-scrape section; with `gzip`, the cached compressed
+    /// prefix and the compressed rest of one gzip stream.
+    pub fn scrape(&self, now: SystemTime, gzip: bool) -> Vec<Bytes> {
+        let cached = self.vendor_section(now);
         let own = self.self_section();
         if gzip {
-            vendor.gz.finish(own.as_bytes())
+            vec![
+                cached.gz.prefix(),
+                Bytes::from(cached.gz.finish_tail(own.as_bytes())),
+            ]
         } else {
-            let mut b = Vec::with_capacity(vendor.text.len() + own.len());
-            b.extend_from_slice(&vendor.text);
-            b.extend_from_slice(own.as_bytes());
-            b
+            vec![cached.text.clone(), Bytes::from(own)]
         }
     }
 

@@ -24,6 +24,9 @@ pub struct Snapshot {
     /// guarantees each interval is reported once (it keeps its own cursor); the core adds
     /// each to `agent_state_seconds_total` and the duration histogram.
     pub intervals: Vec<StateInterval>,
+    /// When true, `intervals` feed only the duration histogram, because `state_seconds`
+    /// (the vendor's own per-period totals) already count the same time.
+    pub intervals_histogram_only: bool,
     /// Vendor-aggregated state time per period (cumulative value of the period so far).
     /// The core counts each period once and adds only growth.
     pub state_seconds: Vec<PeriodValue<String>>,

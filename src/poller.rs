@@ -146,6 +146,8 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
                 let delay = next_delay(cfg.interval, failures, retry_after, &mut rng);
                 tracing::warn!(source = %entry.name, vendor = %entry.vendor, error = %msg,
                     consecutive_failures = failures, retry_in_s = delay.as_secs(), "poll failed");
+                // The source's status changed (and its data may have gone stale).
+                hub.render(SystemTime::now());
                 // After a failure the backoff counts from the poll's end.
                 delay
             }

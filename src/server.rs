@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -147,6 +146,37 @@ pub async fn serve(
     }
 }
 
+/// A response body of ready chunks, sent in order with an exact `Content-Length`, so
+/// the cached part of `/metrics` is shared rather than copied into each response.
+pub struct Chunks(std::collections::VecDeque<Bytes>);
+
+impl Chunks {
+    /// A body of one chunk.
+    pub fn one(b: impl Into<Bytes>) -> Self {
+        Chunks(std::collections::VecDeque::from([b.into()]))
+    }
+}
+
+impl hyper::body::Body for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.0.iter().map(|b| b.len() as u64).sum())
+    }
+}
+
 /// Serves one connection (plain or TLS) until it closes or shutdown ends it.
 async fn serve_connection<I>(
     io: TokioIo<I>,
@@ -188,8 +218,8 @@ async fn serve_connection<I>(
     let _ = watcher.watch(conn).await;
 }
 
-fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Chunks> {
+    let mut r = Response::new(Chunks::one(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -198,7 +228,7 @@ fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Chunks> {
     let path = req.uri().path();
     let method = req.method().clone();
     match (method, path) {
@@ -250,7 +280,7 @@ fn accepts_gzip(req: &Request<Incoming>) -> bool {
         })
 }
 
-fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
     let Ok(_permit) = state.scrape_permits.try_acquire() else {
         return text(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -258,8 +288,8 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Full<Bytes>
         );
     };
     let gzip = accepts_gzip(req);
-    let body = state.hub.scrape(SystemTime::now(), gzip);
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let chunks = state.hub.scrape(SystemTime::now(), gzip);
+    let mut r = Response::new(Chunks(chunks.into()));
     r.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
@@ -287,7 +317,7 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-fn landing(state: &ServerState) -> Response<Full<Bytes>> {
+fn landing(state: &ServerState) -> Response<Chunks> {
     let mut rows = String::new();
     for s in state.hub.sources() {
         let st = s.status();
@@ -322,7 +352,7 @@ fn landing(state: &ServerState) -> Response<Full<Bytes>> {
 <h2>Sources</h2>\n<table><tr><th>Source</th><th>Vendor</th><th>Status</th><th>Last success</th><th>Last error</th></tr>\n{rows}</table>\n</body></html>\n",
         html_escape(crate::cli::LONG_VERSION)
     );
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(Chunks::one(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),

@@ -223,9 +223,11 @@ impl SourceData {
                 continue;
             }
             let st = mapper.map(&iv.vendor_state);
-            self.state_seconds[st.index()] += iv.seconds;
+            if !snap.intervals_histogram_only {
+                self.state_seconds[st.index()] += iv.seconds;
+                self.has_state_seconds = true;
+            }
             self.durations[st.index()].observe(iv.seconds);
-            self.has_state_seconds = true;
             self.has_durations = true;
         }
         for pv in snap.state_seconds {
@@ -407,6 +409,31 @@ mod tests {
         assert_eq!(cum[4], (120.0, 2));
         assert_eq!(h.sum, 104.0);
         assert_eq!(d.state_seconds[AgentState::Available.index()], 104.0);
+    }
+
+    #[test]
+    fn histogram_only_intervals_do_not_double_count_period_totals() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        d.ingest(
+            Snapshot {
+                intervals: vec![StateInterval {
+                    vendor_state: "READY".into(),
+                    seconds: 30.0,
+                }],
+                intervals_histogram_only: true,
+                state_seconds: vec![PeriodValue {
+                    series: "READY".into(),
+                    period: period(0, "u"),
+                    value: 30.0,
+                }],
+                ..Default::default()
+            },
+            &m,
+            0,
+        );
+        assert_eq!(d.state_seconds[AgentState::Available.index()], 30.0);
+        assert_eq!(d.durations[AgentState::Available.index()].cumulative().1, 1);
     }
 
     #[test]

@@ -710,7 +710,7 @@ async fn at_local_midnight_the_old_day_is_finished_and_states_carry_over() {
 }
 
 #[tokio::test]
-async fn agent_statistics_feed_state_seconds_instead_of_intervals() {
+async fn agent_statistics_feed_state_seconds_and_intervals_only_the_histogram() {
     let m = Mock::start().await;
     m.list("groups", None, "groups", vec![group(1)]);
     m.list("queues", None, "queues", vec![]);
@@ -738,7 +738,11 @@ async fn agent_statistics_feed_state_seconds_instead_of_intervals() {
     cfg.agent_statistics = true;
     let mut src = EightByEightSource::new("eight", cfg);
     let snap = src.poll(&ctx(day(22, 0))).await.unwrap();
-    assert!(snap.intervals.is_empty());
+    // The interval still feeds the duration histogram, but not the state seconds.
+    assert!(snap.intervals_histogram_only);
+    assert_eq!(snap.intervals.len(), 1);
+    assert_eq!(snap.intervals[0].vendor_state, "Available");
+    assert_eq!(snap.intervals[0].seconds, 600.0);
     let brk: Vec<_> = snap
         .state_seconds
         .iter()

@@ -9,6 +9,7 @@
 
 pub mod eight_by_eight;
 pub mod exotel;
+pub mod vcc_live;
 pub mod voximplant;
 
 use std::fmt;
@@ -70,6 +71,8 @@ pub enum VendorConfig {
     EightByEight(eight_by_eight::Config),
     /// `vendor: exotel`.
     Exotel(exotel::Config),
+    /// `vendor: vcc_live`.
+    VccLive(vcc_live::Config),
     /// `vendor: voximplant`.
     Voximplant(voximplant::Config),
 }
@@ -80,6 +83,7 @@ impl VendorConfig {
         match self {
             VendorConfig::EightByEight(c) => c.summary(),
             VendorConfig::Exotel(c) => c.summary(),
+            VendorConfig::VccLive(c) => c.summary(),
             VendorConfig::Voximplant(c) => c.summary(),
         }
     }
@@ -90,8 +94,8 @@ pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
     match vendor {
         Vendor::EightByEight => eight_by_eight::config::KEYS,
         Vendor::Exotel => exotel::config::KEYS,
+        Vendor::VccLive => vcc_live::config::KEYS,
         Vendor::Voximplant => voximplant::config::KEYS,
-        _ => &[],
     }
 }
 
@@ -102,11 +106,8 @@ pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
             eight_by_eight::Config::from_raw(raw).map(VendorConfig::EightByEight)
         }
         Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
+        Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
         Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
-        other => Err(FieldError::new(
-            "vendor",
-            format!("vendor {other} is not implemented in this build"),
-        )),
     }
 }
 
@@ -117,6 +118,7 @@ pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
             Box::new(eight_by_eight::EightByEightSource::new(name, c.clone()))
         }
         VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
+        VendorConfig::VccLive(c) => Box::new(vcc_live::VccLiveSource::new(name, c.clone())),
         VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
     }
 }
@@ -133,11 +135,14 @@ pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dy
             let (cfg, api) = exotel::simulate::demo(base_url);
             Some((VendorConfig::Exotel(cfg), Box::new(api)))
         }
+        Vendor::VccLive => {
+            let (cfg, api) = vcc_live::simulate::demo(base_url);
+            Some((VendorConfig::VccLive(cfg), Box::new(api)))
+        }
         Vendor::Voximplant => {
             let (cfg, api) = voximplant::simulate::demo(base_url);
             Some((VendorConfig::Voximplant(cfg), Box::new(api)))
         }
-        _ => None,
     }
 }
 

@@ -5,8 +5,8 @@
 //! - `/groups`, then per group the day's status events `/groups/{id}/statuses`
 //!   incrementally ([`agents`]): current state per agent and completed intervals;
 //! - with `agent_statistics: true`, per agent `/agents/{id}/statuses/statistics`
-//!   (30-minute state totals) instead of reporting intervals, because both feed
-//!   `agent_state_seconds_total` and would count the same time twice;
+//!   (30-minute state totals) for `agent_state_seconds_total`; the intervals then feed
+//!   only the duration histogram, so the same time is not counted twice;
 //! - `/queues`, then per watched queue the day's 30-minute `statistics` (counters) and
 //!   `online_slas` or `offline_slas` (wait histograms), re-read whole every poll because
 //!   a period keeps changing until it closes ([`periods`]).
@@ -234,9 +234,9 @@ impl Source for EightByEightSource {
                     periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
                 }
             }
-        } else {
-            snap.intervals = intervals;
+            snap.intervals_histogram_only = true;
         }
+        snap.intervals = intervals;
 
         // Queues: 30-minute periods of the watched queues.
         let queues = fetch_all(

@@ -1,0 +1,201 @@
+//! `vendor: vcc_live` keys: the account (`customer`), its API token, optional project and
+//! user filters, the account's time zone, and the page size of the state log.
+
+use crate::config::{FieldError, RawSource};
+use crate::secret::Secret;
+
+/// Vendor keys this vendor accepts.
+pub const KEYS: &[&str] = &[
+    "customer",
+    "token",
+    "token_file",
+    "projects",
+    "users",
+    "time_zone",
+    "page_size",
+];
+
+/// Default records per state-log request (`num`). The vendor documents no maximum
+/// (third-party scripts use 100,000); 10,000 records are about 4.5 MB of JSON, well
+/// under the default response cap, and a busy day still takes only a few requests.
+pub const DEFAULT_PAGE_SIZE: u64 = 10_000;
+/// Largest accepted `page_size` (about 45 MB of JSON a page).
+pub const MAX_PAGE_SIZE: u64 = 100_000;
+
+/// Validated settings of one VCC Live source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// API root; default `https://{customer}.asp.virtual-call-center.eu`.
+    pub base_url: url::Url,
+    /// Account name: the subdomain, and the HTTP Basic user.
+    pub customer: String,
+    /// API token: the HTTP Basic password.
+    pub token: Secret,
+    /// Only these projects (`projects=`), when set.
+    pub projects: Vec<u64>,
+    /// Only these users (`users=`), when set.
+    pub users: Vec<u64>,
+    /// The account's time zone: the state log's `from`/`to` days are local days there.
+    pub time_zone: chrono_tz::Tz,
+    /// Records per state-log request (`num`).
+    pub page_size: u64,
+}
+
+impl Config {
+    /// Validates the vendor keys of `raw`.
+    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
+        let customer = raw.required_str("customer", &raw.customer)?;
+        if customer.contains(':') {
+            return Err(FieldError::new(
+                "customer",
+                "must not contain ':' (it is the HTTP Basic user name)",
+            ));
+        }
+        let default_url = if raw.base_url.is_none() {
+            let label_ok = customer
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !label_ok {
+                return Err(FieldError::new(
+                    "customer",
+                    format!(
+                        "{customer:?} is not a valid subdomain (letters, digits and '-'); \
+                         set base_url if your account lives elsewhere"
+                    ),
+                ));
+            }
+            Some(format!(
+                "https://{}.asp.virtual-call-center.eu",
+                customer.to_ascii_lowercase()
+            ))
+        } else {
+            None
+        };
+        let base_url = raw.base_url(default_url)?;
+        let token = raw.secret("token", &raw.token, &raw.token_file)?;
+        let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(FieldError::new(
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let list = |key: &str, v: &Option<Vec<u64>>| -> Result<Vec<u64>, FieldError> {
+            match v {
+                Some(ids) if ids.is_empty() => Err(FieldError::new(
+                    key,
+                    "is empty; leave it out to include all",
+                )),
+                Some(ids) => {
+                    let mut ids = ids.clone();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Ok(ids)
+                }
+                None => Ok(Vec::new()),
+            }
+        };
+        Ok(Config {
+            base_url,
+            customer,
+            token,
+            projects: list("projects", &raw.projects)?,
+            users: list("users", &raw.users)?,
+            time_zone: raw.time_zone.unwrap_or(chrono_tz::UTC),
+            page_size,
+        })
+    }
+
+    /// One line for `--config.check` (never the token).
+    pub fn summary(&self) -> String {
+        let ids = |v: &[u64]| {
+            if v.is_empty() {
+                "all".to_string()
+            } else {
+                join_ids(v)
+            }
+        };
+        format!(
+            "{} customer={} projects={} users={} time_zone={} page_size={}",
+            crate::http::display_url(&self.base_url),
+            self.customer,
+            ids(&self.projects),
+            ids(&self.users),
+            self.time_zone.name(),
+            self.page_size
+        )
+    }
+}
+
+/// `1,2,3`, the vendor's list syntax.
+pub fn join_ids(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSource {
+        RawSource {
+            name: "vcc".into(),
+            vendor: crate::sources::Vendor::VccLive,
+            customer: Some("MyCC".into()),
+            token: Some(Secret::new("t0k")),
+            ..RawSource::default()
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_raw(&raw()).unwrap();
+        assert_eq!(
+            c.base_url.as_str(),
+            "https://mycc.asp.virtual-call-center.eu/"
+        );
+        assert_eq!(c.page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(c.time_zone, chrono_tz::UTC);
+        assert!(c.projects.is_empty() && c.users.is_empty());
+        assert_eq!(c.token.expose(), "t0k");
+        assert!(!c.summary().contains("t0k"));
+    }
+
+    #[test]
+    fn base_url_override_with_prefix_and_filters() {
+        let mut r = raw();
+        r.customer = Some("not a subdomain".into());
+        r.base_url = Some("http://127.0.0.1:9000/proxy/vcc/".into());
+        r.projects = Some(vec![64, 53, 64]);
+        r.users = Some(vec![6]);
+        r.time_zone = Some(chrono_tz::Europe::Budapest);
+        let c = Config::from_raw(&r).unwrap();
+        assert_eq!(
+            crate::http::join(&c.base_url, "/v2/onlineusers"),
+            "http://127.0.0.1:9000/proxy/vcc/v2/onlineusers"
+        );
+        assert_eq!(c.projects, vec![53, 64]);
+        assert_eq!(
+            c.summary(),
+            "http://127.0.0.1:9000/proxy/vcc customer=not a subdomain projects=53,64 users=6 time_zone=Europe/Budapest page_size=10000"
+        );
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        type Edit = Box<dyn Fn(&mut RawSource)>;
+        let cases: Vec<(Edit, &str)> = vec![
+            (Box::new(|r| r.customer = None), "customer"),
+            (Box::new(|r| r.customer = Some("a b".into())), "customer"),
+            (Box::new(|r| r.customer = Some("a:b".into())), "customer"),
+            (Box::new(|r| r.token = None), "token"),
+            (Box::new(|r| r.page_size = Some(0)), "page_size"),
+            (Box::new(|r| r.page_size = Some(100_001)), "page_size"),
+            (Box::new(|r| r.users = Some(vec![])), "users"),
+        ];
+        for (edit, key) in cases {
+            let mut r = raw();
+            edit(&mut r);
+            assert_eq!(Config::from_raw(&r).unwrap_err().key, key);
+        }
+    }
+}
