@@ -38,12 +38,15 @@ done
 
 if [ -n "$profile" ]; then
   echo "==> cargo deb --profile $profile"
-  deb=$(cargo deb --locked --profile "$profile" 2>&1 | tee /dev/stderr | tail -n 1)
+  args=(--profile "$profile")
 else
   echo "==> cargo deb from the debug build"
   cargo build --locked --quiet --bin contact-center-exporter   # a no-op after cargo test
-  deb=$(cargo deb --locked --no-build --profile dev --fast 2>&1 | tee /dev/stderr | tail -n 1)
+  args=(--no-build --profile dev --fast)
 fi
+out=$(cargo deb --locked "${args[@]}" 2>&1) || { printf '%s\n' "$out" >&2; fail "cargo deb failed"; }
+printf '%s\n' "$out"
+deb=$(printf '%s\n' "$out" | tail -n 1)
 [ -f "$deb" ] || fail "cargo deb printed no package path (got: $deb)"
 
 work=$(mktemp -d)
