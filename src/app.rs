@@ -106,7 +106,9 @@ impl Running {
     }
 
     fn reload(&mut self, origin: &Origin) -> Result<(), String> {
+        crate::systemd::reloading();
         let result = origin.load().and_then(|c| self.apply(&c));
+        crate::systemd::ready(&format!("{} source(s)", self.tasks.len()));
         match &result {
             Ok(()) => {
                 self.hub.reload_ok.set(1.0);
@@ -259,6 +261,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");
 
     let mut signals = signal_hook_tokio::Signals::new([SIGHUP, SIGTERM, SIGINT])?;
+    // Ready only now: a reload signal sent right after READY=1 must find its handler.
+    crate::systemd::ready(&format!("{} source(s)", running.tasks.len()));
+    let _watchdog = crate::systemd::spawn_watchdog();
     loop {
         tokio::select! {
             sig = signals.next() => match sig {
@@ -271,6 +276,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
     }
     tracing::info!("shutting down");
+    crate::systemd::stopping();
     running.stop();
     let _ = shutdown_tx.send(true);
     let _ = server.await;
