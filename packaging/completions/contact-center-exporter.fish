@@ -12,7 +12,8 @@ json\t'One JSON object per line'"
 complete -c contact-center-exporter -l demo.seed -d 'Random seed of the demo simulation' -r
 complete -c contact-center-exporter -l demo.agents -d 'Number of simulated agents' -r
 complete -c contact-center-exporter -l demo.scenario -d 'Demo scenario' -r -f -a "normal\t'Normal staffing; service level mostly meets target'
-sla-breach\t'Demand triples and agents go on break: service level collapses'"
+sla-breach\t'Demand triples, agents go on break or pick up slowly: service level collapses'"
+complete -c contact-center-exporter -l demo.scenario-duration -d 'Return the demo to the normal scenario after this long (e.g. `90s`); by default the scenario lasts as long as the process' -r
 complete -c contact-center-exporter -l demo.interval -d 'Demo poll interval' -r
 complete -c contact-center-exporter -l config.check -d 'Validate the configuration and credential files, print a summary, and exit 0 or 1'
 complete -c contact-center-exporter -l demo -d 'Run against the built-in simulated contact center (no config, no network)'
