@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every check and test of contact-center-exporter, installing what the tests need
-# (Debian's prometheus and prometheus-alertmanager, promtool, openssl) first.
+# (Debian's prometheus and prometheus-alertmanager, promtool, openssl, systemd-analyze,
+# strace, lintian) first, then builds and checks the Debian package (scripts/check-deb.sh).
 # Usage: scripts/test-all.sh        (the README's second command; .ci/run calls it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for tool in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager \
-            amtool:prometheus-alertmanager openssl:openssl; do
+            amtool:prometheus-alertmanager openssl:openssl systemd-analyze:systemd strace:strace \
+            lintian:lintian; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 if ((${#need[@]})); then
@@ -29,3 +31,5 @@ echo "==> cargo test"
 cargo test --all-targets --locked
 echo "==> cargo test --doc"
 cargo test --doc --locked
+echo "==> Debian package"
+scripts/check-deb.sh

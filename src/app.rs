@@ -106,7 +106,9 @@ impl Running {
     }
 
     fn reload(&mut self, origin: &Origin) -> Result<(), String> {
+        crate::systemd::reloading();
         let result = origin.load().and_then(|c| self.apply(&c));
+        crate::systemd::ready(&format!("{} source(s)", self.tasks.len()));
         match &result {
             Ok(()) => {
                 self.hub.reload_ok.set(1.0);
@@ -146,7 +148,21 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
             DemoScenario::SlaBreach => Scenario::SlaBreach,
         },
     };
-    let cc = Arc::new(Mutex::new(ContactCenter::new(&opts, chrono::Utc::now())));
+    let now = chrono::Utc::now();
+    let mut sim = ContactCenter::new(&opts, now);
+    if let Some(d) = cli.demo_scenario_duration {
+        let at = chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or_else(|| {
+                format!(
+                    "--demo.scenario-duration {} is too long",
+                    humantime::format_duration(d)
+                )
+            })?;
+        sim.schedule_scenario(at, Scenario::Normal);
+    }
+    let cc = Arc::new(Mutex::new(sim));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .map_err(|e| format!("cannot start the demo simulator: {e}"))?;
@@ -175,7 +191,7 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
         });
     }
     tokio::spawn(Arc::new(host).serve(listener));
-    tracing::info!(simulator = %addr, sources = sources_cfg.len(), seed = opts.seed, agents = opts.agents, "demo contact center started");
+    tracing::info!(simulator = %addr, sources = sources_cfg.len(), seed = opts.seed, agents = opts.agents, scenario = ?opts.scenario, scenario_duration = ?cli.demo_scenario_duration, "demo contact center started");
     Ok((
         Config {
             sources: sources_cfg,
@@ -245,6 +261,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");
 
     let mut signals = signal_hook_tokio::Signals::new([SIGHUP, SIGTERM, SIGINT])?;
+    // Ready only now: a reload signal sent right after READY=1 must find its handler.
+    crate::systemd::ready(&format!("{} source(s)", running.tasks.len()));
+    let _watchdog = crate::systemd::spawn_watchdog();
     loop {
         tokio::select! {
             sig = signals.next() => match sig {
@@ -257,6 +276,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
     }
     tracing::info!("shutting down");
+    crate::systemd::stopping();
     running.stop();
     let _ = shutdown_tx.send(true);
     let _ = server.await;

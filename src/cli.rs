@@ -46,7 +46,7 @@ pub enum LogFormat {
 pub enum DemoScenario {
     /// Normal staffing; service level mostly meets target.
     Normal,
-    /// Demand triples and agents go on break: service level collapses.
+    /// Demand triples, agents go on break or pick up slowly: service level collapses.
     SlaBreach,
 }
 
@@ -146,6 +146,11 @@ pub struct Cli {
     )]
     pub demo_scenario: DemoScenario,
 
+    /// Return the demo to the normal scenario after this long (e.g. `90s`); by default
+    /// the scenario lasts as long as the process.
+    #[arg(long = "demo.scenario-duration", env = "CONTACT_CENTER_EXPORTER_DEMO_SCENARIO_DURATION", value_parser = humantime::parse_duration)]
+    pub demo_scenario_duration: Option<std::time::Duration>,
+
     /// Demo poll interval.
     #[arg(long = "demo.interval", env = "CONTACT_CENTER_EXPORTER_DEMO_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub demo_interval: std::time::Duration,
@@ -175,5 +180,29 @@ mod tests {
         assert_eq!(c.listen_addresses, vec!["127.0.0.1:1", ":2"]);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.telemetry_path, "/metrics");
+        assert_eq!(c.demo_scenario_duration, None);
+    }
+
+    #[test]
+    fn demo_scenario_duration() {
+        let c = Cli::try_parse_from([
+            "x",
+            "--demo",
+            "--demo.scenario",
+            "sla-breach",
+            "--demo.scenario-duration",
+            "90s",
+        ])
+        .unwrap();
+        assert_eq!(c.demo_scenario, DemoScenario::SlaBreach);
+        assert_eq!(
+            c.demo_scenario_duration,
+            Some(std::time::Duration::from_secs(90))
+        );
+        let err = Cli::try_parse_from(["x", "--demo.scenario-duration", "soon"]).unwrap_err();
+        assert!(
+            err.to_string().contains("--demo.scenario-duration"),
+            "{err}"
+        );
     }
 }

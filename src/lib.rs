@@ -23,4 +23,5 @@ pub mod simulator;
 pub mod sources;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod web_config;

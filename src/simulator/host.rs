@@ -23,6 +23,10 @@ const MAX_REQUEST_BODY: usize = 64 * 1024;
 pub struct Host {
     cc: Arc<Mutex<ContactCenter>>,
     apis: HashMap<String, Box<dyn SimulatedApi>>,
+    /// Simulated time source; `None` follows the wall clock.
+    clock: Option<Arc<Mutex<chrono::DateTime<chrono::Utc>>>>,
+    /// Requests and response bytes served per mount (for poll-cost measurements).
+    served: Mutex<HashMap<String, (u64, u64)>>,
 }
 
 impl Host {
@@ -31,7 +35,22 @@ impl Host {
         Host {
             cc,
             apis: HashMap::new(),
+            clock: None,
+            served: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Drives the simulation from `clock` instead of the wall clock (benchmarks and tests
+    /// that replay a whole day in seconds).
+    pub fn with_clock(mut self, clock: Arc<Mutex<chrono::DateTime<chrono::Utc>>>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// `(requests, response bytes)` served under `/<name>` so far.
+    pub fn served(&self, name: &str) -> (u64, u64) {
+        let s = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        s.get(name).copied().unwrap_or_default()
     }
 
     /// Mounts `api` under `/<name>`.
@@ -51,9 +70,20 @@ impl Host {
             );
         };
         req.path = format!("/{rest}");
-        let mut cc = self.cc.lock().unwrap_or_else(|e| e.into_inner());
-        cc.advance_to(chrono::Utc::now());
-        api.handle(&req, &cc)
+        let now = match &self.clock {
+            Some(c) => *c.lock().unwrap_or_else(|e| e.into_inner()),
+            None => chrono::Utc::now(),
+        };
+        let resp = {
+            let mut cc = self.cc.lock().unwrap_or_else(|e| e.into_inner());
+            cc.advance_to(now);
+            api.handle(&req, &cc)
+        };
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        let e = served.entry(mount.to_string()).or_default();
+        e.0 += 1;
+        e.1 += resp.body.len() as u64;
+        resp
     }
 
     /// Serves on `listener` until the task is dropped.
@@ -115,8 +145,13 @@ fn plain(status: u16, text: &'static str) -> Response<Full<Bytes>> {
 
 /// Binds `127.0.0.1:0`, starts serving, and returns the address.
 pub async fn start(host: Host) -> std::io::Result<SocketAddr> {
+    start_shared(Arc::new(host)).await
+}
+
+/// Like [`start`], keeping a handle on the host (to read [`Host::served`]).
+pub async fn start_shared(host: Arc<Host>) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(Arc::new(host).serve(listener));
+    tokio::spawn(host.serve(listener));
     Ok(addr)
 }

@@ -26,6 +26,29 @@ pub struct SimRequest {
 }
 
 impl SimRequest {
+    /// A `GET` request, with HTTP Basic credentials when `basic` is given (for tests and
+    /// tools that call a simulated API directly).
+    pub fn get(path: &str, query: &[(&str, &str)], basic: Option<(&str, &str)>) -> Self {
+        use base64::Engine;
+        let mut headers = hyper::HeaderMap::new();
+        if let Some((user, password)) = basic {
+            let v = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            if let Ok(value) = format!("Basic {v}").parse() {
+                headers.insert(hyper::header::AUTHORIZATION, value);
+            }
+        }
+        SimRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            headers,
+            body: bytes::Bytes::new(),
+        }
+    }
+
     /// The first query parameter named `name`.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query

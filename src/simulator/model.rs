@@ -95,7 +95,8 @@ pub struct SimQueue {
     pub channel: Channel,
     /// SLA threshold: answered within this many seconds counts as "SLA met".
     pub sla_seconds: u32,
-    /// Mean arrivals per hour in normal conditions.
+    /// Mean arrivals per hour in normal conditions (scaled with the number of agents:
+    /// the figures below are for the default 40).
     pub arrivals_per_hour: f64,
 }
 
@@ -154,7 +155,8 @@ pub enum Scenario {
     /// Staffing matches demand; service level mostly meets target.
     #[default]
     Normal,
-    /// Demand triples and a third of the agents go on break: service level collapses.
+    /// Demand triples, a third of the idle agents go on break and the others are slow
+    /// to pick up: service level collapses. Leaving it ends the breaks within seconds.
     SlaBreach,
 }
 
@@ -165,7 +167,7 @@ pub struct SimOptions {
     pub seed: u64,
     /// Number of agents.
     pub agents: usize,
-    /// Initial scenario.
+    /// Scenario from the start of the demo on (the warm-up history is always normal).
     pub scenario: Scenario,
 }
 
@@ -196,12 +198,15 @@ pub struct ContactCenter {
     pub interactions: Vec<Interaction>,
     /// Current scenario.
     pub scenario: Scenario,
+    /// A scenario change planned for a later simulated time (`--demo.scenario-duration`).
+    scheduled: Option<(DateTime<Utc>, Scenario)>,
     next_interaction: u64,
 }
 
 impl ContactCenter {
     /// A contact center whose simulated history starts `WARM_UP` before `now` (not
-    /// before midnight UTC), already advanced to `now`.
+    /// before midnight UTC), already advanced to `now` in the normal scenario;
+    /// `opts.scenario` begins at `now`.
     pub fn new(opts: &SimOptions, now: DateTime<Utc>) -> Self {
         let now = now
             .duration_trunc(ChronoDuration::seconds(1))
@@ -266,6 +271,16 @@ impl ContactCenter {
                 arrivals_per_hour: 10.0,
             },
         ];
+        // Demand grows with the size of the contact center, so that a larger demo is as
+        // busy as the default one (40 agents) and its service level as meaningful.
+        let load = opts.agents.max(1) as f64 / SimOptions::default().agents as f64;
+        let queues: Vec<SimQueue> = queues
+            .into_iter()
+            .map(|q| SimQueue {
+                arrivals_per_hour: q.arrivals_per_hour * load,
+                ..q
+            })
+            .collect();
         let mut rng = SmallRng::seed_from_u64(opts.seed);
         let agents = (0..opts.agents)
             .map(|i| {
@@ -302,10 +317,12 @@ impl ContactCenter {
             queues,
             state_log: Vec::new(),
             interactions: Vec::new(),
-            scenario: opts.scenario,
+            scenario: Scenario::Normal,
+            scheduled: None,
             next_interaction: 1,
         };
         cc.advance_to(now);
+        cc.switch_scenario(opts.scenario);
         cc
     }
 
@@ -315,14 +332,60 @@ impl ContactCenter {
         let t = t.min(self.now + ChronoDuration::days(2));
         while self.now + ChronoDuration::seconds(1) <= t {
             self.now += ChronoDuration::seconds(1);
+            if let Some((at, s)) = self.scheduled {
+                if self.now > at {
+                    self.scheduled = None;
+                    self.switch_scenario(s);
+                }
+            }
             self.step();
         }
         self.prune();
     }
 
-    /// Switches the scenario from now on.
+    /// Switches the scenario from now on (and cancels a scheduled switch).
     pub fn set_scenario(&mut self, s: Scenario) {
+        self.scheduled = None;
+        self.switch_scenario(s);
+    }
+
+    /// Entering a breach sends a third of the idle agents on break (for as long as it
+    /// lasts); leaving it ends every break within seconds, as a supervisor recalling
+    /// staff would. Demand follows `self.scenario` in [`Self::step`].
+    fn switch_scenario(&mut self, s: Scenario) {
+        if s == self.scenario {
+            return;
+        }
         self.scenario = s;
+        match s {
+            Scenario::SlaBreach => {
+                let idle: Vec<usize> = (0..self.agents.len())
+                    .filter(|&a| {
+                        matches!(
+                            self.agents[a].state,
+                            SimState::Available | SimState::Unavailable
+                        )
+                    })
+                    .collect();
+                for a in idle.into_iter().step_by(3) {
+                    self.set_state(a, SimState::Break, 86_400);
+                }
+            }
+            Scenario::Normal => {
+                for a in 0..self.agents.len() {
+                    if self.agents[a].state == SimState::Break {
+                        let back = self.rng.random_range(1..10);
+                        self.agents[a].until = self.now + ChronoDuration::seconds(back);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Switches to scenario `s` once the simulation passes `at` (a switch already
+    /// due happens on the next step).
+    pub fn schedule_scenario(&mut self, at: DateTime<Utc>, s: Scenario) {
+        self.scheduled = Some((at, s));
     }
 
     fn set_state(&mut self, a: usize, to: SimState, dur_s: i64) {
@@ -348,7 +411,14 @@ impl ContactCenter {
         // Arrivals.
         for q in 0..self.queues.len() {
             let rate = self.queues[q].arrivals_per_hour * if breach { 3.0 } else { 1.0 };
-            if self.rng.random_bool((rate / 3600.0).min(1.0)) {
+            // Bernoulli per second while the rate is below one a second (the default
+            // demo); above that, whole arrivals plus a Bernoulli for the fraction.
+            let per_second = rate / 3600.0;
+            let mut arrivals = per_second.floor() as usize;
+            if self.rng.random_bool(per_second.fract()) {
+                arrivals += 1;
+            }
+            for _ in 0..arrivals {
                 let patience_s = match self.queues[q].channel {
                     Channel::Email | Channel::Voicemail => 86_400,
                     _ => self.rng.random_range(20..240),
@@ -425,7 +495,12 @@ impl ContactCenter {
             if let Some(a) = free {
                 self.interactions[i].outcome = Outcome::Offered { agent: a };
                 self.agents[a].current = Some(i);
-                let ring = self.rng.random_range(2..8);
+                // In a breach, the agents still working are slow to pick up too.
+                let ring = if breach {
+                    self.rng.random_range(25..40)
+                } else {
+                    self.rng.random_range(2..8)
+                };
                 self.set_state(a, SimState::Ringing, ring);
             }
         }
@@ -511,6 +586,77 @@ mod tests {
                 assert_eq!(w[0].to, w[1].from);
             }
         }
+    }
+
+    #[test]
+    fn demand_scales_with_agents() {
+        let small = ContactCenter::new(&SimOptions::default(), t0());
+        let big = ContactCenter::new(
+            &SimOptions {
+                agents: 400,
+                ..Default::default()
+            },
+            t0(),
+        );
+        assert_eq!(small.queues[1].arrivals_per_hour, 120.0);
+        assert_eq!(big.queues[1].arrivals_per_hour, 1200.0);
+        // Entered in the 30-minute warm-up: about ten times as many (350/h vs 3500/h).
+        let (s, b) = (small.interactions.len(), big.interactions.len());
+        assert!(b > 6 * s && b < 14 * s, "small {s}, big {b}");
+    }
+
+    #[test]
+    fn scheduled_recovery_ends_the_breach() {
+        let opts = SimOptions {
+            agents: 200,
+            scenario: Scenario::SlaBreach,
+            ..Default::default()
+        };
+        let mut cc = ContactCenter::new(&opts, t0());
+        assert_eq!(cc.scenario, Scenario::SlaBreach);
+        let on_break = |cc: &ContactCenter| {
+            cc.agents
+                .iter()
+                .filter(|a| a.state == SimState::Break)
+                .count()
+        };
+        let breaks_in_breach = on_break(&cc);
+        assert!(breaks_in_breach >= 15, "{breaks_in_breach} on break");
+        cc.schedule_scenario(t0() + ChronoDuration::seconds(60), Scenario::Normal);
+        cc.advance_to(t0() + ChronoDuration::seconds(60));
+        assert_eq!(cc.scenario, Scenario::SlaBreach);
+        cc.advance_to(t0() + ChronoDuration::seconds(61));
+        assert_eq!(cc.scenario, Scenario::Normal);
+        // Every break ends within ten seconds of the recovery.
+        cc.advance_to(t0() + ChronoDuration::seconds(71));
+        assert!(
+            on_break(&cc) < breaks_in_breach / 3,
+            "{} on break",
+            on_break(&cc)
+        );
+        // Answers during the breach mostly miss a 20 s SLA; two minutes after the
+        // recovery they mostly meet it again.
+        let sl = |cc: &ContactCenter, from: i64, to: i64| {
+            let (from, to) = (
+                t0() + ChronoDuration::seconds(from),
+                t0() + ChronoDuration::seconds(to),
+            );
+            let waits: Vec<i64> = cc
+                .interactions
+                .iter()
+                .filter(|i| i.queue == 0)
+                .filter_map(|i| match i.outcome {
+                    Outcome::Answered { at, .. } if at > from && at <= to => {
+                        Some(i.wait_seconds(at))
+                    }
+                    _ => None,
+                })
+                .collect();
+            waits.iter().filter(|w| **w <= 20).count() as f64 / waits.len().max(1) as f64
+        };
+        assert!(sl(&cc, 30, 60) < 0.5, "breach {}", sl(&cc, 30, 60));
+        cc.advance_to(t0() + ChronoDuration::seconds(300));
+        assert!(sl(&cc, 180, 300) > 0.8, "recovered {}", sl(&cc, 180, 300));
     }
 
     #[test]

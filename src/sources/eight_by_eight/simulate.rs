@@ -443,26 +443,7 @@ mod tests {
     use crate::simulator::SimOptions;
 
     fn req(path: &str, q: &[(&str, &str)], auth: bool) -> SimRequest {
-        use base64::Engine;
-        let mut headers = hyper::HeaderMap::new();
-        if auth {
-            let v = base64::engine::general_purpose::STANDARD
-                .encode(format!("{DEMO_TENANT}:{DEMO_TOKEN}"));
-            headers.insert(
-                hyper::header::AUTHORIZATION,
-                format!("Basic {v}").parse().unwrap(),
-            );
-        }
-        SimRequest {
-            method: "GET".into(),
-            path: path.into(),
-            query: q
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            headers,
-            body: Default::default(),
-        }
+        SimRequest::get(path, q, auth.then_some((DEMO_TENANT, DEMO_TOKEN)))
     }
 
     fn cc() -> ContactCenter {

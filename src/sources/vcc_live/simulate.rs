@@ -261,26 +261,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn request(path: &str, query: &[(&str, &str)], auth: bool) -> SimRequest {
-        use base64::Engine;
-        let mut headers = hyper::HeaderMap::new();
-        if auth {
-            let v = base64::engine::general_purpose::STANDARD
-                .encode(format!("{DEMO_CUSTOMER}:{DEMO_TOKEN}"));
-            headers.insert(
-                hyper::header::AUTHORIZATION,
-                format!("Basic {v}").parse().unwrap(),
-            );
-        }
-        SimRequest {
-            method: "GET".into(),
-            path: path.into(),
-            query: query
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            headers,
-            body: bytes::Bytes::new(),
-        }
+        SimRequest::get(path, query, auth.then_some((DEMO_CUSTOMER, DEMO_TOKEN)))
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! Poll cost over a simulated 8-hour day, per vendor: requests and response bytes of
+//! every poll, incremental (one long-lived source, as the exporter runs) against a full
+//! refetch of the day (a fresh source every poll: what a stateless, per-scrape exporter
+//! would do). The simulated contact center is replayed on a virtual clock, so a day takes
+//! seconds; both modes see identical data (same seed, same poll times).
+//!
+//! `cargo bench --bench poll_cost` runs the 8-hour day (60 s polls); without `--bench`
+//! (as `cargo test --all-targets` runs it) it replays one hour as a smoke test.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use contact_center_exporter::http::{PollContext, RequestCounters};
+use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+use contact_center_exporter::sources::{self, Vendor};
+
+struct Totals {
+    requests: u64,
+    bytes: u64,
+    last_poll_bytes: u64,
+    failures: u64,
+}
+
+async fn replay(
+    vendor: Vendor,
+    start: DateTime<Utc>,
+    polls: u32,
+    every: Duration,
+    incremental: bool,
+) -> Totals {
+    let clock = Arc::new(Mutex::new(start));
+    let cc = Arc::new(Mutex::new(ContactCenter::new(
+        &SimOptions::default(),
+        start,
+    )));
+    let mut h = host::Host::new(Arc::clone(&cc)).with_clock(Arc::clone(&clock));
+    let probe = url::Url::parse("http://127.0.0.1/x").expect("url");
+    let (_, api) = sources::demo(vendor, &probe).expect("every vendor has a demo API");
+    h.mount(vendor.as_str(), api);
+    let h = Arc::new(h);
+    let addr = host::start_shared(Arc::clone(&h))
+        .await
+        .expect("start host");
+    let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str())).expect("url");
+    let (cfg, _) = sources::demo(vendor, &base).expect("demo config");
+    let client = reqwest::Client::new();
+    let mut source = sources::build("cost", &cfg);
+    let mut t = Totals {
+        requests: 0,
+        bytes: 0,
+        last_poll_bytes: 0,
+        failures: 0,
+    };
+    for i in 0..polls {
+        let now = start + chrono::Duration::from_std(every * (i + 1)).expect("duration");
+        *clock.lock().expect("clock") = now;
+        if !incremental {
+            source = sources::build("cost", &cfg);
+        }
+        let ctx = PollContext::new(
+            "cost",
+            now,
+            client.clone(),
+            Duration::from_secs(30),
+            1 << 30,
+            Arc::new(RequestCounters::default()),
+        );
+        let before = h.served(vendor.as_str());
+        if source.poll(&ctx).await.is_err() {
+            t.failures += 1;
+        }
+        let after = h.served(vendor.as_str());
+        t.requests += after.0 - before.0;
+        t.bytes += after.1 - before.1;
+        t.last_poll_bytes = after.1 - before.1;
+    }
+    t
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let full_day = std::env::args().any(|a| a == "--bench");
+    let (hours, every) = if full_day {
+        (8, Duration::from_secs(60))
+    } else {
+        (1, Duration::from_secs(300))
+    };
+    let polls = (hours * 3600 / every.as_secs()) as u32;
+    let start = Utc
+        .with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
+        .single()
+        .expect("time");
+    println!("## Poll cost over a simulated {hours}-hour day ({polls} polls every {}s, 40 agents, 6 queues)\n", every.as_secs());
+    println!("| vendor | mode | requests | MB fetched | bytes per poll (mean) | bytes of the last poll | failed polls |");
+    println!("|---|---|---|---|---|---|---|");
+    for vendor in Vendor::ALL {
+        let mut per_mode = Vec::new();
+        for incremental in [true, false] {
+            let t = replay(vendor, start, polls, every, incremental).await;
+            println!(
+                "| {vendor} | {} | {} | {:.2} | {} | {} | {} |",
+                if incremental {
+                    "incremental"
+                } else {
+                    "full refetch"
+                },
+                t.requests,
+                t.bytes as f64 / 1e6,
+                t.bytes / polls as u64,
+                t.last_poll_bytes,
+                t.failures
+            );
+            assert_eq!(
+                t.failures, 0,
+                "{vendor}: polls failed against the simulator"
+            );
+            per_mode.push(t.bytes);
+        }
+        println!(
+            "| {vendor} | ratio | | full / incremental = {:.1}× | | | |",
+            per_mode[1] as f64 / per_mode[0].max(1) as f64
+        );
+    }
+}
