@@ -1,6 +1,7 @@
 //! Fuzzes the config loader with any text. See tests/common/pipeline.rs.
 #![no_main]
 
+#[allow(dead_code)]
 #[path = "../../tests/common/pipeline.rs"]
 mod pipeline;
 

@@ -2,6 +2,7 @@
 //! endpoint, the rest is its response body. See tests/common/pipeline.rs.
 #![no_main]
 
+#[allow(dead_code)]
 #[path = "../../tests/common/pipeline.rs"]
 mod pipeline;
 
