@@ -62,7 +62,22 @@ pub fn check_snapshot(s: &Snapshot) {
     }
 }
 
+/// A fresh source entry (empty store) of `vendor`; its config is parsed once per
+/// process (the Voximplant one reads and checks an RSA key).
 fn entry(vendor: &str) -> Arc<SourceEntry> {
+    static CONFIGS: std::sync::Mutex<Vec<(String, SourceConfig)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, cfg)) = configs.iter().find(|(v, _)| v == vendor) {
+        return Arc::new(SourceEntry::new(cfg));
+    }
+    let cfg = source_config(vendor);
+    let e = Arc::new(SourceEntry::new(&cfg));
+    configs.push((vendor.to_string(), cfg));
+    e
+}
+
+fn source_config(vendor: &str) -> SourceConfig {
     let keys = match vendor {
         "vcc_live" => "customer: c\n    token: t",
         "exotel" => "base_url: http://127.0.0.1:1\n    cc_id: 1\n    username: u\n    password: p",
@@ -77,11 +92,10 @@ fn entry(vendor: &str) -> Arc<SourceEntry> {
     } else {
         format!("sources:\n  - name: fuzz\n    vendor: {vendor}\n    {keys}\n")
     };
-    let cfg: SourceConfig = config::parse(&yaml, "fuzz.yml")
+    config::parse(&yaml, "fuzz.yml")
         .unwrap_or_else(|e| panic!("{e}"))
         .sources
-        .remove(0);
-    Arc::new(SourceEntry::new(&cfg))
+        .remove(0)
 }
 
 /// tests/fixtures, from this crate or from fuzz/ next to it.
