@@ -1,11 +1,13 @@
 //! The exporter's shared state: every running source's status and data, and the
 //! rendered exposition text of the vendor data ("render once, serve many").
 //!
-//! Pollers write here after each poll; the HTTP server only reads. The vendor section
-//! is re-rendered when a poll changes it or when a source crosses its staleness limit,
-//! never per scrape; a scrape copies the cached bytes and adds the small self section.
+//! Pollers write here after each poll and mark the hub changed; the HTTP server reads.
+//! The cached section is re-rendered at most once per change (by the first scrape after
+//! polls ended, or after a source crossed its staleness limit), never per scrape; a
+//! scrape shares the cached bytes and adds the small self section.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -109,6 +111,8 @@ pub struct Hub {
     sources: RwLock<Vec<Arc<SourceEntry>>>,
     rendered: ArcSwap<Rendered>,
     render_lock: Mutex<()>,
+    /// A poll ended since the last render.
+    dirty: AtomicBool,
     /// Registry of the exporter's own fixed metrics (build info, reload, process).
     pub registry: prometheus::Registry,
     /// `contact_center_exporter_config_last_reload_successful`.
@@ -125,6 +129,7 @@ impl Hub {
             sources: RwLock::new(Vec::new()),
             rendered: ArcSwap::from_pointee(Rendered::default()),
             render_lock: Mutex::new(()),
+            dirty: AtomicBool::new(false),
             registry,
             reload_ok,
             reload_ts,
@@ -178,15 +183,23 @@ impl Hub {
             .filter(|s| s.is_fresh(now))
             .map(|s| s.name.as_str())
             .collect();
-        if fresh
+        let stale_set_changed = fresh
             .iter()
             .copied()
-            .ne(current.included.iter().map(String::as_str))
-        {
+            .ne(current.included.iter().map(String::as_str));
+        if self.dirty.swap(false, Ordering::AcqRel) || stale_set_changed {
             self.render(now);
             return self.rendered.load_full();
         }
         current
+    }
+
+    /// Notes that a poll ended (data or status changed). The next scrape re-renders
+    /// once, however many polls ended since: rendering on every poll would redo all
+    /// sources' text and gzip per poll, on the pollers' worker threads, for data no
+    /// one has asked for yet.
+    pub fn mark_changed(&self) {
+        self.dirty.store(true, Ordering::Release);
     }
 
     /// The per-scrape section: build info, reload status, process metrics.

@@ -143,7 +143,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
                 st.consecutive_failures = 0;
                 drop(st);
                 tracing::debug!(source = %entry.name, vendor = %entry.vendor, elapsed_ms = elapsed.as_millis() as u64, "poll succeeded");
-                hub.render(SystemTime::now());
+                hub.mark_changed();
                 // Fixed rate after success: the interval counts from the poll's start.
                 cfg.interval.saturating_sub(elapsed)
             }
@@ -159,7 +159,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
                 tracing::warn!(source = %entry.name, vendor = %entry.vendor, error = %msg,
                     consecutive_failures = failures, retry_in_s = delay.as_secs(), "poll failed");
                 // The source's status changed (and its data may have gone stale).
-                hub.render(SystemTime::now());
+                hub.mark_changed();
                 // After a failure the backoff counts from the poll's end.
                 delay
             }
