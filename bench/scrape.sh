@@ -40,7 +40,7 @@ python3 bench/mock_exotel.py "$MOCK" "$SOURCES" "$AGENTS" "$QUEUES" & pids+=($!)
   done
 } > "$WORK/config.yml"
 sleep 1
-"$BIN" --config.file "$WORK/config.yml" --web.listen-address "127.0.0.1:$EXP" --log.level warn & pids+=($!)
+"$BIN" --config.file "$WORK/config.yml" --web.listen-address "127.0.0.1:$EXP" --log.level warn --web.max-requests 64 & pids+=($!)
 EXP_PID=$!
 for _ in $(seq 1 120); do
   up=$(curl -s "127.0.0.1:$EXP/metrics" | grep -c '^contact_center_source_up{.*} 1$' || true)
@@ -53,6 +53,8 @@ agents=$(grep '^contact_center_agents{' "$WORK/metrics.txt" | awk '{s+=$2} END {
 
 mkdir -p "$WORK/www" "$WORK/nginx"
 cp "$WORK/metrics.txt" "$WORK/www/metrics"
+# nginx started as root reads files as "nobody": mktemp -d is 0700.
+chmod -R a+rX "$WORK"
 cat > "$WORK/nginx/nginx.conf" <<NGINX
 worker_processes 2;
 pid $WORK/nginx/nginx.pid;
@@ -72,13 +74,24 @@ nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 /usr/bin/python3 bench/python_exporter.py "$PY" "$WORK/metrics.txt" & pids+=($!)
 sleep 2
 
-run() { # name url conns -> "rps p99ms"
-  local t=2; [ "$3" -lt 2 ] && t=1
-  wrk -t"$t" -c"$3" -d"${DUR}s" --latency "$2" 2>/dev/null | awk '
+run() { # url conns -> "rps p99ms" ; fails when any answer is not 2xx or wrk errors
+  local t=2 out; [ "$2" -lt 2 ] && t=1
+  out=$(wrk -t"$t" -c"$2" -d"${DUR}s" --latency "$1" 2>&1)
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "wrk against $1 with $2 connections saw failures:" >&2; echo "$out" >&2; exit 1
+  fi
+  awk '
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-    END {printf "%s %s\n", rps, p99}'
+    END {printf "%s %s\n", rps, p99}' <<<"$out"
 }
+
+# Every server must answer the same number of bytes, or the comparison is void.
+for u in "http://127.0.0.1:$EXP/metrics" "http://127.0.0.1:$NGX/metrics" "http://127.0.0.1:$PY/metrics"; do
+  got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$u")
+  echo "$u: HTTP ${got% *}, ${got#* } bytes" >&2
+  [ "${got% *}" = 200 ] || { echo "baseline not serving: $u" >&2; exit 1; }
+done
 
 echo "## Scrape serving: $series series, $agents agents, $SOURCES sources, body $(wc -c < "$WORK/metrics.txt") bytes"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk ${DUR}s per run"
@@ -86,9 +99,9 @@ echo
 echo "| connections | exporter req/s | exporter p99 ms | nginx req/s | python req/s | exporter / nginx | exporter / python |"
 echo "|---|---|---|---|---|---|---|"
 for c in 1 8 64; do
-  read -r e_rps e_p99 < <(run exporter "http://127.0.0.1:$EXP/metrics" "$c")
-  read -r n_rps _ < <(run nginx "http://127.0.0.1:$NGX/metrics" "$c")
-  read -r p_rps _ < <(run python "http://127.0.0.1:$PY/metrics" "$c")
+  read -r e_rps e_p99 < <(run "http://127.0.0.1:$EXP/metrics" "$c")
+  read -r n_rps _ < <(run "http://127.0.0.1:$NGX/metrics" "$c")
+  read -r p_rps _ < <(run "http://127.0.0.1:$PY/metrics" "$c")
   awk -v c="$c" -v e="$e_rps" -v ep="$e_p99" -v n="$n_rps" -v p="$p_rps" 'BEGIN {
     printf "| %d | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f |\n", c, e, ep, n, p, (n>0?e/n:0), (p>0?e/p:0) }'
 done

@@ -186,7 +186,7 @@ pub fn voximplant(selector: u8, body: &[u8]) -> bool {
     match selector % 6 {
         0 => {
             if let Ok(groups) = t::parse_status_statistics(body) {
-                if let Ok((periods, _)) = voximplant::status_periods(&groups) {
+                if let Ok((periods, _)) = voximplant::status_periods(groups) {
                     snap.state_seconds = periods;
                 }
             }

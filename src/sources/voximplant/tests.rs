@@ -19,7 +19,7 @@ const QUEUES: &[u8] = include_bytes!("../../../tests/fixtures/voximplant/GetQueu
 const DAY: i64 = 1_558_310_400;
 
 fn periods(body: &[u8]) -> Vec<PeriodValue<String>> {
-    status_periods(&parse_status_statistics(body).unwrap())
+    status_periods(parse_status_statistics(body).unwrap())
         .unwrap()
         .0
 }
@@ -75,13 +75,13 @@ fn group_by_aggregation_shape_is_read_too() {
 #[test]
 fn records_without_date_or_hour_fail_the_parse_with_their_position() {
     let body = br#"{"result":[{"user_id":1,"statistics":[{"hour":1,"acd_status":{}},{"acd_status":{}}]}]}"#;
-    let e = status_periods(&parse_status_statistics(body).unwrap()).unwrap_err();
+    let e = status_periods(parse_status_statistics(body).unwrap()).unwrap_err();
     assert!(
         e.starts_with("result[0].statistics[0]: record without \"date\""),
         "{e}"
     );
     let bad_hour = br#"{"result":[{"user_id":1,"statistics":[{"date":"2019-05-20","hour":25,"acd_status":{}}]}]}"#;
-    let e = status_periods(&parse_status_statistics(bad_hour).unwrap()).unwrap_err();
+    let e = status_periods(parse_status_statistics(bad_hour).unwrap()).unwrap_err();
     assert!(e.contains("hour 25 is not 0-24"), "{e}");
 }
 
