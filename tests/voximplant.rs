@@ -729,9 +729,11 @@ async fn credentials_directory_is_expanded() {
     }
 }
 
-/// The first poll after midnight UTC re-reads the old day once, then moves on.
+/// The first poll reads the whole day; later polls re-read only the hour the previous
+/// window ended in and one more, which across midnight finishes the old day's last
+/// hours; hours no longer re-read keep their counts.
 #[tokio::test]
-async fn midnight_rereads_the_old_day_once() {
+async fn later_polls_reread_only_the_hours_that_can_change_across_midnight() {
     let k = keys();
     let mock = Mock::start(&k.public).await.with_fixtures();
     let creds = write_credentials(k.dir.path(), &k.private, false);
@@ -751,15 +753,15 @@ async fn midnight_rereads_the_old_day_once() {
         from_dates(&mock),
         vec![
             "2019-05-20 00:00:00 .. 2019-05-20 23:59:30",
-            "2019-05-20 00:00:00 .. 2019-05-21 00:00:30",
-            "2019-05-21 00:00:00 .. 2019-05-21 00:01:00",
+            "2019-05-20 22:00:00 .. 2019-05-21 00:00:30",
+            "2019-05-20 23:00:00 .. 2019-05-21 00:01:00",
         ]
     );
-    // The same data re-read around midnight still counts once.
+    // The example's hours (11 and 12) were read once, by the first poll, and count once.
     assert_eq!(h.state_seconds(AgentState::Available), 4755.0);
 
-    // A failed poll does not move the day: after midnight a failure, then success,
-    // still re-reads the old day.
+    // A failed poll does not move the window: after midnight a failure, then success,
+    // still re-reads from the hour before the last successful window's end.
     let mut h = Harness::new(source_config(mock.addr, &creds, ""));
     mock.clear_seen();
     h.poll(at(23, 59, 30)).await.unwrap();
@@ -772,7 +774,7 @@ async fn midnight_rereads_the_old_day_once() {
     h.poll(next + chrono::Duration::seconds(30)).await.unwrap();
     assert_eq!(
         from_dates(&mock).last().unwrap(),
-        "2019-05-20 00:00:00 .. 2019-05-21 00:01:00"
+        "2019-05-20 22:00:00 .. 2019-05-21 00:01:00"
     );
 }
 

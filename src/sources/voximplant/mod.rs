@@ -12,9 +12,9 @@
 //! 5. `GetACDQueueStatistics` for the current UTC day by hour, one call per watched
 //!    queue: entered / answered / abandoned / answered in SLA, abandonment waits.
 //!
-//! Statistics are re-read for the whole day every poll and reported per (hour, user)
-//! or (hour, queue): the core counts each hour once and adds only its growth. At
-//! midnight UTC the first poll of the new day also re-reads the old day.
+//! Statistics are reported per (hour, user) or (hour, queue): the core counts each hour
+//! once and adds only its growth. The first poll reads the whole day; later polls only
+//! the hours that can still change (see [`window_start`]).
 
 pub mod api;
 pub mod auth;
@@ -25,7 +25,7 @@ pub mod types;
 use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
 pub use config::Config;
 use types::{parse_datetime, AcdState, Id, Num, QueueInfo, QueueStatRecord, StatusGroup, UserInfo};
@@ -48,8 +48,9 @@ pub struct VoximplantSource {
     /// The client, or why the key cannot be used (reported by every poll).
     api: Result<api::Api, String>,
     acd_queues: Option<Vec<u64>>,
-    /// The UTC day the last successful poll read up to.
-    day: Option<NaiveDate>,
+    /// Where the last successful poll's window ended (its `to`), to start the next
+    /// window there instead of at midnight.
+    read_to: Option<DateTime<Utc>>,
 }
 
 impl VoximplantSource {
@@ -59,7 +60,7 @@ impl VoximplantSource {
             name: name.to_string(),
             api: api::Api::new(&cfg),
             acd_queues: cfg.acd_queues.clone(),
-            day: None,
+            read_to: None,
         }
     }
 }
@@ -84,8 +85,7 @@ impl Source for VoximplantSource {
             Ok(a) => a,
             Err(e) => return Err(SourceError::Credentials(e.clone())),
         };
-        let today = ctx.now.date_naive();
-        let from = day_start(first_day_to_read(self.day, today));
+        let from = window_start(self.read_to, ctx.now);
         let to = ctx.now;
 
         let all_queues = api.get_queues(ctx).await?;
@@ -146,18 +146,36 @@ impl Source for VoximplantSource {
         snap.queues = Some(gauges);
         tracing::debug!(source = %self.name, agents = snap.agents.as_ref().map_or(0, Vec::len),
             queues = watched.len(), periods = snap.state_seconds.len(), "voximplant poll");
-        self.day = Some(today);
+        self.read_to = Some(to);
         Ok(snap)
     }
 }
 
-/// The first day a poll reads: today, or after midnight the day the previous poll
-/// read (at most yesterday), to finish its late records.
-pub fn first_day_to_read(previous: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
-    match previous {
-        Some(d) if d < today => d.max(today.pred_opt().unwrap_or(today)),
-        _ => today,
-    }
+/// How far before the previous window's end a poll re-reads: the hour that was open
+/// then may still have grown, and a further hour absorbs records the vendor aggregates
+/// late. Closed hours before that are already in the store's ledger.
+pub const REREAD: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Start of a poll's statistics window. The first poll reads the whole UTC day (so
+/// counters begin at today's totals); every later poll reads from the start of the
+/// hour the previous window ended in, minus [`REREAD`], so a poll costs the hours that
+/// can still change rather than the whole day so far. After midnight this naturally
+/// finishes the old day's last hours; after a long outage it reads at most from
+/// yesterday's midnight (older hours are past the ledger's use).
+pub fn window_start(previous_to: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = day_start(now.date_naive());
+    let Some(prev) = previous_to else {
+        return today;
+    };
+    let yesterday = today - chrono::TimeDelta::days(1);
+    // A previous end in the future (the clock stepped back) still re-reads an hour.
+    (hour_floor(prev) - REREAD).clamp(yesterday, hour_floor(now) - REREAD)
+}
+
+/// The start of the UTC hour `t` falls in.
+fn hour_floor(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - chrono::TimeDelta::seconds(i64::from(t.minute() * 60 + t.second()))
+        - chrono::TimeDelta::nanoseconds(i64::from(t.nanosecond()))
 }
 
 fn day_start(d: NaiveDate) -> DateTime<Utc> {

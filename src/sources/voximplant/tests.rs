@@ -2,7 +2,7 @@
 
 use super::types::*;
 use super::*;
-use chrono::TimeZone;
+use chrono::{TimeDelta, TimeZone};
 
 const STATUS_EXAMPLE: &[u8] =
     include_bytes!("../../../tests/fixtures/voximplant/GetACDOperatorStatusStatistics.json");
@@ -239,13 +239,32 @@ fn queue_statistics_become_hourly_counters_and_abandon_histograms() {
 }
 
 #[test]
-fn first_day_after_midnight_rereads_the_old_day_once() {
-    let d = |day: u32| NaiveDate::from_ymd_opt(2019, 5, day).unwrap();
-    assert_eq!(first_day_to_read(None, d(20)), d(20));
-    assert_eq!(first_day_to_read(Some(d(20)), d(20)), d(20));
-    assert_eq!(first_day_to_read(Some(d(19)), d(20)), d(19));
-    // After a long outage only yesterday is re-read.
-    assert_eq!(first_day_to_read(Some(d(10)), d(20)), d(19));
+fn window_starts_at_midnight_then_rereads_only_the_hours_that_can_change() {
+    let t = |day: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2019, 5, day, h, m, 7).unwrap();
+    let midnight = |day: u32| Utc.with_ymd_and_hms(2019, 5, day, 0, 0, 0).unwrap();
+    // The first poll reads the whole day.
+    assert_eq!(window_start(None, t(20, 14, 30)), midnight(20));
+    // Later polls: the hour the previous window ended in, and one more.
+    assert_eq!(
+        window_start(Some(t(20, 14, 29)), t(20, 14, 30)),
+        midnight(20) + TimeDelta::hours(13)
+    );
+    assert_eq!(
+        window_start(Some(t(20, 0, 10)), t(20, 0, 11)),
+        midnight(19) + TimeDelta::hours(23)
+    );
+    // After midnight the old day's last hours are finished.
+    assert_eq!(
+        window_start(Some(t(20, 23, 59)), t(21, 0, 1)),
+        midnight(20) + TimeDelta::hours(22)
+    );
+    // After a long outage at most yesterday is re-read.
+    assert_eq!(window_start(Some(t(10, 12, 0)), t(20, 9, 0)), midnight(19));
+    // A previous end in the future (clock stepped back) still re-reads the last hour.
+    assert_eq!(
+        window_start(Some(t(20, 18, 0)), t(20, 9, 30)),
+        midnight(20) + TimeDelta::hours(8)
+    );
 }
 
 /// A key that stopped being usable after validation (the file was replaced): every
