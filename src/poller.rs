@@ -178,6 +178,69 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Snapshot;
+    use crate::sources::SourceError;
+
+    /// Panics on its first poll, succeeds on the later ones.
+    struct PanicsOnce(u32);
+
+    #[async_trait::async_trait]
+    impl Source for PanicsOnce {
+        async fn poll(&mut self, _: &PollContext) -> Result<Snapshot, SourceError> {
+            self.0 += 1;
+            if self.0 == 1 {
+                panic!("index out of bounds in a vendor parser");
+            }
+            Ok(Snapshot::default())
+        }
+    }
+
+    /// A panic inside a poll is one failed poll with a clear error; the task lives on
+    /// and the next poll succeeds (before the fix the task ended and the source's last
+    /// status stayed up for good).
+    #[tokio::test]
+    async fn a_panicking_poll_fails_that_poll_and_polling_goes_on() {
+        let cfg = crate::config::parse(
+            "sources:\n  - {name: p, vendor: exotel, base_url: \"http://127.0.0.1:9\", \
+             cc_id: 1, username: u, password: pw, interval: 1s, timeout: 500ms}\n",
+            "test.yml",
+        )
+        .expect("config")
+        .sources
+        .remove(0);
+        let prepared = Prepared::new(&cfg).expect("prepared");
+        let entry = prepared.entry();
+        let task = Prepared {
+            source: Box::new(PanicsOnce(0)),
+            ..prepared
+        }
+        .spawn(Hub::new());
+        let wait_for = |polls: u64| {
+            let entry = Arc::clone(&entry);
+            async move {
+                for _ in 0..100 {
+                    if entry.status().polls >= polls {
+                        return entry.status();
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                panic!("no poll {polls} within 5 s");
+            }
+        };
+        let first = wait_for(1).await;
+        assert!(!first.up);
+        let err = first.last_error.expect("an error");
+        assert!(
+            err.contains("internal error in the exotel source")
+                && err.contains("index out of bounds in a vendor parser"),
+            "{err}"
+        );
+        // The failure backs off for half to all of the 1 s interval, then polls again.
+        let second = wait_for(2).await;
+        assert!(second.up && second.last_error.is_none(), "{second:?}");
+        assert!(!task.is_finished());
+        task.abort();
+    }
 
     #[test]
     fn backoff_grows_is_capped_and_honours_retry_after() {
