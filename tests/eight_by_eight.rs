@@ -8,14 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+
+use common::{MockResponse, Recorded};
 
 use contact_center_exporter::http::{PollContext, RequestCounters};
 use contact_center_exporter::model::{QueueCounter, Snapshot, WaitHistogram};
@@ -55,34 +50,18 @@ struct MockState {
 struct Mock {
     state: Arc<Mutex<MockState>>,
     base: url::Url,
+    _server: Arc<common::Mock>,
 }
 
 impl Mock {
     async fn start() -> Mock {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(MockState::default()));
         let st = Arc::clone(&state);
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let st = Arc::clone(&st);
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let st = Arc::clone(&st);
-                        async move { Ok::<_, hyper::Error>(answer(&st, req)) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+        let server = common::Mock::start(move |r| answer(&st, r));
         Mock {
             state,
-            base: url::Url::parse(&format!("http://{addr}/prefix")).unwrap(),
+            base: url::Url::parse(&server.url("/prefix")).unwrap(),
+            _server: Arc::new(server),
         }
     }
 
@@ -121,34 +100,18 @@ impl Mock {
     }
 }
 
-fn answer(st: &Mutex<MockState>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+fn answer(st: &Mutex<MockState>, req: &Recorded) -> MockResponse {
     use base64::Engine;
     let want = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{TENANT}:{TOKEN}"))
     );
     let mut st = st.lock().unwrap();
-    let path = req.uri().path().to_string();
-    let query: BTreeMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let path = req.path.clone();
+    let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
     st.log.push((path.clone(), query.clone()));
-    let reply = |status: u16, body: String| {
-        let mut r = Response::new(Full::new(Bytes::from(body)));
-        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-        r
-    };
-    let auth = req
-        .headers()
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if auth != Some(want.as_str()) {
+    let reply = |status: u16, body: String| MockResponse::status(status, body);
+    if req.headers.get("authorization") != Some(&want) {
         st.bad_auth += 1;
         return reply(403, "<html><body>Forbidden</body></html>".into());
     }

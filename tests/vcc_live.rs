@@ -3,20 +3,16 @@
 //! count nothing, a log that shifts, day rollover in Europe/Budapest across both DST
 //! changes, a golden `/metrics`, and a round trip through the demo simulator.
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+
+use common::{MockResponse, Recorded};
 
 use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::http::{PollContext, RequestCounters};
@@ -64,37 +60,19 @@ struct MockState {
 #[derive(Clone)]
 struct Mock {
     state: Arc<Mutex<MockState>>,
-    addr: SocketAddr,
+    server: Arc<common::Mock>,
 }
 
 impl Mock {
     async fn start() -> Mock {
         let state = Arc::new(Mutex::new(MockState::default()));
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let st = Arc::clone(&state);
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let st = Arc::clone(&st);
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let st = Arc::clone(&st);
-                        async move { Ok::<_, hyper::Error>(answer(&st, req).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-        Mock { state, addr }
+        let server = Arc::new(common::Mock::start(move |r| answer(&st, r)));
+        Mock { state, server }
     }
 
     fn base_url(&self) -> String {
-        format!("http://{}{PREFIX}", self.addr)
+        self.server.url(PREFIX)
     }
 
     fn set_day(&self, day: &str, records: Vec<Value>) {
@@ -139,40 +117,26 @@ impl Mock {
     }
 }
 
-async fn answer(
-    st: &Arc<Mutex<MockState>>,
-    req: Request<hyper::body::Incoming>,
-) -> Response<Full<Bytes>> {
-    let path = req.uri().path().to_string();
-    let query: HashMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+fn answer(st: &Mutex<MockState>, req: &Recorded) -> MockResponse {
+    let path = req.path.clone();
+    let query: HashMap<String, String> = req.query.iter().cloned().collect();
     use base64::Engine;
     let want = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{CUSTOMER}:{TOKEN}"))
     );
-    let authed = req
-        .headers()
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        == Some(want.as_str());
+    let authed = req.headers.get("authorization") == Some(&want);
     let failure = {
         let mut s = st.lock().unwrap();
         let i = s.failures.iter().position(|(p, _)| path.ends_with(p));
         i.map(|i| s.failures.remove(i).1)
     };
+    let mut delay = Duration::ZERO;
     let (status, body) = match failure {
         Some(Failure::Status(code, body)) => (code, body.to_string()),
         Some(Failure::Body(body)) => (200, body.to_string()),
         Some(Failure::Delay(d)) => {
-            tokio::time::sleep(d).await;
+            delay = d;
             (200, json!({"response": [], "errors": []}).to_string())
         }
         None if !authed => (
@@ -182,18 +146,17 @@ async fn answer(
         None => route(&st.lock().unwrap(), &path, &query),
     };
     st.lock().unwrap().seen.push(Seen {
-        path: path.clone(),
+        path,
         query,
         bytes: body.len(),
     });
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-    // Like the real server: JSON labelled as plain text.
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        "text/plain; charset=UTF-8".parse().unwrap(),
-    );
-    r
+    MockResponse {
+        status,
+        // Like the real server: JSON labelled as plain text.
+        headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
+        body: body.into_bytes(),
+        delay,
+    }
 }
 
 fn route(s: &MockState, path: &str, q: &HashMap<String, String>) -> (u16, String) {

@@ -3,17 +3,12 @@
 //! local server that renders each page on demand. The issue's bound: peak RSS less than
 //! 64 MiB above idle. Its own test binary, so no other test shares the process.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-
+use common::{Mock, MockResponse};
 use contact_center_exporter::http::{PollContext, RequestCounters};
 use contact_center_exporter::secret::Secret;
 use contact_center_exporter::sources::vcc_live::simulate::synthetic_page;
@@ -24,55 +19,32 @@ const RECORDS: u64 = 100_000;
 
 /// `VmRSS` / `VmHWM` of this process in KiB.
 fn status_kib(key: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    common::proc_status_kib(std::process::id(), key)
 }
 
-async fn serve(listener: TcpListener) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        tokio::spawn(async move {
-            let svc = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                let q: std::collections::HashMap<String, String> = req
-                    .uri()
-                    .query()
-                    .map(|q| {
-                        url::form_urlencoded::parse(q.as_bytes())
-                            .into_owned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let body = if req.uri().path().ends_with("/userstate") {
-                    let start: u64 = q["start"].parse().unwrap();
-                    let num: u64 = q["num"].parse().unwrap();
-                    synthetic_page(start, num.min(RECORDS.saturating_sub(start)), 400)
-                } else {
-                    r#"{"response": [], "errors": []}"#.to_string()
-                };
-                Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from(body))))
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
-        });
-    }
+/// Renders each state-log page on demand; every other endpoint answers an empty list.
+fn mock() -> Mock {
+    Mock::start(|r| {
+        let num = |k: &str| r.param(k).and_then(|v| v.parse::<u64>().ok());
+        match (r.path.ends_with("/userstate"), num("start"), num("num")) {
+            (true, Some(start), Some(n)) => MockResponse::json(synthetic_page(
+                start,
+                n.min(RECORDS.saturating_sub(start)),
+                400,
+            )),
+            _ => MockResponse::json(r#"{"response": [], "errors": []}"#),
+        }
+    })
 }
 
 #[tokio::test]
 async fn hundred_thousand_record_day_peak_rss_under_64_mib_above_idle() {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener));
+    let mock = mock();
     let client = reqwest::Client::new();
     let idle = status_kib("VmRSS:");
 
     let cfg = Config {
-        base_url: url::Url::parse(&format!("http://{addr}/vcc")).unwrap(),
+        base_url: url::Url::parse(&mock.url("/vcc")).unwrap(),
         customer: "acme".into(),
         token: Secret::new("t"),
         projects: vec![],

@@ -11,16 +11,11 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
-use http_body_util::{BodyExt, Full};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+
+use common::{MockResponse, Recorded};
 
 use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::http::{build_client, PollContext, RequestCounters};
@@ -146,38 +141,20 @@ struct MockState {
 #[derive(Clone)]
 struct Mock {
     state: Arc<Mutex<MockState>>,
-    public_pem: String,
     addr: SocketAddr,
+    _server: Arc<common::Mock>,
 }
 
 impl Mock {
     async fn start(public_pem: &str) -> Mock {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mock = Mock {
-            state: Arc::new(Mutex::new(MockState::default())),
-            public_pem: public_pem.to_string(),
-            addr,
-        };
-        let m = mock.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let m = m.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req| {
-                        let m = m.clone();
-                        async move { Ok::<_, hyper::Error>(m.handle(req).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-        mock
+        let state = Arc::new(Mutex::new(MockState::default()));
+        let (st, pem) = (Arc::clone(&state), public_pem.to_string());
+        let server = common::Mock::start(move |r| answer(&st, &pem, r));
+        Mock {
+            state,
+            addr: server.addr,
+            _server: Arc::new(server),
+        }
     }
 
     fn set(&self, method: &str, a: Answer) {
@@ -216,10 +193,6 @@ impl Mock {
         self.set_queue_stats("55", br#"{"result":[]}"#.to_vec());
         self
     }
-
-    fn verify(&self, auth: &str) -> bool {
-        token_ok(&self.public_pem, auth)
-    }
 }
 
 /// Verifies a bearer JWT exactly as documented: RS256 with `public_pem`, `kid`, `typ`,
@@ -253,33 +226,24 @@ fn token_ok(public_pem: &str, auth: &str) -> bool {
     }
 }
 
-impl Mock {
-    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
-        let (parts, body) = req.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
-        let header = |n: hyper::header::HeaderName| {
-            parts
-                .headers
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let auth = header(hyper::header::AUTHORIZATION);
-        let params: HashMap<String, String> =
-            url::form_urlencoded::parse(&body).into_owned().collect();
-        let method = parts
-            .uri
-            .path()
+fn answer(state: &Mutex<MockState>, public_pem: &str, req: &Recorded) -> MockResponse {
+    {
+        let header = |n: &str| req.headers.get(n).cloned().unwrap_or_default();
+        let auth = header("authorization");
+        let params: HashMap<String, String> = url::form_urlencoded::parse(&req.body)
+            .into_owned()
+            .collect();
+        let method = req
+            .path
             .strip_prefix("/prefix/platform_api/")
             .unwrap_or("?")
             .to_string();
-        let token_ok = parts.method == hyper::Method::POST && self.verify(&auth);
-        let mut st = self.state.lock().unwrap();
+        let token_ok = req.method == "POST" && token_ok(public_pem, &auth);
+        let mut st = state.lock().unwrap();
         st.seen.push(Seen {
             method: method.clone(),
             params: params.clone(),
-            content_type: header(hyper::header::CONTENT_TYPE),
+            content_type: header("content-type"),
             token: auth.clone(),
             token_ok,
         });
@@ -315,13 +279,10 @@ impl Mock {
                 ),
             }
         };
-        let mut r = Response::new(Full::new(Bytes::from(body)));
-        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-        r.headers_mut().insert(
-            hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json"),
-        );
-        r
+        MockResponse {
+            status,
+            ..MockResponse::json(body)
+        }
     }
 }
 

@@ -349,13 +349,7 @@ impl Exporter {
 
     /// Resident memory of the child in bytes (`VmRSS` of /proc/<pid>/status).
     pub fn rss_bytes(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
+        proc_status_kib(self.pid(), "VmRSS:") * 1024
     }
 
     /// Log lines so far.
@@ -369,6 +363,17 @@ impl Drop for Exporter {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A `kB` line of /proc/<pid>/status (`VmRSS:`, `VmHWM:`, `RssAnon:`) in KiB; 0 when
+/// absent.
+pub fn proc_status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Minimal HTTP/1.1 client (one request per connection, `Connection: close`).
