@@ -148,7 +148,7 @@ pub struct RawSource {
 }
 
 /// The keys every vendor accepts.
-const COMMON_KEYS: &[&str] = &[
+pub const COMMON_KEYS: &[&str] = &[
     "name",
     "vendor",
     "base_url",

@@ -8,6 +8,8 @@
 mod common;
 
 use common::pipeline;
+use contact_center_exporter::config;
+use contact_center_exporter::sources::{self, Vendor};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -478,35 +480,14 @@ fn config_yaml() -> impl Strategy<Value = String> {
         Just("$CREDENTIALS_DIRECTORY/x".to_string()),
         "[a-z_:/.\\-]{0,12}",
     ];
-    let keys = prop::sample::select(vec![
-        "name",
-        "vendor",
-        "base_url",
-        "interval",
-        "timeout",
-        "max_staleness",
-        "max_response_bytes",
-        "customer",
-        "token",
-        "token_file",
-        "projects",
-        "users",
-        "time_zone",
-        "credentials_file",
-        "acd_queues",
-        "tenant",
-        "queues",
-        "agent_statistics",
-        "cc_id",
-        "username",
-        "password",
-        "password_file",
-        "page_size",
-        "state_map",
-        "ca_file",
-        "insecure_skip_verify",
-        "bogus",
-    ]);
+    // Every key the exporter accepts for any vendor (each is wrong for some vendor),
+    // plus one it accepts for none.
+    let mut all_keys: Vec<&str> = config::COMMON_KEYS.to_vec();
+    all_keys.extend(Vendor::ALL.iter().flat_map(|v| sources::vendor_keys(*v)));
+    all_keys.sort_unstable();
+    all_keys.dedup();
+    all_keys.push("bogus");
+    let keys = prop::sample::select(all_keys);
     let vendor = prop::sample::select(vec![
         "vcc_live",
         "voximplant",
