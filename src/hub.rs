@@ -87,7 +87,14 @@ impl SourceEntry {
 
     /// Whether the data is recent enough to export at `now`.
     pub fn is_fresh(&self, now: SystemTime) -> bool {
-        match self.status().last_success {
+        // Called for every source on every scrape: read the one field under the lock
+        // rather than cloning the status (and its last error text).
+        let last_success = self
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_success;
+        match last_success {
             Some(t) => now.duration_since(t).unwrap_or_default() <= self.max_staleness,
             None => false,
         }

@@ -216,7 +216,11 @@ fn hour_offset(hour: Option<Num>) -> Result<i64, String> {
 /// 2,000 operators is ~240,000 values over one date, and a profile showed the
 /// per-value allocations and date parsing on top.
 pub fn status_periods(groups: Vec<StatusGroup>) -> Result<(Vec<PeriodValue<String>>, u64), String> {
-    let mut out = Vec::with_capacity(groups.iter().map(|g| g.statistics.len() * 5).sum());
+    let values = groups
+        .iter()
+        .flat_map(|g| &g.statistics)
+        .map(|r| r.acd_status.0.len());
+    let mut out = Vec::with_capacity(values.sum());
     let mut records = 0u64;
     let mut last_day: Option<(String, i64)> = None;
     let mut last_user: Option<(Id, String)> = None;
