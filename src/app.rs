@@ -12,18 +12,19 @@ use tokio::task::JoinHandle;
 
 use crate::cli::{Cli, DemoScenario};
 use crate::config::{self, Config, SourceConfig};
-use crate::hub::{Hub, SourceEntry};
+use crate::hub::Hub;
 use crate::poller::Prepared;
 use crate::server::{self, ReloadRequest, ServerState};
 use crate::simulator::{self, ContactCenter, Scenario, SimOptions};
-use crate::sources::{self, Vendor};
+use crate::store::SourceEntry;
+use crate::sources;
 
 /// `--config.check`: loads the config and the credential files, prints one line per
 /// source, and returns the exit code.
 pub fn config_check(path: &std::path::Path) -> i32 {
     match config::load(path).and_then(|c| {
         for s in &c.sources {
-            crate::http::build_client(s).map_err(|e| {
+            crate::http::build_client(&s.client_options()).map_err(|e| {
                 config::ConfigError(format!("{}: source {}: {e}", path.display(), s.name))
             })?;
         }
@@ -170,12 +171,10 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
     let mut host = simulator::host::Host::new(Arc::clone(&cc));
     let mut sources_cfg = Vec::new();
     let interval = cli.demo_interval.max(Duration::from_secs(1));
-    for vendor in Vendor::ALL {
+    for vendor in sources::REGISTRY {
         let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str()))
             .map_err(|e| e.to_string())?;
-        let Some((vendor_config, api)) = sources::demo(vendor, &base) else {
-            continue;
-        };
+        let (vendor_config, api) = vendor.demo(&base);
         host.mount(vendor.as_str(), api);
         sources_cfg.push(SourceConfig {
             name: format!("demo-{}", vendor.as_str().replace('_', "-")),

@@ -1,23 +1,24 @@
-//! The YAML configuration file (CONTRACT §4): decoding, defaults, validation, secrets.
+//! The YAML configuration file (docs/configuration.md): decoding, defaults, validation.
 //!
 //! Decoding is strict (`deny_unknown_fields` everywhere) and every error names the file,
 //! the line and column, and the key path (`sources[1].timeout`), because an operator
 //! reading a failed `--config.check` or a failed reload has nothing else to go on.
-//! Type and unknown-key errors come from serde with the YAML parser's position;
-//! cross-field errors found after decoding are located by [`locate`].
+//! This module decodes `global` and the keys every source has; the `vendor:` value picks
+//! a vendor from the registry, which decodes the rest of the entry into its own strict
+//! struct. Errors found by serde while reading the document carry the YAML parser's
+//! position; everything decoded or checked afterwards is located by [`locate`].
 
 mod locate;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::secret::Secret;
-use crate::sources::{Vendor, VendorConfig};
+use crate::http::ClientOptions;
 use crate::state::AgentState;
+use crate::vendor::{Entry, Vendor, VendorConfig};
 
 /// Default poll interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
@@ -51,115 +52,56 @@ struct RawGlobal {
     max_response_bytes: Option<u64>,
 }
 
-/// The whole file as written.
+/// The whole file as written; each source entry is kept as a mapping until its vendor
+/// is known.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     global: RawGlobal,
     #[serde(default)]
-    sources: Vec<RawSource>,
+    sources: Vec<serde_yaml_ng::Mapping>,
 }
 
-/// One entry of `sources:` exactly as written: the common keys and every vendor's keys.
-/// Which vendor keys are allowed and required is checked per vendor after decoding
-/// (see each vendor's `config.rs`), so that a key of another vendor is a clear error.
+/// The keys every source entry has, whatever its vendor. The rest of the entry belongs
+/// to the vendor (see each vendor's `config.rs`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSource {
+struct CommonKeys {
     /// Unique name, `[a-z0-9_-]+`; the `source` label.
-    pub name: String,
-    /// Which vendor API this source polls.
-    pub vendor: Vendor,
+    name: String,
+    /// Which vendor API this source polls (a name in the vendor registry).
+    vendor: String,
     /// Override of the vendor's API base URL (may carry a path prefix).
     #[serde(default)]
-    pub base_url: Option<String>,
+    base_url: Option<String>,
     /// Poll interval (default: `global.interval`).
     #[serde(default, with = "humantime_serde::option")]
-    pub interval: Option<Duration>,
+    interval: Option<Duration>,
     /// Per-request timeout (default: `global.timeout`).
     #[serde(default, with = "humantime_serde::option")]
-    pub timeout: Option<Duration>,
+    timeout: Option<Duration>,
     /// Staleness limit (default: `global.max_staleness`).
     #[serde(default, with = "humantime_serde::option")]
-    pub max_staleness: Option<Duration>,
+    max_staleness: Option<Duration>,
     /// Response size cap (default: `global.max_response_bytes`).
     #[serde(default)]
-    pub max_response_bytes: Option<u64>,
-    /// Vendor state name → normalized state, overriding the default table.
+    max_response_bytes: Option<u64>,
+    /// Vendor state name → normalized state, overriding the vendor's default table.
     #[serde(default)]
-    pub state_map: BTreeMap<String, String>,
+    state_map: BTreeMap<String, String>,
     /// PEM file of CA certificates to trust for this vendor (in addition to the system's).
     #[serde(default)]
-    pub ca_file: Option<PathBuf>,
+    ca_file: Option<PathBuf>,
     /// Skip TLS certificate verification. Dangerous; logged at every start.
     #[serde(default)]
-    pub insecure_skip_verify: bool,
-
-    // --- vendor keys (validated per vendor) ---
-    /// VCC Live: account name (subdomain).
-    #[serde(default)]
-    pub customer: Option<String>,
-    /// VCC Live / 8x8: API token.
-    #[serde(default)]
-    pub token: Option<Secret>,
-    /// VCC Live / 8x8: file holding the API token.
-    #[serde(default)]
-    pub token_file: Option<PathBuf>,
-    /// VCC Live: project ids to filter by.
-    #[serde(default)]
-    pub projects: Option<Vec<u64>>,
-    /// VCC Live: user ids to filter by.
-    #[serde(default)]
-    pub users: Option<Vec<u64>>,
-    /// VCC Live / 8x8: time zone of the account's days (IANA name, default UTC).
-    #[serde(default)]
-    pub time_zone: Option<chrono_tz::Tz>,
-    /// Voximplant: service-account credentials JSON file.
-    #[serde(default)]
-    pub credentials_file: Option<PathBuf>,
-    /// Voximplant: ACD queue ids to watch (default all).
-    #[serde(default)]
-    pub acd_queues: Option<Vec<u64>>,
-    /// 8x8: tenant name.
-    #[serde(default)]
-    pub tenant: Option<String>,
-    /// 8x8: queue ids to watch (default all).
-    #[serde(default)]
-    pub queues: Option<Vec<u64>>,
-    /// 8x8: fetch per-agent status statistics (one request per agent and poll).
-    #[serde(default)]
-    pub agent_statistics: Option<bool>,
-    /// Exotel: contact center id.
-    #[serde(default)]
-    pub cc_id: Option<u64>,
-    /// Exotel: API user name.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Exotel: API password.
-    #[serde(default)]
-    pub password: Option<Secret>,
-    /// Exotel: file holding the API password.
-    #[serde(default)]
-    pub password_file: Option<PathBuf>,
-    /// VCC Live / Exotel: records per page.
-    #[serde(default)]
-    pub page_size: Option<u64>,
+    insecure_skip_verify: bool,
 }
 
-/// The keys every vendor accepts.
-pub const COMMON_KEYS: &[&str] = &[
-    "name",
-    "vendor",
-    "base_url",
-    "interval",
-    "timeout",
-    "max_staleness",
-    "max_response_bytes",
-    "state_map",
-    "ca_file",
-    "insecure_skip_verify",
-];
+/// The keys every vendor accepts, in the order error messages list them.
+pub fn common_keys() -> &'static [&'static str] {
+    crate::vendor::keys::struct_fields::<CommonKeys>()
+}
 
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,166 +135,13 @@ pub struct SourceConfig {
     pub vendor_config: VendorConfig,
 }
 
-/// What a vendor validator reports: the offending key and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Key within the source entry (`token_file`), or empty for the entry itself.
-    pub key: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl FieldError {
-    /// An error about `key`.
-    pub fn new(key: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            key: key.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
-
-impl RawSource {
-    /// Names of the keys set in this entry (for "not valid for this vendor" checks).
-    fn set_keys(&self) -> Vec<&'static str> {
-        let mut keys = Vec::new();
-        macro_rules! check {
-            ($($f:ident),*) => { $( if self.$f.is_some() { keys.push(stringify!($f)); } )* };
-        }
-        check!(
-            customer,
-            token,
-            token_file,
-            projects,
-            users,
-            time_zone,
-            credentials_file,
-            acd_queues,
-            tenant,
-            queues,
-            agent_statistics,
-            cc_id,
-            username,
-            password,
-            password_file,
-            page_size
-        );
-        keys
-    }
-
-    /// Reads a secret given either inline (`key`) or as a file (`key_file`); exactly one
-    /// must be set. A file's trailing newline is dropped; an empty secret is an error.
-    pub fn secret(
-        &self,
-        key: &str,
-        inline: &Option<Secret>,
-        file: &Option<PathBuf>,
-    ) -> Result<Secret, FieldError> {
-        let file_key = format!("{key}_file");
-        match (inline, file) {
-            (Some(_), Some(_)) => Err(FieldError::new(
-                key,
-                format!("set either {key} or {file_key}, not both"),
-            )),
-            (None, None) => Err(FieldError::new(
-                key,
-                format!("missing: set {key} or {file_key}"),
-            )),
-            (Some(s), None) if s.expose().is_empty() => Err(FieldError::new(key, "is empty")),
-            (Some(s), None) => Ok(s.clone()),
-            (None, Some(path)) => {
-                let text = read_secret_file(path).map_err(|m| FieldError::new(&file_key, m))?;
-                Ok(Secret::new(text))
-            }
-        }
-    }
-
-    /// Requires a non-empty string key.
-    pub fn required_str(&self, key: &str, value: &Option<String>) -> Result<String, FieldError> {
-        match value.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => Ok(v.to_string()),
-            Some(_) => Err(FieldError::new(key, "is empty")),
-            None => Err(FieldError::new(
-                key,
-                format!("missing (required for vendor {})", self.vendor),
-            )),
-        }
-    }
-
-    /// Parses `base_url` (or the vendor's default): http(s), no query, no trailing `/`.
-    pub fn base_url(&self, default: Option<String>) -> Result<url::Url, FieldError> {
-        let raw = match (&self.base_url, default) {
-            (Some(u), _) => u.clone(),
-            (None, Some(d)) => d,
-            (None, None) => {
-                return Err(FieldError::new(
-                    "base_url",
-                    format!("missing (required for vendor {})", self.vendor),
-                ))
-            }
-        };
-        let url = url::Url::parse(raw.trim_end_matches('/'))
-            .map_err(|e| FieldError::new("base_url", format!("invalid URL {raw:?}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FieldError::new(
-                "base_url",
-                format!("scheme must be http or https, not {:?}", url.scheme()),
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(FieldError::new(
-                "base_url",
-                "must not have a query or fragment",
-            ));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(FieldError::new(
-                "base_url",
-                "must not carry credentials; use the vendor's credential keys",
-            ));
-        }
-        Ok(url)
-    }
-}
-
-/// Reads a secret file; `$CREDENTIALS_DIRECTORY` at the start of the path is expanded so
-/// that systemd's `LoadCredential=` works with a plain path in the config.
-pub fn read_secret_file(path: &Path) -> Result<String, String> {
-    let path = expand_credentials_dir(path);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    warn_if_world_readable(&path);
-    let text = text.trim_end_matches(['\n', '\r']).to_string();
-    if text.is_empty() {
-        return Err(format!("{} is empty", path.display()));
-    }
-    Ok(text)
-}
-
-/// Expands a leading `$CREDENTIALS_DIRECTORY` (or `${CREDENTIALS_DIRECTORY}`).
-pub fn expand_credentials_dir(path: &Path) -> PathBuf {
-    let s = path.to_string_lossy();
-    for prefix in ["$CREDENTIALS_DIRECTORY", "${CREDENTIALS_DIRECTORY}"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            if let Ok(dir) = std::env::var("CREDENTIALS_DIRECTORY") {
-                return PathBuf::from(format!("{dir}{rest}"));
-            }
-        }
-    }
-    path.to_path_buf()
-}
-
-fn warn_if_world_readable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o044 != 0 {
-            tracing::warn!(file = %path.display(), "secret file is readable by group or others; chmod 600 it");
+impl SourceConfig {
+    /// What the source's HTTP client is built from.
+    pub fn client_options(&self) -> ClientOptions {
+        ClientOptions {
+            timeout: self.timeout,
+            ca_file: self.ca_file.clone(),
+            insecure_skip_verify: self.insecure_skip_verify,
         }
     }
 }
@@ -413,21 +202,160 @@ fn strip_location(msg: &str) -> String {
     }
 }
 
-fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigError> {
-    // Points at the key, else at the entry holding it (a default that conflicts with
-    // something else is not in the file), else at the top.
-    let located = |path: &str, msg: &str| {
-        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or(path);
-        let (line, col) = locate::position(text, path)
-            .or_else(|| locate::position(text, parent))
-            .unwrap_or((1, 1));
-        ConfigError(format!("{file}:{line}:{col}: {path}: {msg}"))
+/// Puts `file:line:col: path: message` together, pointing at the value of `path` when
+/// `at_value` (a wrong type), else at the key, else at the entry holding it (a default
+/// that conflicts with something else is not in the file), else at the top.
+fn located(text: &str, file: &str, path: &str, at_value: bool, msg: &str) -> ConfigError {
+    let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or(path);
+    let value = if at_value {
+        locate::value_position(text, path)
+    } else {
+        None
     };
+    let (line, col) = value
+        .or_else(|| locate::position(text, path))
+        .or_else(|| locate::position(text, parent))
+        .unwrap_or((1, 1));
+    ConfigError(format!("{file}:{line}:{col}: {path}: {msg}"))
+}
+
+/// One source entry after its keys were sorted out: the common keys decoded, the
+/// vendor found, and the rest split into the vendor's own keys and keys of other
+/// vendors (reported only after the common checks, as a mistake of the file's author
+/// rather than a typo).
+struct SplitEntry {
+    common: CommonKeys,
+    vendor: Vendor,
+    own: serde_yaml_ng::Mapping,
+    foreign: Vec<String>,
+}
+
+/// The closest known key to a misspelt one, if one is close enough to be meant.
+fn did_you_mean<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), *k))
+        .filter(|(d, k)| *d <= 2 && *d * 2 < k.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Decodes the common keys of entry `i` and sorts out the rest; every error here is one
+/// serde would have found while reading the document (types, names).
+fn split_entry(
+    i: usize,
+    entry: serde_yaml_ng::Mapping,
+    text: &str,
+    file: &str,
+) -> Result<SplitEntry, ConfigError> {
+    let at = |key: &str| {
+        if key.is_empty() {
+            format!("sources[{i}]")
+        } else {
+            format!("sources[{i}].{key}")
+        }
+    };
+    let common_names = common_keys();
+    let mut common = serde_yaml_ng::Mapping::new();
+    let mut rest = Vec::new();
+    for (k, v) in entry {
+        match k.as_str() {
+            Some(name) if common_names.contains(&name) => {
+                common.insert(k, v);
+            }
+            Some(name) => rest.push((name.to_string(), v)),
+            None => {
+                return Err(located(
+                    text,
+                    file,
+                    &at(""),
+                    false,
+                    &format!("keys must be strings, not {k:?}"),
+                ))
+            }
+        }
+    }
+    let common: CommonKeys =
+        serde_path_to_error::deserialize(serde_yaml_ng::Value::Mapping(common)).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            match path.as_str() {
+                "." => located(text, file, &at(""), false, &msg),
+                p => located(text, file, &at(p), true, &msg),
+            }
+        })?;
+    let Some(vendor) = crate::sources::find(&common.vendor) else {
+        let names: Vec<String> = crate::sources::REGISTRY
+            .iter()
+            .map(|v| format!("`{}`", v.as_str()))
+            .collect();
+        return Err(located(
+            text,
+            file,
+            &at("vendor"),
+            true,
+            &format!(
+                "unknown variant `{}`, expected one of {}",
+                common.vendor,
+                names.join(", ")
+            ),
+        ));
+    };
+    let mut own = serde_yaml_ng::Mapping::new();
+    let mut foreign = Vec::new();
+    for (key, value) in rest {
+        if vendor.keys().contains(&key.as_str()) {
+            own.insert(serde_yaml_ng::Value::String(key), value);
+        } else if crate::sources::all_vendor_keys().contains(&key.as_str()) {
+            foreign.push(key);
+        } else {
+            let mut known: Vec<&str> = common_names.to_vec();
+            known.extend(vendor.keys());
+            let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            let hint = did_you_mean(&key, &known)
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            return Err(located(
+                text,
+                file,
+                &at(&key),
+                false,
+                &format!(
+                    "unknown field `{key}`, expected one of {}{hint}",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    vendor
+        .check(&Entry::new(
+            vendor.as_str(),
+            common.base_url.as_deref(),
+            own.clone(),
+        ))
+        .map_err(|fe| located(text, file, &at(&fe.key), fe.at_value, &fe.message))?;
+    Ok(SplitEntry {
+        common,
+        vendor,
+        own,
+        foreign,
+    })
+}
+
+fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigError> {
+    let located = |path: &str, msg: &str| located(text, file, path, false, msg);
     let g = &raw.global;
     let g_interval = g.interval.unwrap_or(DEFAULT_INTERVAL);
     let g_timeout = g.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let g_stale = g.max_staleness.unwrap_or(DEFAULT_MAX_STALENESS);
     let g_max_bytes = g.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+    // Every entry's keys first, as one decode of the whole document would find them.
+    let entries = raw
+        .sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| split_entry(i, e, text, file))
+        .collect::<Result<Vec<_>, _>>()?;
     for (key, d) in [
         ("interval", g_interval),
         ("timeout", g_timeout),
@@ -445,8 +373,14 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
     }
 
     let mut names = HashSet::new();
-    let mut sources = Vec::with_capacity(raw.sources.len());
-    for (i, rs) in raw.sources.iter().enumerate() {
+    let mut sources = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let SplitEntry {
+            common: rs,
+            vendor,
+            own,
+            foreign,
+        } = entry;
         let at = |key: &str| {
             if key.is_empty() {
                 format!("sources[{i}]")
@@ -532,31 +466,27 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
                 ));
             }
         }
-        let allowed = crate::sources::vendor_keys(rs.vendor);
-        for key in rs.set_keys() {
-            if !allowed.contains(&key) && !COMMON_KEYS.contains(&key) {
-                return Err(located(
-                    &at(key),
-                    &format!("not a key of vendor {}", rs.vendor),
-                ));
-            }
+        if let Some(key) = foreign.first() {
+            return Err(located(&at(key), &format!("not a key of vendor {vendor}")));
         }
-        let vendor_config = crate::sources::validate(rs).map_err(|fe| {
-            let path = at(&fe.key);
-            let (line, col) = locate::position(text, &path)
-                .or_else(|| locate::position(text, &at("")))
-                .unwrap_or((1, 1));
-            ConfigError(format!("{file}:{line}:{col}: {path}: {}", fe.message))
-        })?;
+        let vendor_config = vendor
+            .config(&Entry::new(vendor.as_str(), rs.base_url.as_deref(), own))
+            .map_err(|fe| {
+                let path = at(&fe.key);
+                let (line, col) = locate::position(text, &path)
+                    .or_else(|| locate::position(text, &at("")))
+                    .unwrap_or((1, 1));
+                ConfigError(format!("{file}:{line}:{col}: {path}: {}", fe.message))
+            })?;
         sources.push(SourceConfig {
-            name: rs.name.clone(),
-            vendor: rs.vendor,
+            name: rs.name,
+            vendor,
             interval,
             timeout,
             max_staleness,
             max_response_bytes,
             state_map,
-            ca_file: rs.ca_file.clone(),
+            ca_file: rs.ca_file,
             insecure_skip_verify: rs.insecure_skip_verify,
             vendor_config,
         });

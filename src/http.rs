@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::SourceConfig;
-use crate::sources::{ParseError, SourceError};
 
 /// Bytes of a non-success body kept for the error message.
 const ERROR_BODY_BYTES: usize = 4096;
@@ -50,8 +48,19 @@ impl RequestCounters {
     }
 }
 
+/// What one source's HTTP client is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Per-request (and connect) timeout.
+    pub timeout: Duration,
+    /// Extra CA certificates (PEM file).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// TLS verification off.
+    pub insecure_skip_verify: bool,
+}
+
 /// Builds the HTTP client of one source: timeout, TLS trust, compression.
-pub fn build_client(cfg: &SourceConfig) -> Result<reqwest::Client, String> {
+pub fn build_client(cfg: &ClientOptions) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder()
         .timeout(cfg.timeout)
         .connect_timeout(cfg.timeout)
@@ -403,6 +412,141 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 /// Appends `path` (starting with `/`) to a base URL that may carry a path prefix.
 pub fn join(base: &url::Url, path: &str) -> String {
     format!("{}{}", base.as_str().trim_end_matches('/'), path)
+}
+
+/// Why a poll failed. `Display` is the one log line an operator reads; it names the
+/// endpoint and URL (never credentials) and, where it helps, what to check.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SourceError {
+    /// The vendor answered with a non-success status.
+    #[error("{endpoint}: HTTP {status} from {url}{}{}", opt_detail(.detail), opt_hint(.hint))]
+    Status {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL without credentials.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// What the vendor said (error body, shortened).
+        detail: String,
+        /// What the operator should check.
+        hint: Option<String>,
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// No answer within the timeout.
+    #[error("{endpoint}: timed out after {}s waiting for {url}", .timeout.as_secs_f64())]
+    Timeout {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL.
+        url: String,
+        /// The timeout that expired.
+        timeout: Duration,
+    },
+    /// The connection failed or broke.
+    #[error("{endpoint}: connection to {url} failed: {detail}")]
+    Connect {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL.
+        url: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// The body exceeded `max_response_bytes`; reading stopped there.
+    #[error("{endpoint}: response from {url} exceeds max_response_bytes ({limit} bytes); raise it or narrow the request")]
+    TooLarge {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL.
+        url: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// The body was not what the vendor documents.
+    #[error("{endpoint}: cannot decode response from {url}: {detail}")]
+    Decode {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL.
+        url: String,
+        /// Parser error with its position.
+        detail: String,
+    },
+    /// The vendor answered with an error in a success body.
+    #[error("{endpoint}: vendor error from {url}: {detail}{}", opt_hint(.hint))]
+    Vendor {
+        /// Endpoint label.
+        endpoint: &'static str,
+        /// Request URL.
+        url: String,
+        /// The vendor's message and code.
+        detail: String,
+        /// What the operator should check.
+        hint: Option<String>,
+    },
+    /// Credentials could not be used (e.g. a token could not be signed).
+    #[error("credentials: {0}")]
+    Credentials(String),
+}
+
+fn opt_detail(d: &str) -> String {
+    if d.is_empty() {
+        String::new()
+    } else {
+        format!(": {d}")
+    }
+}
+
+fn opt_hint(h: &Option<String>) -> String {
+    match h {
+        Some(h) => format!(" ({h})"),
+        None => String::new(),
+    }
+}
+
+impl SourceError {
+    /// The server's requested wait before the next attempt, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SourceError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Adds an operator hint to HTTP errors with one of `statuses`.
+    pub fn with_status_hint(mut self, statuses: &[u16], text: &str) -> Self {
+        if let SourceError::Status { status, hint, .. } = &mut self {
+            if statuses.contains(status) {
+                *hint = Some(text.to_string());
+            }
+        }
+        self
+    }
+}
+
+/// What a parser reports; the fetch turns it into a [`SourceError`] with the endpoint
+/// and URL and counts the request's outcome.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// Not the documented shape (syntax or types); `requests_total` outcome `decode`.
+    #[error("{0}")]
+    Decode(String),
+    /// A well-formed vendor error inside a success body; outcome `vendor_error`.
+    #[error("{message}")]
+    Vendor {
+        /// The vendor's message and code.
+        message: String,
+        /// What the operator should check.
+        hint: Option<String>,
+    },
+}
+
+impl From<serde_json::Error> for ParseError {
+    fn from(e: serde_json::Error) -> Self {
+        ParseError::Decode(e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -9,97 +9,13 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 
-use crate::config::SourceConfig;
-use crate::http::RequestCounters;
 use crate::metrics;
-use crate::sources::Vendor;
-use crate::state::StateMapper;
-use crate::store::SourceData;
-
-/// How a source's last polls went.
-#[derive(Debug, Clone, Default)]
-pub struct Status {
-    /// Whether the last poll succeeded.
-    pub up: bool,
-    /// When the last successful poll finished.
-    pub last_success: Option<SystemTime>,
-    /// The last failed poll's error (cleared on success).
-    pub last_error: Option<String>,
-    /// Polls finished, successful or not.
-    pub polls: u64,
-    /// Failed polls since the last success.
-    pub consecutive_failures: u32,
-}
-
-/// One configured source as the core sees it.
-pub struct SourceEntry {
-    /// Source name (`source` label).
-    pub name: String,
-    /// Vendor (`vendor` label).
-    pub vendor: Vendor,
-    /// Poll interval.
-    pub interval: Duration,
-    /// Staleness limit.
-    pub max_staleness: Duration,
-    /// Vendor → normalized state mapping of this source.
-    pub mapper: StateMapper,
-    /// Poll status.
-    pub status: Mutex<Status>,
-    /// Accumulated vendor data.
-    pub data: Mutex<SourceData>,
-    /// Requests and records counters.
-    pub counters: Arc<RequestCounters>,
-    /// Poll durations.
-    pub poll_duration: prometheus::Histogram,
-    /// The config this entry was built from (to tell changed sources on reload).
-    pub config: SourceConfig,
-}
-
-impl SourceEntry {
-    /// A fresh entry for `cfg`.
-    pub fn new(cfg: &SourceConfig) -> Self {
-        SourceEntry {
-            name: cfg.name.clone(),
-            vendor: cfg.vendor,
-            interval: cfg.interval,
-            max_staleness: cfg.max_staleness,
-            mapper: StateMapper::new(&cfg.name, cfg.vendor, &cfg.state_map),
-            status: Mutex::new(Status::default()),
-            data: Mutex::new(SourceData::default()),
-            counters: Arc::new(RequestCounters::default()),
-            poll_duration: metrics::poll_duration_histogram(&cfg.name, cfg.vendor),
-            config: cfg.clone(),
-        }
-    }
-
-    /// A copy of the status.
-    pub fn status(&self) -> Status {
-        self.status
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Whether the data is recent enough to export at `now`.
-    pub fn is_fresh(&self, now: SystemTime) -> bool {
-        // Called for every source on every scrape: read the one field under the lock
-        // rather than cloning the status (and its last error text).
-        let last_success = self
-            .status
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .last_success;
-        match last_success {
-            Some(t) => now.duration_since(t).unwrap_or_default() <= self.max_staleness,
-            None => false,
-        }
-    }
-}
+use crate::store::SourceEntry;
 
 /// The rendered cached section (vendor data of fresh sources and every source's status)
 /// and what it was rendered from.

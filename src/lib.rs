@@ -24,4 +24,5 @@ pub mod sources;
 pub mod state;
 pub mod store;
 pub mod systemd;
+pub mod vendor;
 pub mod web_config;

@@ -1,4 +1,4 @@
-//! Every metric name and HELP text of the exporter (CONTRACT §5), and the rendering of
+//! Every metric name and HELP text of the exporter (docs/metrics.md), and the rendering of
 //! source data into the Prometheus text exposition format with the `prometheus`
 //! crate's encoder.
 //!
@@ -11,18 +11,14 @@ use std::time::UNIX_EPOCH;
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
 };
-use prometheus::{Encoder, HistogramOpts, Opts, TextEncoder};
+use prometheus::{Encoder, Opts, TextEncoder};
 
-use crate::hub::SourceEntry;
 use crate::model::{QueueCounter, WaitHistogram};
-use crate::sources::Vendor;
 use crate::state::AgentState;
+use crate::store::SourceEntry;
 
 /// `Content-Type` of `/metrics`.
 pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
-
-/// Buckets of `contact_center_source_poll_duration_seconds`.
-const POLL_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
 const AS_OF: &str = "as of the source's last successful poll";
 
@@ -364,20 +360,6 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
     encode(&out)
 }
 
-/// The poll-duration histogram of one source.
-pub fn poll_duration_histogram(source: &str, vendor: Vendor) -> prometheus::Histogram {
-    let opts = HistogramOpts::new(
-        "contact_center_source_poll_duration_seconds",
-        "Wall time of whole polls (all requests of one poll), successful or not.",
-    )
-    .const_label("source", source)
-    .const_label("vendor", vendor.as_str())
-    .buckets(POLL_BUCKETS.to_vec());
-    // The name and buckets are constants and the label values need no validation, so
-    // this cannot fail on anything a user or vendor controls.
-    prometheus::Histogram::with_opts(opts).expect("static histogram options are valid")
-}
-
 /// Per-source status metrics, computed from the hub at scrape time.
 pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
     use MetricType::{COUNTER, GAUGE};
@@ -411,7 +393,11 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
         COUNTER,
         "Vendor records parsed.",
     );
-    let mut durations: Vec<Metric> = Vec::new();
+    let mut durations = Family::new(
+        "contact_center_source_poll_duration_seconds",
+        MetricType::HISTOGRAM,
+        "Wall time of whole polls (all requests of one poll), successful or not.",
+    );
     for s in sources {
         let st = s.status();
         let l = [("source", s.name.as_str()), ("vendor", s.vendor.as_str())];
@@ -445,24 +431,17 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
                 n as f64,
             );
         }
-        use prometheus::core::Collector;
-        for mut mf in s.poll_duration.collect() {
-            durations.extend(mf.take_metric());
-        }
+        let polls = s
+            .poll_duration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (buckets, count) = polls.cumulative();
+        durations.histogram(&l, &buckets, count, polls.sum);
     }
     let mut out = Vec::new();
-    for f in [up, last, interval, failures, requests, records] {
+    for f in [up, last, interval, failures, requests, records, durations] {
         f.finish(&mut out);
-    }
-    if !durations.is_empty() {
-        let mut mf = MetricFamily::default();
-        mf.set_name("contact_center_source_poll_duration_seconds".into());
-        mf.set_help(
-            "Wall time of whole polls (all requests of one poll), successful or not.".into(),
-        );
-        mf.set_field_type(MetricType::HISTOGRAM);
-        mf.set_metric(durations);
-        out.push(mf);
     }
     out
 }

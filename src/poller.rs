@@ -15,8 +15,9 @@ use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
 use crate::http::PollContext;
-use crate::hub::{Hub, SourceEntry};
-use crate::sources::{self, Source};
+use crate::hub::Hub;
+use crate::store::SourceEntry;
+use crate::sources::Source;
 
 /// Longest `Retry-After` honoured; a vendor asking for more gets this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -33,11 +34,20 @@ impl Prepared {
     /// Builds the client and the source for `cfg`; fails on an unusable TLS setting.
     pub fn new(cfg: &SourceConfig) -> Result<Self, String> {
         let client =
-            crate::http::build_client(cfg).map_err(|e| format!("source {}: {e}", cfg.name))?;
+            crate::http::build_client(&cfg.client_options()).map_err(|e| format!("source {}: {e}", cfg.name))?;
+        let source = cfg
+            .vendor
+            .source(&cfg.name, &cfg.vendor_config)
+            .ok_or_else(|| {
+                format!(
+                    "source {}: its settings are not those of vendor {} (a bug; please report it)",
+                    cfg.name, cfg.vendor
+                )
+            })?;
         Ok(Prepared {
             entry: Arc::new(SourceEntry::new(cfg)),
             client,
-            source: sources::build(&cfg.name, &cfg.vendor_config),
+            source,
         })
     }
 
@@ -128,7 +138,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
             )),
         };
         let elapsed = started.elapsed();
-        entry.poll_duration.observe(elapsed.as_secs_f64());
+        entry.observe_poll(elapsed.as_secs_f64());
         let sleep = match result {
             Ok(snap) => {
                 {

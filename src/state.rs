@@ -1,16 +1,14 @@
-//! Normalized agent states and the vendor → normalized mapping (CONTRACT §5).
+//! Normalized agent states and the vendor → normalized mapping (docs/metrics.md).
 //!
 //! Every vendor names agent states its own way; dashboards and alerts need one
-//! vocabulary. The default tables below are the contract's; a source may override or
-//! extend them with `state_map`. Names are compared after folding case and dropping
+//! vocabulary. Each vendor owns its default table (its `VendorSpec::STATES`); a source
+//! may override or extend it with `state_map`. Names are compared after folding case and dropping
 //! spaces, `-` and `_`, so `Wrap-up`, `WRAP_UP` and `wrap up` are the same state.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
-
-use crate::sources::Vendor;
 
 /// The eight normalized agent states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,64 +93,6 @@ pub fn fold(name: &str) -> String {
         .collect()
 }
 
-/// The contract's default table for one vendor.
-pub fn default_table(vendor: Vendor) -> &'static [(&'static str, AgentState)] {
-    use AgentState::*;
-    match vendor {
-        Vendor::VccLive => &[
-            ("AVAILABLE", Available),
-            ("AVAILABLE4CALL", Available),
-            ("WAITING4CALL", Available),
-            ("WAITING4RECALL", Available),
-            ("RINGING", Ringing),
-            ("ORIGINATOR_RINGING", Ringing),
-            ("CALL", Busy),
-            ("HOLD", Busy),
-            ("PREWORK", Busy),
-            ("EMAIL", Busy),
-            ("TICKET_BROWSING", Busy),
-            ("AFTERWORK", WrapUp),
-            ("AUX", Break),
-            ("UNAVAILABLE", Unavailable),
-            ("OFFLINE", Offline),
-        ],
-        Vendor::Voximplant => &[
-            ("READY", Available),
-            ("IN_SERVICE", Busy),
-            ("AFTER_SERVICE", WrapUp),
-            ("DND", Break),
-            ("ONLINE", Unavailable),
-            ("BANNED", Unavailable),
-            ("TIMEOUT", Unavailable),
-            ("OFFLINE", Offline),
-        ],
-        Vendor::EightByEight => &[
-            ("Available", Available),
-            ("Waiting", Available),
-            ("Transaction Offered", Ringing),
-            ("Processing", Busy),
-            ("Busy", Busy),
-            ("Post Processing", WrapUp),
-            ("Wrap Up", WrapUp),
-            ("On Break", Break),
-            ("Working Offline", Unavailable),
-            ("Logged Out", Offline),
-        ],
-        Vendor::Exotel => &[
-            ("Ready", Available),
-            ("Ringing", Ringing),
-            ("On Call", Busy),
-            ("Busy", Busy),
-            ("Wrap-up", WrapUp),
-            ("ACW", WrapUp),
-            ("Break", Break),
-            ("Not Ready", Unavailable),
-            ("Logged Out", Offline),
-            ("Inactive", Offline),
-        ],
-    }
-}
-
 /// Maps one source's vendor state names to normalized states.
 ///
 /// Unknown names map to [`AgentState::Other`] and are logged once per name and source
@@ -165,10 +105,14 @@ pub struct StateMapper {
 }
 
 impl StateMapper {
-    /// Builds the mapper from the vendor's default table plus `overrides`
+    /// Builds the mapper from a vendor's default table plus `overrides`
     /// (vendor state name → normalized state), which win over the defaults.
-    pub fn new(source: &str, vendor: Vendor, overrides: &HashMap<String, AgentState>) -> Self {
-        let mut table: HashMap<String, AgentState> = default_table(vendor)
+    pub fn new(
+        source: &str,
+        defaults: &[(&str, AgentState)],
+        overrides: &HashMap<String, AgentState>,
+    ) -> Self {
+        let mut table: HashMap<String, AgentState> = defaults
             .iter()
             .map(|(name, st)| (fold(name), *st))
             .collect();
@@ -212,32 +156,16 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
+        let defaults = [("WAITING4CALL", AgentState::Available), ("AUX", AgentState::Break)];
         let mut ov = HashMap::new();
         ov.insert("aux".to_string(), AgentState::Unavailable);
         ov.insert("LUNCH".to_string(), AgentState::Break);
-        let m = StateMapper::new("s", Vendor::VccLive, &ov);
+        let m = StateMapper::new("s", &defaults, &ov);
         assert_eq!(m.map("WAITING4CALL"), AgentState::Available);
         assert_eq!(m.map("waiting4call"), AgentState::Available);
         assert_eq!(m.map("AUX"), AgentState::Unavailable);
         assert_eq!(m.map("lunch"), AgentState::Break);
         assert_eq!(m.map("SOMETHING_NEW"), AgentState::Other);
-
-        let e = StateMapper::new("s", Vendor::Exotel, &HashMap::new());
-        assert_eq!(e.map("wrap up"), AgentState::WrapUp);
-        assert_eq!(e.map("On Call"), AgentState::Busy);
-        assert_eq!(e.map("NOT_READY"), AgentState::Unavailable);
-    }
-
-    #[test]
-    fn every_vendor_table_covers_each_state_but_other_at_least_once_or_documented() {
-        for v in Vendor::ALL {
-            for (name, _) in default_table(v) {
-                assert_ne!(
-                    StateMapper::new("s", v, &HashMap::new()).map(name),
-                    AgentState::Other
-                );
-            }
-        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What the exporter remembers of one source between polls: the current agent and
-//! queue picture, and the counters and histograms built from vendor data.
+//! What the exporter remembers of one source between polls: its [`SourceEntry`] (poll
+//! status, request counters) and its [`SourceData`] (the current agent and queue
+//! picture, and the counters and histograms built from vendor data).
 //!
 //! Vendor periods (30-minute, hourly) are cumulative and keep growing until they close,
 //! and a source re-reads them every poll. The [`Ledger`] remembers the last value seen
@@ -9,14 +10,19 @@
 //! because a Prometheus counter must not go down.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use crate::model::{
     Agent, PeriodHistogram, PeriodKey, QueueAgents, QueueCount, QueueGauges, QueueKey, Snapshot,
     WaitHistogram,
 };
+use crate::config::SourceConfig;
+use crate::http::RequestCounters;
 use crate::state::{AgentState, StateMapper};
+use crate::vendor::Vendor;
 
-/// Upper bounds of `contact_center_agent_state_duration_seconds` (CONTRACT §5).
+/// Upper bounds of `contact_center_agent_state_duration_seconds` (docs/metrics.md).
 pub const DURATION_BUCKETS: [f64; 11] = [
     5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
 ];
@@ -25,19 +31,40 @@ pub const DURATION_BUCKETS: [f64; 11] = [
 /// and sources only read today and, around midnight, yesterday.
 const LEDGER_RETENTION_SECS: i64 = 48 * 3600;
 
+/// Upper bounds of `contact_center_source_poll_duration_seconds`.
+pub const POLL_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
 /// A histogram with fixed buckets fed one observation at a time.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FixedHistogram {
-    /// Non-cumulative counts per bucket of [`DURATION_BUCKETS`], plus one for +Inf.
-    pub counts: [u64; DURATION_BUCKETS.len() + 1],
+    /// Upper bounds of the finite buckets.
+    bounds: &'static [f64],
+    /// Non-cumulative counts per bucket of `bounds`, plus one for +Inf.
+    counts: Vec<u64>,
     /// Sum of observations.
     pub sum: f64,
 }
 
+impl Default for FixedHistogram {
+    /// A state-duration histogram ([`DURATION_BUCKETS`]).
+    fn default() -> Self {
+        FixedHistogram::new(&DURATION_BUCKETS)
+    }
+}
+
 impl FixedHistogram {
+    /// An empty histogram with the finite upper bounds `bounds` (ascending).
+    pub fn new(bounds: &'static [f64]) -> Self {
+        FixedHistogram {
+            bounds,
+            counts: vec![0; bounds.len() + 1],
+            sum: 0.0,
+        }
+    }
+
     /// Adds one observation.
     pub fn observe(&mut self, v: f64) {
-        let i = DURATION_BUCKETS.partition_point(|b| *b < v);
+        let i = self.bounds.partition_point(|b| *b < v);
         self.counts[i] += 1;
         self.sum += v;
     }
@@ -45,12 +72,12 @@ impl FixedHistogram {
     /// `(upper bound, cumulative count)` for every finite bucket, then the total count.
     pub fn cumulative(&self) -> (Vec<(f64, u64)>, u64) {
         let mut acc = 0;
-        let mut out = Vec::with_capacity(DURATION_BUCKETS.len());
-        for (i, b) in DURATION_BUCKETS.iter().enumerate() {
-            acc += self.counts[i];
+        let mut out = Vec::with_capacity(self.bounds.len());
+        for (b, n) in self.bounds.iter().zip(&self.counts) {
+            acc += n;
             out.push((*b, acc));
         }
-        (out, acc + self.counts[DURATION_BUCKETS.len()])
+        (out, acc + self.counts[self.bounds.len()])
     }
 }
 
@@ -309,14 +336,101 @@ impl SourceData {
     }
 }
 
+/// How a source's last polls went.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Whether the last poll succeeded.
+    pub up: bool,
+    /// When the last successful poll finished.
+    pub last_success: Option<SystemTime>,
+    /// The last failed poll's error (cleared on success).
+    pub last_error: Option<String>,
+    /// Polls finished, successful or not.
+    pub polls: u64,
+    /// Failed polls since the last success.
+    pub consecutive_failures: u32,
+}
+
+/// One configured source as the core sees it.
+pub struct SourceEntry {
+    /// Source name (`source` label).
+    pub name: String,
+    /// Vendor (`vendor` label).
+    pub vendor: Vendor,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Staleness limit.
+    pub max_staleness: Duration,
+    /// Vendor → normalized state mapping of this source.
+    pub mapper: StateMapper,
+    /// Poll status.
+    pub status: Mutex<Status>,
+    /// Accumulated vendor data.
+    pub data: Mutex<SourceData>,
+    /// Requests and records counters.
+    pub counters: Arc<RequestCounters>,
+    /// Wall time of whole polls ([`POLL_BUCKETS`]).
+    pub poll_duration: Mutex<FixedHistogram>,
+    /// The config this entry was built from (to tell changed sources on reload).
+    pub config: SourceConfig,
+}
+
+impl SourceEntry {
+    /// A fresh entry for `cfg`.
+    pub fn new(cfg: &SourceConfig) -> Self {
+        SourceEntry {
+            name: cfg.name.clone(),
+            vendor: cfg.vendor,
+            interval: cfg.interval,
+            max_staleness: cfg.max_staleness,
+            mapper: StateMapper::new(&cfg.name, cfg.vendor.states(), &cfg.state_map),
+            status: Mutex::new(Status::default()),
+            data: Mutex::new(SourceData::default()),
+            counters: Arc::new(RequestCounters::default()),
+            poll_duration: Mutex::new(FixedHistogram::new(&POLL_BUCKETS)),
+            config: cfg.clone(),
+        }
+    }
+
+    /// Notes how long one poll took.
+    pub fn observe_poll(&self, seconds: f64) {
+        self.poll_duration
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .observe(seconds);
+    }
+
+    /// A copy of the status.
+    pub fn status(&self) -> Status {
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the data is recent enough to export at `now`.
+    pub fn is_fresh(&self, now: SystemTime) -> bool {
+        // Called for every source on every scrape: read the one field under the lock
+        // rather than cloning the status (and its last error text).
+        let last_success = self
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_success;
+        match last_success {
+            Some(t) => now.duration_since(t).unwrap_or_default() <= self.max_staleness,
+            None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Channel, PeriodValue, QueueCounter, StateInterval};
-    use crate::sources::Vendor;
 
     fn mapper() -> StateMapper {
-        StateMapper::new("t", Vendor::Voximplant, &HashMap::new())
+        StateMapper::new("t", &[("READY", AgentState::Available)], &HashMap::new())
     }
 
     fn period(start: i64, scope: &str) -> PeriodKey {

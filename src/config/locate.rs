@@ -16,6 +16,8 @@ enum Frame {
 
 struct Collector {
     want: String,
+    /// Find the value of the key at `want` rather than the key itself.
+    want_value: bool,
     stack: Vec<Frame>,
     path: Vec<String>,
     found: Option<(usize, usize)>,
@@ -51,7 +53,7 @@ impl Collector {
                 }
                 self.found_pending = false;
                 self.path.push(k);
-                if self.found.is_none() && self.current_path() == self.want {
+                if !self.want_value && self.found.is_none() && self.current_path() == self.want {
                     self.found = Some((mark.line(), mark.col() + 1));
                 }
                 self.path.pop();
@@ -60,6 +62,9 @@ impl Collector {
             Some(Frame::Map { key }) => {
                 let k = key.clone().unwrap_or_default();
                 self.path.push(k);
+                if self.want_value && self.found.is_none() && self.current_path() == self.want {
+                    self.found = Some((mark.line(), mark.col() + 1));
+                }
                 false
             }
             Some(Frame::Seq { next }) => {
@@ -115,8 +120,19 @@ impl MarkedEventReceiver for Collector {
 
 /// `(line, column)`, both 1-based, of the key or sequence item at `path`.
 pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
+    find(text, path, false)
+}
+
+/// `(line, column)`, both 1-based, of the value of the key at `path` (where a wrong
+/// type is, as serde reports it while reading the document).
+pub fn value_position(text: &str, path: &str) -> Option<(usize, usize)> {
+    find(text, path, true)
+}
+
+fn find(text: &str, path: &str, want_value: bool) -> Option<(usize, usize)> {
     let mut c = Collector {
         want: path.to_string(),
+        want_value,
         stack: Vec::new(),
         path: Vec::new(),
         found: None,
@@ -130,7 +146,7 @@ pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::position;
+    use super::{position, value_position};
 
     const DOC: &str = "global:\n  interval: 30s\nsources:\n  - name: a\n    vendor: exotel\n  - name: b\n    timeout: 5s\n    nested:\n      - x: 1\n";
 
@@ -142,5 +158,12 @@ mod tests {
         assert_eq!(position(DOC, "sources[1].timeout"), Some((7, 5)));
         assert_eq!(position(DOC, "sources[1].nested[0].x"), Some((9, 9)));
         assert_eq!(position(DOC, "sources[2]"), None);
+    }
+
+    #[test]
+    fn finds_values() {
+        assert_eq!(value_position(DOC, "global.interval"), Some((2, 13)));
+        assert_eq!(value_position(DOC, "sources[0].vendor"), Some((5, 13)));
+        assert_eq!(value_position(DOC, "sources[1].nested[0].x"), Some((9, 12)));
     }
 }

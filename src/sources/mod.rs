@@ -1,292 +1,114 @@
-//! Vendor sources: the [`Source`] trait and the one place that maps `vendor:` to an
-//! implementation.
+//! The vendor registry: one folder per vendor, one line per vendor in [`REGISTRY`].
 //!
-//! Each vendor lives in its own folder with everything that knows its wire format:
-//! `config.rs` (its keys), `api.rs` (requests, auth, paging), `types.rs` (wire structs and
-//! pure parsers), `mod.rs` (wire → [`Snapshot`]) and `simulate.rs` (its API for `--demo`).
-//! Adding a vendor means a new folder, one arm in each `match` below, fixtures, and a
-//! README row.
+//! Each vendor folder holds everything that knows its format: `config.rs` (its keys),
+//! `api.rs` (requests, auth, paging), `types.rs` (wire structs and pure parsers),
+//! `mod.rs` (wire → [`crate::model::Snapshot`], and its [`crate::vendor::VendorSpec`])
+//! and `simulate.rs` (its API for `--demo` and the tests). docs/adding-a-vendor.md is
+//! the checklist.
 
 pub mod eight_by_eight;
 pub mod exotel;
 pub mod vcc_live;
 pub mod voximplant;
 
-use std::fmt;
-use std::time::Duration;
+pub use crate::http::{ParseError, SourceError};
+pub use crate::vendor::{Source, Vendor};
 
-use async_trait::async_trait;
-use serde::Deserialize;
+/// Every vendor, in the order `--demo` starts them and error messages list them.
+pub static REGISTRY: [Vendor; 4] = [
+    Vendor::new(&vcc_live::VENDOR),
+    Vendor::new(&voximplant::VENDOR),
+    Vendor::new(&eight_by_eight::VENDOR),
+    Vendor::new(&exotel::VENDOR),
+];
 
-use crate::config::{FieldError, RawSource};
-use crate::http::PollContext;
-use crate::model::Snapshot;
-use crate::simulator::SimulatedApi;
-
-/// The vendors this exporter speaks to (the `vendor` config key and label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Vendor {
-    /// VCC Live (Database API v2).
-    #[default]
-    VccLive,
-    /// Voximplant Management API.
-    Voximplant,
-    /// 8x8 Contact Center statistics API.
-    EightByEight,
-    /// Exotel / Ameyo DataEngine User Monitoring API.
-    Exotel,
+/// The vendor whose `vendor:` value is `name`.
+pub fn find(name: &str) -> Option<Vendor> {
+    REGISTRY.iter().copied().find(|v| v.as_str() == name)
 }
 
-impl Vendor {
-    /// Every vendor.
-    pub const ALL: [Vendor; 4] = [
-        Vendor::VccLive,
-        Vendor::Voximplant,
-        Vendor::EightByEight,
-        Vendor::Exotel,
-    ];
-
-    /// The label and config value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::VccLive => "vcc_live",
-            Vendor::Voximplant => "voximplant",
-            Vendor::EightByEight => "eight_by_eight",
-            Vendor::Exotel => "exotel",
-        }
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A vendor's validated settings.
-#[derive(Debug, Clone, PartialEq)]
-pub enum VendorConfig {
-    /// `vendor: eight_by_eight`.
-    EightByEight(eight_by_eight::Config),
-    /// `vendor: exotel`.
-    Exotel(exotel::Config),
-    /// `vendor: vcc_live`.
-    VccLive(vcc_live::Config),
-    /// `vendor: voximplant`.
-    Voximplant(voximplant::Config),
-}
-
-impl VendorConfig {
-    /// One-line description for `--config.check` (never includes a secret).
-    pub fn summary(&self) -> String {
-        match self {
-            VendorConfig::EightByEight(c) => c.summary(),
-            VendorConfig::Exotel(c) => c.summary(),
-            VendorConfig::VccLive(c) => c.summary(),
-            VendorConfig::Voximplant(c) => c.summary(),
-        }
-    }
-}
-
-/// The vendor-specific keys a vendor accepts (the common keys are always allowed).
-pub fn vendor_keys(vendor: Vendor) -> &'static [&'static str] {
-    match vendor {
-        Vendor::EightByEight => eight_by_eight::config::KEYS,
-        Vendor::Exotel => exotel::config::KEYS,
-        Vendor::VccLive => vcc_live::config::KEYS,
-        Vendor::Voximplant => voximplant::config::KEYS,
-    }
-}
-
-/// Validates a vendor's keys of one source entry.
-pub fn validate(raw: &RawSource) -> Result<VendorConfig, FieldError> {
-    match raw.vendor {
-        Vendor::EightByEight => {
-            eight_by_eight::Config::from_raw(raw).map(VendorConfig::EightByEight)
-        }
-        Vendor::Exotel => exotel::Config::from_raw(raw).map(VendorConfig::Exotel),
-        Vendor::VccLive => vcc_live::Config::from_raw(raw).map(VendorConfig::VccLive),
-        Vendor::Voximplant => voximplant::Config::from_raw(raw).map(VendorConfig::Voximplant),
-    }
-}
-
-/// Creates the source for a validated config.
-pub fn build(name: &str, cfg: &VendorConfig) -> Box<dyn Source> {
-    match cfg {
-        VendorConfig::EightByEight(c) => {
-            Box::new(eight_by_eight::EightByEightSource::new(name, c.clone()))
-        }
-        VendorConfig::Exotel(c) => Box::new(exotel::ExotelSource::new(name, c.clone())),
-        VendorConfig::VccLive(c) => Box::new(vcc_live::VccLiveSource::new(name, c.clone())),
-        VendorConfig::Voximplant(c) => Box::new(voximplant::VoximplantSource::new(name, c.clone())),
-    }
-}
-
-/// For `--demo`: the vendor's simulated API and a config pointing a source at it.
-/// `base_url` is where the simulator mounts this vendor's API.
-pub fn demo(vendor: Vendor, base_url: &url::Url) -> Option<(VendorConfig, Box<dyn SimulatedApi>)> {
-    match vendor {
-        Vendor::EightByEight => {
-            let (cfg, api) = eight_by_eight::simulate::demo(base_url);
-            Some((VendorConfig::EightByEight(cfg), Box::new(api)))
-        }
-        Vendor::Exotel => {
-            let (cfg, api) = exotel::simulate::demo(base_url);
-            Some((VendorConfig::Exotel(cfg), Box::new(api)))
-        }
-        Vendor::VccLive => {
-            let (cfg, api) = vcc_live::simulate::demo(base_url);
-            Some((VendorConfig::VccLive(cfg), Box::new(api)))
-        }
-        Vendor::Voximplant => {
-            let (cfg, api) = voximplant::simulate::demo(base_url);
-            Some((VendorConfig::Voximplant(cfg), Box::new(api)))
-        }
-    }
-}
-
-/// One vendor source. A source is small and async, keeps whatever it needs to fetch
-/// incrementally next time, and knows nothing of Prometheus.
-#[async_trait]
-pub trait Source: Send {
-    /// Fetches what changed since the last successful poll and returns it normalized.
-    /// On error nothing the source keeps may have advanced: the next poll retries the
-    /// same data, so that nothing is lost or counted twice.
-    async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError>;
-}
-
-/// Why a poll failed. `Display` is the one log line an operator reads; it names the
-/// endpoint and URL (never credentials) and, where it helps, what to check.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SourceError {
-    /// The vendor answered with a non-success status.
-    #[error("{endpoint}: HTTP {status} from {url}{}{}", opt_detail(.detail), opt_hint(.hint))]
-    Status {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL without credentials.
-        url: String,
-        /// HTTP status.
-        status: u16,
-        /// What the vendor said (error body, shortened).
-        detail: String,
-        /// What the operator should check.
-        hint: Option<String>,
-        /// The server's `Retry-After`, if any.
-        retry_after: Option<Duration>,
-    },
-    /// No answer within the timeout.
-    #[error("{endpoint}: timed out after {}s waiting for {url}", .timeout.as_secs_f64())]
-    Timeout {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL.
-        url: String,
-        /// The timeout that expired.
-        timeout: Duration,
-    },
-    /// The connection failed or broke.
-    #[error("{endpoint}: connection to {url} failed: {detail}")]
-    Connect {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL.
-        url: String,
-        /// The transport error.
-        detail: String,
-    },
-    /// The body exceeded `max_response_bytes`; reading stopped there.
-    #[error("{endpoint}: response from {url} exceeds max_response_bytes ({limit} bytes); raise it or narrow the request")]
-    TooLarge {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL.
-        url: String,
-        /// The cap.
-        limit: u64,
-    },
-    /// The body was not what the vendor documents.
-    #[error("{endpoint}: cannot decode response from {url}: {detail}")]
-    Decode {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL.
-        url: String,
-        /// Parser error with its position.
-        detail: String,
-    },
-    /// The vendor answered with an error in a success body.
-    #[error("{endpoint}: vendor error from {url}: {detail}{}", opt_hint(.hint))]
-    Vendor {
-        /// Endpoint label.
-        endpoint: &'static str,
-        /// Request URL.
-        url: String,
-        /// The vendor's message and code.
-        detail: String,
-        /// What the operator should check.
-        hint: Option<String>,
-    },
-    /// Credentials could not be used (e.g. a token could not be signed).
-    #[error("credentials: {0}")]
-    Credentials(String),
-}
-
-fn opt_detail(d: &str) -> String {
-    if d.is_empty() {
-        String::new()
-    } else {
-        format!(": {d}")
-    }
-}
-
-fn opt_hint(h: &Option<String>) -> String {
-    match h {
-        Some(h) => format!(" ({h})"),
-        None => String::new(),
-    }
-}
-
-impl SourceError {
-    /// The server's requested wait before the next attempt, if it said.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            SourceError::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-
-    /// Adds an operator hint to HTTP errors with one of `statuses`.
-    pub fn with_status_hint(mut self, statuses: &[u16], text: &str) -> Self {
-        if let SourceError::Status { status, hint, .. } = &mut self {
-            if statuses.contains(status) {
-                *hint = Some(text.to_string());
+/// Every vendor-specific key of every vendor, each once, in registry order (to tell
+/// a key of another vendor from a typo).
+pub fn all_vendor_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for v in REGISTRY {
+        for k in v.keys() {
+            if !keys.contains(k) {
+                keys.push(k);
             }
         }
-        self
     }
+    keys
 }
 
-/// What a parser reports; the fetch turns it into a [`SourceError`] with the endpoint
-/// and URL and counts the request's outcome.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ParseError {
-    /// Not the documented shape (syntax or types); `requests_total` outcome `decode`.
-    #[error("{0}")]
-    Decode(String),
-    /// A well-formed vendor error inside a success body; outcome `vendor_error`.
-    #[error("{message}")]
-    Vendor {
-        /// The vendor's message and code.
-        message: String,
-        /// What the operator should check.
-        hint: Option<String>,
-    },
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
 
-impl From<serde_json::Error> for ParseError {
-    fn from(e: serde_json::Error) -> Self {
-        ParseError::Decode(e.to_string())
+    use super::*;
+    use crate::state::{AgentState, StateMapper};
+
+    fn mapper(vendor: &str, ov: &HashMap<String, AgentState>) -> StateMapper {
+        StateMapper::new("s", find(vendor).unwrap().states(), ov)
+    }
+
+    #[test]
+    fn default_tables_and_overrides() {
+        let mut ov = HashMap::new();
+        ov.insert("aux".to_string(), AgentState::Unavailable);
+        ov.insert("LUNCH".to_string(), AgentState::Break);
+        let m = mapper("vcc_live", &ov);
+        assert_eq!(m.map("WAITING4CALL"), AgentState::Available);
+        assert_eq!(m.map("waiting4call"), AgentState::Available);
+        assert_eq!(m.map("AUX"), AgentState::Unavailable);
+        assert_eq!(m.map("lunch"), AgentState::Break);
+        assert_eq!(m.map("SOMETHING_NEW"), AgentState::Other);
+
+        let e = mapper("exotel", &HashMap::new());
+        assert_eq!(e.map("wrap up"), AgentState::WrapUp);
+        assert_eq!(e.map("On Call"), AgentState::Busy);
+        assert_eq!(e.map("NOT_READY"), AgentState::Unavailable);
+    }
+
+    #[test]
+    fn every_vendor_table_maps_each_of_its_names() {
+        for v in REGISTRY {
+            assert!(!v.states().is_empty(), "{v} has no state table");
+            for (name, _) in v.states() {
+                assert_ne!(
+                    StateMapper::new("s", v.states(), &HashMap::new()).map(name),
+                    AgentState::Other
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn registry_names_are_unique_and_found() {
+        let names: Vec<&str> = REGISTRY.iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            ["vcc_live", "voximplant", "eight_by_eight", "exotel"]
+        );
+        for n in names {
+            assert_eq!(find(n).map(|v| v.as_str()), Some(n));
+        }
+        assert!(find("genesys_cloud").is_none());
+    }
+
+    #[test]
+    fn vendor_keys_come_from_each_key_struct() {
+        assert_eq!(
+            find("exotel").unwrap().keys(),
+            ["cc_id", "username", "password", "password_file", "page_size"]
+        );
+        assert_eq!(
+            find("voximplant").unwrap().keys(),
+            ["credentials_file", "acd_queues"]
+        );
+        // token is shared by two vendors and listed once.
+        let all = all_vendor_keys();
+        assert_eq!(all.iter().filter(|k| **k == "token").count(), 1);
+        assert!(all.contains(&"agent_statistics") && all.contains(&"customer"));
     }
 }

@@ -1,18 +1,36 @@
 //! `vendor: eight_by_eight` keys: the cluster host, tenant and Data Request Token, and
 //! which queues, time zone and per-agent statistics to use.
 
-use crate::config::{FieldError, RawSource};
-use crate::secret::Secret;
+use std::path::PathBuf;
 
-/// Vendor keys this vendor accepts.
-pub const KEYS: &[&str] = &[
-    "tenant",
-    "token",
-    "token_file",
-    "queues",
-    "time_zone",
-    "agent_statistics",
-];
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::vendor::{Entry, FieldError, Settings};
+
+/// The keys of a `vendor: eight_by_eight` entry as written (besides the common ones).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// Tenant name.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Data Request Token.
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// File holding the Data Request Token.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Queue ids to watch (default all).
+    #[serde(default)]
+    pub queues: Option<Vec<u64>>,
+    /// Time zone of the days read (IANA name, default UTC).
+    #[serde(default)]
+    pub time_zone: Option<chrono_tz::Tz>,
+    /// Fetch per-agent status statistics (one request per agent and poll).
+    #[serde(default)]
+    pub agent_statistics: Option<bool>,
+}
 
 /// Validated settings of one 8x8 source.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,11 +50,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates the vendor keys of `raw`.
-    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
-        let base_url = raw.base_url(None)?;
-        let tenant = raw.required_str("tenant", &raw.tenant)?;
-        let token = raw.secret("token", &raw.token, &raw.token_file)?;
+    /// Validates the vendor keys `raw` of `entry`.
+    pub fn from_keys(raw: Keys, entry: &Entry) -> Result<Self, FieldError> {
+        let base_url = entry.base_url(None)?;
+        let tenant = entry.required_str("tenant", &raw.tenant)?;
+        let token = entry.secret("token", &raw.token, &raw.token_file)?;
         if let Some(q) = &raw.queues {
             if q.is_empty() {
                 return Err(FieldError::new(
@@ -55,8 +73,11 @@ impl Config {
         })
     }
 
+}
+
+impl Settings for Config {
     /// One line for `--config.check`.
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String {
         let queues = match &self.queues {
             Some(q) => q.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
             None => "all".to_string(),
@@ -76,20 +97,23 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn raw() -> RawSource {
-        RawSource {
-            name: "eight".into(),
-            vendor: crate::sources::Vendor::EightByEight,
-            base_url: Some("https://vcc-na4.8x8.com".into()),
+    fn raw() -> Keys {
+        Keys {
             tenant: Some("acme".into()),
             token: Some(Secret::new("ac12343934687a839cf")),
             ..Default::default()
         }
     }
 
+    const BASE_URL: Option<&str> = Some("https://vcc-na4.8x8.com");
+
+    fn check_at(raw: Keys, base_url: Option<&str>) -> Result<Config, FieldError> {
+        Config::from_keys(raw, &Entry::new("eight_by_eight", base_url, Default::default()))
+    }
+
     #[test]
     fn defaults() {
-        let c = Config::from_raw(&raw()).unwrap();
+        let c = check_at(raw(), BASE_URL).unwrap();
         assert_eq!(c.time_zone, chrono_tz::UTC);
         assert!(!c.agent_statistics);
         assert_eq!(c.queues, None);
@@ -102,15 +126,13 @@ mod tests {
 
     #[test]
     fn base_url_tenant_and_token_are_required() {
-        let mut r = raw();
-        r.base_url = None;
-        assert_eq!(Config::from_raw(&r).unwrap_err().key, "base_url");
+        assert_eq!(check_at(raw(), None).unwrap_err().key, "base_url");
         let mut r = raw();
         r.tenant = None;
-        assert_eq!(Config::from_raw(&r).unwrap_err().key, "tenant");
+        assert_eq!(check_at(r, BASE_URL).unwrap_err().key, "tenant");
         let mut r = raw();
         r.token = None;
-        let e = Config::from_raw(&r).unwrap_err();
+        let e = check_at(r, BASE_URL).unwrap_err();
         assert_eq!(
             (e.key.as_str(), e.message.as_str()),
             ("token", "missing: set token or token_file")
@@ -121,8 +143,8 @@ mod tests {
     fn empty_queue_list_is_an_error() {
         let mut r = raw();
         r.queues = Some(vec![]);
-        assert_eq!(Config::from_raw(&r).unwrap_err().key, "queues");
+        assert_eq!(check_at(r.clone(), BASE_URL).unwrap_err().key, "queues");
         r.queues = Some(vec![121, 122]);
-        assert_eq!(Config::from_raw(&r).unwrap().queues, Some(vec![121, 122]));
+        assert_eq!(check_at(r, BASE_URL).unwrap().queues, Some(vec![121, 122]));
     }
 }

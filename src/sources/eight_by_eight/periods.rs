@@ -393,7 +393,7 @@ mod tests {
         // Every series name maps to a contract state (none to `other`).
         let map = crate::state::StateMapper::new(
             "t",
-            crate::sources::Vendor::EightByEight,
+            <super::super::EightByEight as crate::vendor::VendorSpec>::STATES,
             &Default::default(),
         );
         for p in &out {

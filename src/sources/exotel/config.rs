@@ -1,16 +1,32 @@
 //! `vendor: exotel` keys: the Ameyo DataEngine host, contact center id and API user.
 
-use crate::config::{FieldError, RawSource};
-use crate::secret::Secret;
+use std::path::PathBuf;
 
-/// Vendor keys this vendor accepts.
-pub const KEYS: &[&str] = &[
-    "cc_id",
-    "username",
-    "password",
-    "password_file",
-    "page_size",
-];
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::vendor::{Entry, FieldError, Settings};
+
+/// The keys of a `vendor: exotel` entry as written (besides the common ones).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// Contact center id.
+    #[serde(default)]
+    pub cc_id: Option<u64>,
+    /// API user name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// API password.
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// File holding the API password.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// Records per page.
+    #[serde(default)]
+    pub page_size: Option<u64>,
+}
 
 /// Default and largest page size. The vendor documents the default (100) but no
 /// maximum; 1,000 keeps one page well under the response cap.
@@ -33,14 +49,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates the vendor keys of `raw`.
-    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
-        let base_url = raw.base_url(None)?;
-        let cc_id = raw
-            .cc_id
-            .ok_or_else(|| FieldError::new("cc_id", "missing (required for vendor exotel)"))?;
-        let username = raw.required_str("username", &raw.username)?;
-        let password = raw.secret("password", &raw.password, &raw.password_file)?;
+    /// Validates the vendor keys `raw` of `entry`.
+    pub fn from_keys(raw: Keys, entry: &Entry) -> Result<Self, FieldError> {
+        let base_url = entry.base_url(None)?;
+        let cc_id = raw.cc_id.ok_or_else(|| entry.missing("cc_id"))?;
+        let username = entry.required_str("username", &raw.username)?;
+        let password = entry.secret("password", &raw.password, &raw.password_file)?;
         let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(FieldError::new(
@@ -57,8 +71,11 @@ impl Config {
         })
     }
 
+}
+
+impl Settings for Config {
     /// One line for `--config.check`.
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String {
         format!(
             "{} cc_id={} user={} page_size={}",
             crate::http::display_url(&self.base_url),

@@ -1,19 +1,39 @@
 //! `vendor: vcc_live` keys: the account (`customer`), its API token, optional project and
 //! user filters, the account's time zone, and the page size of the state log.
 
-use crate::config::{FieldError, RawSource};
-use crate::secret::Secret;
+use std::path::PathBuf;
 
-/// Vendor keys this vendor accepts.
-pub const KEYS: &[&str] = &[
-    "customer",
-    "token",
-    "token_file",
-    "projects",
-    "users",
-    "time_zone",
-    "page_size",
-];
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::vendor::{Entry, FieldError, Settings};
+
+/// The keys of a `vendor: vcc_live` entry as written (besides the common ones).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// Account name (subdomain; the HTTP Basic user).
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// API token (the HTTP Basic password).
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// File holding the API token.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Project ids to filter by.
+    #[serde(default)]
+    pub projects: Option<Vec<u64>>,
+    /// User ids to filter by.
+    #[serde(default)]
+    pub users: Option<Vec<u64>>,
+    /// Time zone of the account's days (IANA name, default UTC).
+    #[serde(default)]
+    pub time_zone: Option<chrono_tz::Tz>,
+    /// State-log records per request.
+    #[serde(default)]
+    pub page_size: Option<u64>,
+}
 
 /// Default records per state-log request (`num`). The vendor documents no maximum
 /// (third-party scripts use 100,000); 10,000 records are about 4.5 MB of JSON, well
@@ -42,16 +62,16 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates the vendor keys of `raw`.
-    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
-        let customer = raw.required_str("customer", &raw.customer)?;
+    /// Validates the vendor keys `raw` of `entry`.
+    pub fn from_keys(raw: Keys, entry: &Entry) -> Result<Self, FieldError> {
+        let customer = entry.required_str("customer", &raw.customer)?;
         if customer.contains(':') {
             return Err(FieldError::new(
                 "customer",
                 "must not contain ':' (it is the HTTP Basic user name)",
             ));
         }
-        let default_url = if raw.base_url.is_none() {
+        let default_url = if entry.base_url_key().is_none() {
             let label_ok = customer
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -71,8 +91,8 @@ impl Config {
         } else {
             None
         };
-        let base_url = raw.base_url(default_url)?;
-        let token = raw.secret("token", &raw.token, &raw.token_file)?;
+        let base_url = entry.base_url(default_url)?;
+        let token = entry.secret("token", &raw.token, &raw.token_file)?;
         let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(FieldError::new(
@@ -106,8 +126,11 @@ impl Config {
         })
     }
 
+}
+
+impl Settings for Config {
     /// One line for `--config.check` (never the token).
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String {
         let ids = |v: &[u64]| {
             if v.is_empty() {
                 "all".to_string()
@@ -136,19 +159,21 @@ pub fn join_ids(ids: &[u64]) -> String {
 mod tests {
     use super::*;
 
-    fn raw() -> RawSource {
-        RawSource {
-            name: "vcc".into(),
-            vendor: crate::sources::Vendor::VccLive,
+    fn raw() -> Keys {
+        Keys {
             customer: Some("MyCC".into()),
             token: Some(Secret::new("t0k")),
-            ..RawSource::default()
+            ..Keys::default()
         }
+    }
+
+    fn check(raw: Keys) -> Result<Config, FieldError> {
+        Config::from_keys(raw, &Entry::new("vcc_live", None, Default::default()))
     }
 
     #[test]
     fn defaults() {
-        let c = Config::from_raw(&raw()).unwrap();
+        let c = check(raw()).unwrap();
         assert_eq!(
             c.base_url.as_str(),
             "https://mycc.asp.virtual-call-center.eu/"
@@ -164,11 +189,15 @@ mod tests {
     fn base_url_override_with_prefix_and_filters() {
         let mut r = raw();
         r.customer = Some("not a subdomain".into());
-        r.base_url = Some("http://127.0.0.1:9000/proxy/vcc/".into());
         r.projects = Some(vec![64, 53, 64]);
         r.users = Some(vec![6]);
         r.time_zone = Some(chrono_tz::Europe::Budapest);
-        let c = Config::from_raw(&r).unwrap();
+        let entry = Entry::new(
+            "vcc_live",
+            Some("http://127.0.0.1:9000/proxy/vcc/"),
+            Default::default(),
+        );
+        let c = Config::from_keys(r, &entry).unwrap();
         assert_eq!(
             crate::http::join(&c.base_url, "/v2/onlineusers"),
             "http://127.0.0.1:9000/proxy/vcc/v2/onlineusers"
@@ -182,7 +211,7 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_key() {
-        type Edit = Box<dyn Fn(&mut RawSource)>;
+        type Edit = Box<dyn Fn(&mut Keys)>;
         let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|r| r.customer = None), "customer"),
             (Box::new(|r| r.customer = Some("a b".into())), "customer"),
@@ -195,7 +224,7 @@ mod tests {
         for (edit, key) in cases {
             let mut r = raw();
             edit(&mut r);
-            assert_eq!(Config::from_raw(&r).unwrap_err().key, key);
+            assert_eq!(check(r).unwrap_err().key, key);
         }
     }
 }

@@ -27,6 +27,56 @@ use types::{OnlineUser, StateChange, StateName, UserId};
 use crate::http::PollContext;
 use crate::model::{Agent, Snapshot, StateInterval};
 use crate::sources::{Source, SourceError};
+use crate::simulator::SimulatedApi;
+use crate::state::AgentState;
+use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
+
+/// The registry's descriptor of `vendor: vcc_live`.
+pub static VENDOR: Descriptor = Descriptor::of::<VccLive>();
+
+/// `vendor: vcc_live`: the VCC Live Database API v2.
+pub struct VccLive;
+
+impl VendorSpec for VccLive {
+    const NAME: &'static str = "vcc_live";
+    /// The default table of docs/metrics.md (normalized states).
+    const STATES: &'static [(&'static str, AgentState)] = {
+        use AgentState::*;
+        &[
+        ("AVAILABLE", Available),
+        ("AVAILABLE4CALL", Available),
+        ("WAITING4CALL", Available),
+        ("WAITING4RECALL", Available),
+        ("RINGING", Ringing),
+        ("ORIGINATOR_RINGING", Ringing),
+        ("CALL", Busy),
+        ("HOLD", Busy),
+        ("PREWORK", Busy),
+        ("EMAIL", Busy),
+        ("TICKET_BROWSING", Busy),
+        ("AFTERWORK", WrapUp),
+        ("AUX", Break),
+        ("UNAVAILABLE", Unavailable),
+        ("OFFLINE", Offline),
+        ]
+    };
+    type Keys = config::Keys;
+    type Config = Config;
+
+    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
+        Config::from_keys(keys, entry)
+    }
+
+    fn source(name: &str, config: &Config) -> Box<dyn Source> {
+        Box::new(VccLiveSource::new(name, config.clone()))
+    }
+
+    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
+        let (cfg, api) = simulate::demo(base_url);
+        (cfg, Box::new(api))
+    }
+}
+
 
 /// The vendor's name for logged out, used for users the online list does not show.
 pub const OFFLINE: &str = "OFFLINE";

@@ -7,11 +7,22 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{expand_credentials_dir, read_secret_file, FieldError, RawSource};
-use crate::secret::Secret;
+use serde::Deserialize;
 
-/// Vendor keys this vendor accepts.
-pub const KEYS: &[&str] = &["credentials_file", "acd_queues"];
+use crate::secret::{expand_credentials_dir, read_secret_file, Secret};
+use crate::vendor::{Entry, FieldError, Settings};
+
+/// The keys of a `vendor: voximplant` entry as written (besides the common ones).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// Service-account credentials JSON file.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+    /// ACD queue ids to watch (default all).
+    #[serde(default)]
+    pub acd_queues: Option<Vec<u64>>,
+}
 
 /// The Management API's public endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.voximplant.com";
@@ -42,9 +53,10 @@ pub struct Credentials {
 }
 
 impl Config {
-    /// Validates the vendor keys of `raw`, reading and checking the credentials file.
-    pub fn from_raw(raw: &RawSource) -> Result<Self, FieldError> {
-        let base_url = raw.base_url(Some(DEFAULT_BASE_URL.to_string()))?;
+    /// Validates the vendor keys `raw` of `entry`, reading and checking the credentials
+    /// file.
+    pub fn from_keys(raw: Keys, entry: &Entry) -> Result<Self, FieldError> {
+        let base_url = entry.base_url(Some(DEFAULT_BASE_URL.to_string()))?;
         let Some(path) = &raw.credentials_file else {
             return Err(FieldError::new(
                 "credentials_file",
@@ -77,8 +89,11 @@ impl Config {
         })
     }
 
+}
+
+impl Settings for Config {
     /// One line for `--config.check` (the key id, never the key).
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String {
         let queues = match &self.acd_queues {
             None => "all".to_string(),
             Some(ids) => ids.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
@@ -145,18 +160,24 @@ impl Credentials {
 mod tests {
     use super::*;
 
-    fn raw(path: &Path) -> RawSource {
-        RawSource {
-            name: "vox".into(),
-            vendor: crate::sources::Vendor::Voximplant,
+    fn raw(path: &Path) -> Keys {
+        Keys {
             credentials_file: Some(path.to_path_buf()),
             ..Default::default()
         }
     }
 
+    fn from_keys(keys: Keys) -> Result<Config, FieldError> {
+        Config::from_keys(keys, &Entry::new("voximplant", None, Default::default()))
+    }
+
+    fn check(path: &Path) -> Result<Config, FieldError> {
+        from_keys(raw(path))
+    }
+
     #[test]
     fn missing_file_names_the_file() {
-        let e = Config::from_raw(&raw(Path::new("/nonexistent/vox.json"))).unwrap_err();
+        let e = check(Path::new("/nonexistent/vox.json")).unwrap_err();
         assert_eq!(e.key, "credentials_file");
         assert!(e.message.contains("/nonexistent/vox.json"), "{}", e.message);
     }
@@ -170,7 +191,7 @@ mod tests {
             r#"{"account_id": 1, "key_id": "k", "private_key": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n"}"#,
         )
         .unwrap();
-        let e = Config::from_raw(&raw(&p)).unwrap_err();
+        let e = check(&p).unwrap_err();
         assert!(
             e.message.starts_with(&p.display().to_string()),
             "{}",
@@ -226,9 +247,9 @@ mod tests {
         std::fs::write(&p, doc.to_string()).unwrap();
         let mut r = raw(&p);
         r.acd_queues = Some(vec![]);
-        assert_eq!(Config::from_raw(&r).unwrap_err().key, "acd_queues");
+        assert_eq!(from_keys(r.clone()).unwrap_err().key, "acd_queues");
         r.acd_queues = Some(vec![5, 3, 5]);
-        let c = Config::from_raw(&r).unwrap();
+        let c = from_keys(r).unwrap();
         assert_eq!(c.acd_queues, Some(vec![3, 5]));
         assert_eq!(c.base_url.as_str(), "https://api.voximplant.com/");
         assert_eq!(

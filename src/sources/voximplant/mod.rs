@@ -36,6 +36,49 @@ use crate::model::{
     QueueGauges, QueueKey, Snapshot, WaitHistogram,
 };
 use crate::sources::{ParseError, Source, SourceError};
+use crate::simulator::SimulatedApi;
+use crate::state::AgentState;
+use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
+
+/// The registry's descriptor of `vendor: voximplant`.
+pub static VENDOR: Descriptor = Descriptor::of::<Voximplant>();
+
+/// `vendor: voximplant`: the Voximplant Management API.
+pub struct Voximplant;
+
+impl VendorSpec for Voximplant {
+    const NAME: &'static str = "voximplant";
+    /// The default table of docs/metrics.md (normalized states).
+    const STATES: &'static [(&'static str, AgentState)] = {
+        use AgentState::*;
+        &[
+        ("READY", Available),
+        ("IN_SERVICE", Busy),
+        ("AFTER_SERVICE", WrapUp),
+        ("DND", Break),
+        ("ONLINE", Unavailable),
+        ("BANNED", Unavailable),
+        ("TIMEOUT", Unavailable),
+        ("OFFLINE", Offline),
+        ]
+    };
+    type Keys = config::Keys;
+    type Config = Config;
+
+    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
+        Config::from_keys(keys, entry)
+    }
+
+    fn source(name: &str, config: &Config) -> Box<dyn Source> {
+        Box::new(VoximplantSource::new(name, config.clone()))
+    }
+
+    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
+        let (cfg, api) = simulate::demo(base_url);
+        (cfg, Box::new(api))
+    }
+}
+
 
 /// Vendor state of operators that `GetACDState` lists as locked by a call.
 pub const LOCKED_BUSY: &str = "IN_SERVICE";

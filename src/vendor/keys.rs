@@ -1,0 +1,311 @@
+//! A vendor's own keys of one `sources:` entry: the [`Entry`] the config loader hands a
+//! vendor (with helpers for the checks every vendor makes), the [`FieldError`] it
+//! answers with, and [`VendorConfig`], its validated settings with the type erased.
+//!
+//! The loader decodes the common keys itself and gives each vendor only the rest, so a
+//! vendor's key struct stays strict (`deny_unknown_fields`) and its errors name the key.
+
+use std::any::Any;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+
+use crate::secret::{read_secret_file, Secret};
+
+/// What a vendor validator reports: the offending key and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Key within the source entry (`token_file`), or empty for the entry itself.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// The error is about the key's value as written (a wrong type), so the loader
+    /// points at the value rather than at the key.
+    pub at_value: bool,
+}
+
+impl FieldError {
+    /// An error about `key`.
+    pub fn new(key: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            key: key.to_string(),
+            message: message.into(),
+            at_value: false,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// The vendor's part of one source entry, as the config loader hands it over.
+pub struct Entry<'a> {
+    vendor: &'static str,
+    base_url: Option<&'a str>,
+    keys: serde_yaml_ng::Value,
+}
+
+impl<'a> Entry<'a> {
+    /// The vendor keys `keys` of a `vendor:` entry whose common `base_url` is
+    /// `base_url`.
+    pub fn new(vendor: &'static str, base_url: Option<&'a str>, keys: serde_yaml_ng::Mapping) -> Self {
+        Entry {
+            vendor,
+            base_url,
+            keys: serde_yaml_ng::Value::Mapping(keys),
+        }
+    }
+
+    /// The `base_url` key as written, if set.
+    pub fn base_url_key(&self) -> Option<&str> {
+        self.base_url
+    }
+
+    /// Decodes the vendor keys into the vendor's strict struct. Type errors name the key
+    /// and point at its value; a missing required field points at the entry.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, FieldError> {
+        serde_path_to_error::deserialize(&self.keys).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            if path == "." {
+                FieldError::new("", message)
+            } else if message.starts_with("unknown field") {
+                FieldError::new(&path, message)
+            } else {
+                FieldError {
+                    key: path,
+                    message,
+                    at_value: true,
+                }
+            }
+        })
+    }
+
+    /// Reads a secret given either inline (`key`) or as a file (`key_file`); exactly one
+    /// must be set. A file's trailing newline is dropped; an empty secret is an error.
+    pub fn secret(
+        &self,
+        key: &str,
+        inline: &Option<Secret>,
+        file: &Option<PathBuf>,
+    ) -> Result<Secret, FieldError> {
+        let file_key = format!("{key}_file");
+        match (inline, file) {
+            (Some(_), Some(_)) => Err(FieldError::new(
+                key,
+                format!("set either {key} or {file_key}, not both"),
+            )),
+            (None, None) => Err(FieldError::new(
+                key,
+                format!("missing: set {key} or {file_key}"),
+            )),
+            (Some(s), None) if s.expose().is_empty() => Err(FieldError::new(key, "is empty")),
+            (Some(s), None) => Ok(s.clone()),
+            (None, Some(path)) => {
+                let text = read_secret_file(path).map_err(|m| FieldError::new(&file_key, m))?;
+                Ok(Secret::new(text))
+            }
+        }
+    }
+
+    /// Requires a non-empty string key.
+    pub fn required_str(&self, key: &str, value: &Option<String>) -> Result<String, FieldError> {
+        match value.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => Ok(v.to_string()),
+            Some(_) => Err(FieldError::new(key, "is empty")),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// "missing (required for vendor …)" for `key`.
+    pub fn missing(&self, key: &str) -> FieldError {
+        FieldError::new(key, format!("missing (required for vendor {})", self.vendor))
+    }
+
+    /// Parses `base_url` (or the vendor's default): http(s), no query, no trailing `/`.
+    pub fn base_url(&self, default: Option<String>) -> Result<url::Url, FieldError> {
+        let raw = match (self.base_url, default) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(d)) => d,
+            (None, None) => return Err(self.missing("base_url")),
+        };
+        let url = url::Url::parse(raw.trim_end_matches('/'))
+            .map_err(|e| FieldError::new("base_url", format!("invalid URL {raw:?}: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FieldError::new(
+                "base_url",
+                format!("scheme must be http or https, not {:?}", url.scheme()),
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(FieldError::new(
+                "base_url",
+                "must not have a query or fragment",
+            ));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(FieldError::new(
+                "base_url",
+                "must not carry credentials; use the vendor's credential keys",
+            ));
+        }
+        Ok(url)
+    }
+}
+
+/// A vendor's validated settings, as the vendor defines them.
+pub trait Settings: fmt::Debug + Send + Sync + 'static {
+    /// One line for `--config.check` (never a secret).
+    fn summary(&self) -> String;
+}
+
+/// [`Settings`] that can be compared and downcast once their type is erased.
+trait Erased: Send + Sync {
+    fn settings(&self) -> &dyn Settings;
+    fn as_any(&self) -> &dyn Any;
+    fn same(&self, other: &dyn Erased) -> bool;
+}
+
+impl<T: Settings + PartialEq> Erased for T {
+    fn settings(&self) -> &dyn Settings {
+        self
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn same(&self, other: &dyn Erased) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+}
+
+/// A vendor's validated settings with the type erased: the core stores, compares (to
+/// tell a changed source on reload) and summarizes them; only the vendor reads them.
+#[derive(Clone)]
+pub struct VendorConfig(Arc<dyn Erased>);
+
+impl VendorConfig {
+    /// Wraps a vendor's settings.
+    pub fn new<T: Settings + PartialEq>(settings: T) -> Self {
+        VendorConfig(Arc::new(settings))
+    }
+
+    /// One line for `--config.check` (never a secret).
+    pub fn summary(&self) -> String {
+        self.0.settings().summary()
+    }
+
+    /// The settings as the vendor's own type, if they are of that type.
+    pub fn downcast<T: 'static>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref::<T>()
+    }
+}
+
+impl PartialEq for VendorConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same(other.0.as_ref())
+    }
+}
+
+impl fmt::Debug for VendorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.settings(), f)
+    }
+}
+
+/// The field names of a struct that derives `Deserialize`: the keys a vendor accepts
+/// are the fields of its key struct, so no hand-kept list can drift from it.
+pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields = None;
+    // The probe fails on purpose after it has seen the field list.
+    let _ = T::deserialize(FieldProbe(&mut fields));
+    fields.unwrap_or(&[])
+}
+
+struct FieldProbe<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> Deserializer<'de> for FieldProbe<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(de::Error::custom("probe"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+        identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Keys {
+        #[serde(default)]
+        cc_id: Option<u64>,
+        #[serde(default)]
+        username: Option<String>,
+    }
+
+    fn entry(yaml: &str) -> Entry<'static> {
+        Entry::new("x", None, serde_yaml_ng::from_str(yaml).unwrap())
+    }
+
+    #[test]
+    fn fields_come_from_the_struct() {
+        assert_eq!(struct_fields::<Keys>(), &["cc_id", "username"]);
+    }
+
+    #[test]
+    fn type_errors_point_at_the_value_and_unknown_keys_at_the_key() {
+        let e = entry("cc_id: six").decode::<Keys>().unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.message.as_str(), e.at_value),
+            ("cc_id", "invalid type: string \"six\", expected u64", true)
+        );
+        let e = entry("usernam: x").decode::<Keys>().unwrap_err();
+        assert_eq!((e.key.as_str(), e.at_value), ("usernam", false));
+    }
+
+    #[test]
+    fn erased_settings_compare_by_value_and_type() {
+        #[derive(Debug, PartialEq)]
+        struct A(u8);
+        impl Settings for A {
+            fn summary(&self) -> String {
+                format!("a={}", self.0)
+            }
+        }
+        #[derive(Debug, PartialEq)]
+        struct B(u8);
+        impl Settings for B {
+            fn summary(&self) -> String {
+                String::new()
+            }
+        }
+        assert_eq!(VendorConfig::new(A(1)), VendorConfig::new(A(1)));
+        assert_ne!(VendorConfig::new(A(1)), VendorConfig::new(A(2)));
+        assert_ne!(VendorConfig::new(A(1)), VendorConfig::new(B(1)));
+        assert_eq!(VendorConfig::new(A(3)).summary(), "a=3");
+        assert!(VendorConfig::new(A(3)).downcast::<B>().is_none());
+    }
+}
