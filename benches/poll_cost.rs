@@ -41,16 +41,17 @@ async fn replay(
     )));
     let mut h = host::Host::new(Arc::clone(&cc)).with_clock(Arc::clone(&clock));
     let probe = url::Url::parse("http://127.0.0.1/x").expect("url");
-    let (_, api) = sources::demo(vendor, &probe).expect("every vendor has a demo API");
+    let (_, api) = vendor.demo(&probe);
     h.mount(vendor.as_str(), api);
     let h = Arc::new(h);
     let addr = host::start_shared(Arc::clone(&h))
         .await
         .expect("start host");
     let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str())).expect("url");
-    let (cfg, _) = sources::demo(vendor, &base).expect("demo config");
+    let (cfg, _) = vendor.demo(&base);
     let client = reqwest::Client::new();
-    let mut source = sources::build("cost", &cfg);
+    let build = || vendor.source("cost", &cfg).expect("the vendor's own config");
+    let mut source = build();
     let mut t = Totals {
         requests: 0,
         bytes: 0,
@@ -58,12 +59,12 @@ async fn replay(
         failures: 0,
         data: SourceData::default(),
     };
-    let mapper = StateMapper::new("cost", vendor, &HashMap::new());
+    let mapper = StateMapper::new("cost", vendor.states(), &HashMap::new());
     for i in 0..polls {
         let now = start + chrono::Duration::from_std(every * (i + 1)).expect("duration");
         *clock.lock().expect("clock") = now;
         if !incremental {
-            source = sources::build("cost", &cfg);
+            source = build();
         }
         let ctx = PollContext::new(
             "cost",
@@ -102,7 +103,7 @@ async fn main() {
     println!("## Poll cost over a simulated {hours}-hour day ({polls} polls every {}s, 40 agents, 6 queues)\n", every.as_secs());
     println!("| vendor | mode | requests | MB fetched | bytes per poll (mean) | bytes of the last poll | failed polls |");
     println!("|---|---|---|---|---|---|---|");
-    for vendor in Vendor::ALL {
+    for vendor in sources::REGISTRY {
         let mut per_mode = Vec::new();
         for incremental in [true, false] {
             let t = replay(vendor, start, polls, every, incremental).await;
@@ -139,7 +140,7 @@ async fn main() {
             if same_queues { "equal" } else { "differ" },
             if same_seconds { "equal" } else { "differ" },
         );
-        if matches!(vendor, Vendor::Voximplant | Vendor::EightByEight) {
+        if matches!(vendor.as_str(), "voximplant" | "eight_by_eight") {
             // Their statistics are periods the store counts once however often they are
             // read. (VCC Live and Exotel report single intervals and live state: a
             // stateless refetch would count a day's intervals again on every poll.)
@@ -152,7 +153,7 @@ async fn main() {
                 "{vendor}: queue counters differ:\n{:?}\n{:?}",
                 inc.queue_counters, full.queue_counters
             );
-            if vendor == Vendor::Voximplant {
+            if vendor.as_str() == "voximplant" {
                 assert!(
                     same_seconds,
                     "{vendor}: state seconds differ: {:?} {:?}",

@@ -9,12 +9,14 @@ use std::time::{Duration, SystemTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 use contact_center_exporter::config::SourceConfig;
-use contact_center_exporter::hub::{Hub, SourceEntry};
+use contact_center_exporter::hub::Hub;
+use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::model::{
     Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot,
 };
 use contact_center_exporter::secret::Secret;
-use contact_center_exporter::sources::{exotel, Vendor, VendorConfig};
+use contact_center_exporter::sources::{self, exotel};
+use contact_center_exporter::vendor::VendorConfig;
 
 const STATES: [&str; 6] = [
     "Ready",
@@ -28,7 +30,7 @@ const STATES: [&str; 6] = [
 fn hub_with_agents(n: usize) -> Arc<Hub> {
     let cfg = SourceConfig {
         name: "bench".into(),
-        vendor: Vendor::Exotel,
+        vendor: sources::find("exotel").expect("registered"),
         interval: Duration::from_secs(30),
         timeout: Duration::from_secs(10),
         max_staleness: Duration::from_secs(3600),
@@ -36,7 +38,7 @@ fn hub_with_agents(n: usize) -> Arc<Hub> {
         state_map: Default::default(),
         ca_file: None,
         insecure_skip_verify: false,
-        vendor_config: VendorConfig::Exotel(exotel::Config {
+        vendor_config: VendorConfig::new(exotel::Config {
             base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
             cc_id: 1,
             username: "u".into(),

@@ -9,7 +9,7 @@ mod common;
 
 use common::pipeline;
 use contact_center_exporter::config;
-use contact_center_exporter::sources::{self, Vendor};
+use contact_center_exporter::sources;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -482,19 +482,15 @@ fn config_yaml() -> impl Strategy<Value = String> {
     ];
     // Every key the exporter accepts for any vendor (each is wrong for some vendor),
     // plus one it accepts for none.
-    let mut all_keys: Vec<&str> = config::COMMON_KEYS.to_vec();
-    all_keys.extend(Vendor::ALL.iter().flat_map(|v| sources::vendor_keys(*v)));
+    let mut all_keys: Vec<&str> = config::common_keys().to_vec();
+    all_keys.extend(sources::all_vendor_keys());
     all_keys.sort_unstable();
     all_keys.dedup();
     all_keys.push("bogus");
     let keys = prop::sample::select(all_keys);
-    let vendor = prop::sample::select(vec![
-        "vcc_live",
-        "voximplant",
-        "eight_by_eight",
-        "exotel",
-        "nope",
-    ]);
+    let mut vendors: Vec<&str> = sources::REGISTRY.iter().map(|v| v.as_str()).collect();
+    vendors.push("nope");
+    let vendor = prop::sample::select(vendors);
     let source =
         (vendor, prop::collection::vec((keys, value.clone()), 0..8)).prop_map(|(v, kv)| {
             let mut s = format!("  - name: s\n    vendor: {v}\n");

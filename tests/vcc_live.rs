@@ -16,7 +16,7 @@ use common::{MockResponse, Recorded};
 
 use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::http::{PollContext, RequestCounters};
-use contact_center_exporter::hub::SourceEntry;
+use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::model::{Snapshot, StateInterval};
 use contact_center_exporter::sources::{self, Source, SourceError};
 use contact_center_exporter::state::{AgentState, StateMapper};
@@ -213,7 +213,7 @@ impl Harness {
     async fn new(extra: &str) -> Harness {
         let mock = Mock::start().await;
         let cfg = source_config(&mock.base_url(), extra);
-        let source = sources::build(&cfg.name, &cfg.vendor_config);
+        let source = cfg.vendor.source(&cfg.name, &cfg.vendor_config).unwrap();
         Harness {
             mock,
             cfg,
@@ -347,7 +347,7 @@ async fn example_day_then_three_quiet_polls() {
     assert_eq!(agents[0].state_age_seconds, Some(215.0));
 
     // Per normalized state: seconds and histogram buckets (5, 10, 30, 60, ...).
-    let mapper = StateMapper::new("vcc-main", sources::Vendor::VccLive, &HashMap::new());
+    let mapper = StateMapper::new("vcc-main", sources::find("vcc_live").unwrap().states(), &HashMap::new());
     let mut data = contact_center_exporter::store::SourceData::default();
     data.ingest(snap.clone(), &mapper, now.timestamp());
     use contact_center_exporter::store::SourceData;

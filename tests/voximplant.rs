@@ -301,11 +301,11 @@ struct Harness {
 impl Harness {
     fn new(cfg: SourceConfig) -> Harness {
         Harness {
-            source: sources::build(&cfg.name, &cfg.vendor_config),
-            client: build_client(&cfg).unwrap(),
+            source: cfg.vendor.source(&cfg.name, &cfg.vendor_config).unwrap(),
+            client: build_client(&cfg.client_options()).unwrap(),
             counters: Arc::new(RequestCounters::default()),
             data: SourceData::default(),
-            mapper: StateMapper::new("vox", Vendor::Voximplant, &HashMap::new()),
+            mapper: StateMapper::new("vox", vox().states(), &HashMap::new()),
             cfg,
         }
     }
@@ -682,11 +682,11 @@ async fn credentials_directory_is_expanded() {
     let yaml = "sources:\n  - name: vox\n    vendor: voximplant\n    credentials_file: $CREDENTIALS_DIRECTORY/credentials.json\n";
     let cfg = config::parse(yaml, "cc.yml").unwrap();
     match &cfg.sources[0].vendor_config {
-        sources::VendorConfig::Voximplant(c) => {
+        c => {
+            let c = c.downcast::<sources::voximplant::Config>().unwrap();
             assert_eq!(c.credentials_file, creds);
             assert_eq!(c.credentials.account_id, ACCOUNT_ID);
         }
-        other => panic!("{other:?}"),
     }
 }
 
@@ -802,12 +802,12 @@ async fn simulated_api_round_trip() {
     // The simulated API does not depend on where it is mounted; the source's config
     // (made again below with the real address) does.
     let placeholder = url::Url::parse("http://127.0.0.1:1/voximplant").unwrap();
-    let (_, api) = sources::demo(Vendor::Voximplant, &placeholder).unwrap();
+    let (_, api) = vox().demo(&placeholder);
     hst.mount("voximplant", api);
     let addr = host::start(hst).await.unwrap();
     let base = url::Url::parse(&format!("http://{addr}/voximplant")).unwrap();
-    let (vcfg, _) = sources::demo(Vendor::Voximplant, &base).unwrap();
-    let mut source = sources::build("demo", &vcfg);
+    let (vcfg, _) = vox().demo(&base);
+    let mut source = vox().source("demo", &vcfg).unwrap();
     let counters = Arc::new(RequestCounters::default());
     let ctx = PollContext::new(
         "demo",
@@ -820,7 +820,7 @@ async fn simulated_api_round_trip() {
     let snap = source.poll(&ctx).await.unwrap();
     let agents = snap.agents.as_ref().unwrap();
     assert_eq!(agents.len(), 40);
-    let mapper = StateMapper::new("demo", Vendor::Voximplant, &HashMap::new());
+    let mapper = StateMapper::new("demo", vox().states(), &HashMap::new());
     assert!(agents
         .iter()
         .all(|a| mapper.map(&a.vendor_state) != AgentState::Other));
@@ -1005,4 +1005,9 @@ fn wrong_key_end_to_end_is_source_down_with_one_line_per_poll() {
         assert!(!l.contains("PRIVATE KEY") && !l.contains("Bearer"), "{l}");
     }
     assert_eq!(e.get("/-/healthy").map(|r| r.0), Some(200));
+}
+
+/// The Voximplant vendor from the registry.
+fn vox() -> Vendor {
+    sources::find("voximplant").unwrap()
 }

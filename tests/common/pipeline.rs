@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 
 use contact_center_exporter::config::{self, SourceConfig};
-use contact_center_exporter::hub::SourceEntry;
+use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
 use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
