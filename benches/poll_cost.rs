@@ -50,7 +50,11 @@ async fn replay(
     let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str())).expect("url");
     let (cfg, _) = vendor.demo(&base);
     let client = reqwest::Client::new();
-    let build = || vendor.source("cost", &cfg).expect("the vendor's own config");
+    let build = || {
+        vendor
+            .source("cost", &cfg)
+            .expect("the vendor's own config")
+    };
     let mut source = build();
     let mut t = Totals {
         requests: 0,

@@ -10,12 +10,12 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 use contact_center_exporter::config::SourceConfig;
 use contact_center_exporter::hub::Hub;
-use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::model::{
     Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot,
 };
 use contact_center_exporter::secret::Secret;
 use contact_center_exporter::sources::{self, exotel};
+use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::vendor::VendorConfig;
 
 const STATES: [&str; 6] = [

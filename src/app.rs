@@ -16,8 +16,8 @@ use crate::hub::Hub;
 use crate::poller::Prepared;
 use crate::server::{self, ReloadRequest, ServerState};
 use crate::simulator::{self, ContactCenter, Scenario, SimOptions};
-use crate::store::SourceEntry;
 use crate::sources;
+use crate::store::SourceEntry;
 
 /// `--config.check`: loads the config and the credential files, prints one line per
 /// source, and returns the exit code.

@@ -1,4 +1,4 @@
-//! Command-line flags (CONTRACT §2), Prometheus-exporter style; every flag can also be
+//! Command-line flags (docs/configuration.md), Prometheus-exporter style; every flag can also be
 //! given as a `CONTACT_CENTER_EXPORTER_<FLAG>` environment variable.
 
 use std::path::PathBuf;

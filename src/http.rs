@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-
 /// Bytes of a non-success body kept for the error message.
 const ERROR_BODY_BYTES: usize = 4096;
 

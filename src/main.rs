@@ -8,7 +8,7 @@ use contact_center_exporter::{app, cli::Cli, logging};
 ///
 /// Without this, glibc raises its mmap threshold dynamically after the first large
 /// buffer is freed (up to 32 MiB), so every later multi-megabyte page body lands on the
-/// heap and its pages stay resident after the poll: a 100,000-record VCC Live day left
+/// heap and its pages stay resident after the poll: a 100,000-record state-log day left
 /// the daemon at its 35 MiB peak; with a fixed threshold it returns to 16 MiB (peak
 /// 26 MiB). `cargo bench --bench memory` measures both.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -16,8 +16,8 @@ use tokio::task::JoinHandle;
 use crate::config::SourceConfig;
 use crate::http::PollContext;
 use crate::hub::Hub;
-use crate::store::SourceEntry;
 use crate::sources::Source;
+use crate::store::SourceEntry;
 
 /// Longest `Retry-After` honoured; a vendor asking for more gets this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -33,8 +33,8 @@ pub struct Prepared {
 impl Prepared {
     /// Builds the client and the source for `cfg`; fails on an unusable TLS setting.
     pub fn new(cfg: &SourceConfig) -> Result<Self, String> {
-        let client =
-            crate::http::build_client(&cfg.client_options()).map_err(|e| format!("source {}: {e}", cfg.name))?;
+        let client = crate::http::build_client(&cfg.client_options())
+            .map_err(|e| format!("source {}: {e}", cfg.name))?;
         let source = cfg
             .vendor
             .source(&cfg.name, &cfg.vendor_config)

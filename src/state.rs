@@ -156,7 +156,10 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        let defaults = [("WAITING4CALL", AgentState::Available), ("AUX", AgentState::Break)];
+        let defaults = [
+            ("WAITING4CALL", AgentState::Available),
+            ("AUX", AgentState::Break),
+        ];
         let mut ov = HashMap::new();
         ov.insert("aux".to_string(), AgentState::Unavailable);
         ov.insert("LUNCH".to_string(), AgentState::Break);

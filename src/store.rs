@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::config::SourceConfig;
+use crate::http::RequestCounters;
 use crate::model::{
     Agent, PeriodHistogram, PeriodKey, QueueAgents, QueueCount, QueueGauges, QueueKey, Snapshot,
     WaitHistogram,
 };
-use crate::config::SourceConfig;
-use crate::http::RequestCounters;
 use crate::state::{AgentState, StateMapper};
 use crate::vendor::Vendor;
 

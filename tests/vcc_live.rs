@@ -16,10 +16,10 @@ use common::{MockResponse, Recorded};
 
 use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::http::{PollContext, RequestCounters};
-use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::model::{Snapshot, StateInterval};
 use contact_center_exporter::sources::{self, Source, SourceError};
 use contact_center_exporter::state::{AgentState, StateMapper};
+use contact_center_exporter::store::SourceEntry;
 
 const CUSTOMER: &str = "acme";
 const TOKEN: &str = "s3cret-token";
@@ -347,7 +347,11 @@ async fn example_day_then_three_quiet_polls() {
     assert_eq!(agents[0].state_age_seconds, Some(215.0));
 
     // Per normalized state: seconds and histogram buckets (5, 10, 30, 60, ...).
-    let mapper = StateMapper::new("vcc-main", sources::find("vcc_live").unwrap().states(), &HashMap::new());
+    let mapper = StateMapper::new(
+        "vcc-main",
+        sources::find("vcc_live").unwrap().states(),
+        &HashMap::new(),
+    );
     let mut data = contact_center_exporter::store::SourceData::default();
     data.ingest(snap.clone(), &mapper, now.timestamp());
     use contact_center_exporter::store::SourceData;

@@ -148,7 +148,7 @@ fn find(text: &str, path: &str, want_value: bool) -> Option<(usize, usize)> {
 mod tests {
     use super::{position, value_position};
 
-    const DOC: &str = "global:\n  interval: 30s\nsources:\n  - name: a\n    vendor: exotel\n  - name: b\n    timeout: 5s\n    nested:\n      - x: 1\n";
+    const DOC: &str = "global:\n  interval: 30s\nsources:\n  - name: a\n    vendor: acme\n  - name: b\n    timeout: 5s\n    nested:\n      - x: 1\n";
 
     #[test]
     fn finds_keys_and_items() {

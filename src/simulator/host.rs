@@ -1,5 +1,5 @@
 //! The loopback HTTP host of the simulated vendor APIs. Each vendor is mounted under
-//! `/<vendor>/` (e.g. `http://127.0.0.1:PORT/exotel`), which the demo sources use as
+//! `/<vendor>/` (e.g. `http://127.0.0.1:PORT/<vendor name>`), which the demo sources use as
 //! their `base_url`; that also exercises base URLs with a path prefix.
 
 use std::collections::HashMap;

@@ -36,7 +36,7 @@ pub enum SimState {
     Break,
 }
 
-/// A team of agents (8x8 "groups").
+/// A team of agents (what some vendors call groups).
 #[derive(Debug, Clone)]
 pub struct SimGroup {
     /// Numeric id.

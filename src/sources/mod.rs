@@ -100,7 +100,13 @@ mod tests {
     fn vendor_keys_come_from_each_key_struct() {
         assert_eq!(
             find("exotel").unwrap().keys(),
-            ["cc_id", "username", "password", "password_file", "page_size"]
+            [
+                "cc_id",
+                "username",
+                "password",
+                "password_file",
+                "page_size"
+            ]
         );
         assert_eq!(
             find("voximplant").unwrap().keys(),

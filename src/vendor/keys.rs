@@ -53,7 +53,11 @@ pub struct Entry<'a> {
 impl<'a> Entry<'a> {
     /// The vendor keys `keys` of a `vendor:` entry whose common `base_url` is
     /// `base_url`.
-    pub fn new(vendor: &'static str, base_url: Option<&'a str>, keys: serde_yaml_ng::Mapping) -> Self {
+    pub fn new(
+        vendor: &'static str,
+        base_url: Option<&'a str>,
+        keys: serde_yaml_ng::Mapping,
+    ) -> Self {
         Entry {
             vendor,
             base_url,
@@ -124,7 +128,10 @@ impl<'a> Entry<'a> {
 
     /// "missing (required for vendor …)" for `key`.
     pub fn missing(&self, key: &str) -> FieldError {
-        FieldError::new(key, format!("missing (required for vendor {})", self.vendor))
+        FieldError::new(
+            key,
+            format!("missing (required for vendor {})", self.vendor),
+        )
     }
 
     /// Parses `base_url` (or the vendor's default): http(s), no query, no trailing `/`.

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 
 use contact_center_exporter::config::{self, SourceConfig};
-use contact_center_exporter::store::SourceEntry;
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
 use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
+use contact_center_exporter::store::SourceEntry;
 
 /// A fixed "now" inside the fixtures' days and a second one, an hour later.
 fn now() -> DateTime<Utc> {

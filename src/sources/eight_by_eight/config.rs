@@ -72,7 +72,6 @@ impl Config {
             agent_statistics: raw.agent_statistics.unwrap_or(false),
         })
     }
-
 }
 
 impl Settings for Config {
@@ -108,7 +107,10 @@ mod tests {
     const BASE_URL: Option<&str> = Some("https://vcc-na4.8x8.com");
 
     fn check_at(raw: Keys, base_url: Option<&str>) -> Result<Config, FieldError> {
-        Config::from_keys(raw, &Entry::new("eight_by_eight", base_url, Default::default()))
+        Config::from_keys(
+            raw,
+            &Entry::new("eight_by_eight", base_url, Default::default()),
+        )
     }
 
     #[test]

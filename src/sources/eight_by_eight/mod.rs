@@ -36,8 +36,8 @@ use types::{Group, StatusEvent};
 
 use crate::http::PollContext;
 use crate::model::Snapshot;
-use crate::sources::{Source, SourceError};
 use crate::simulator::SimulatedApi;
+use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
@@ -53,16 +53,16 @@ impl VendorSpec for EightByEight {
     const STATES: &'static [(&'static str, AgentState)] = {
         use AgentState::*;
         &[
-        ("Available", Available),
-        ("Waiting", Available),
-        ("Transaction Offered", Ringing),
-        ("Processing", Busy),
-        ("Busy", Busy),
-        ("Post Processing", WrapUp),
-        ("Wrap Up", WrapUp),
-        ("On Break", Break),
-        ("Working Offline", Unavailable),
-        ("Logged Out", Offline),
+            ("Available", Available),
+            ("Waiting", Available),
+            ("Transaction Offered", Ringing),
+            ("Processing", Busy),
+            ("Busy", Busy),
+            ("Post Processing", WrapUp),
+            ("Wrap Up", WrapUp),
+            ("On Break", Break),
+            ("Working Offline", Unavailable),
+            ("Logged Out", Offline),
         ]
     };
     type Keys = config::Keys;
@@ -81,7 +81,6 @@ impl VendorSpec for EightByEight {
         (cfg, Box::new(api))
     }
 }
-
 
 /// Bound on the pages of one group's status events read in one poll (10,000 events);
 /// reading continues from there at the next poll.

@@ -70,7 +70,6 @@ impl Config {
             page_size,
         })
     }
-
 }
 
 impl Settings for Config {

@@ -20,8 +20,8 @@ use types::Session;
 
 use crate::http::PollContext;
 use crate::model::{Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot};
-use crate::sources::{Source, SourceError};
 use crate::simulator::SimulatedApi;
+use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
@@ -37,16 +37,16 @@ impl VendorSpec for Exotel {
     const STATES: &'static [(&'static str, AgentState)] = {
         use AgentState::*;
         &[
-        ("Ready", Available),
-        ("Ringing", Ringing),
-        ("On Call", Busy),
-        ("Busy", Busy),
-        ("Wrap-up", WrapUp),
-        ("ACW", WrapUp),
-        ("Break", Break),
-        ("Not Ready", Unavailable),
-        ("Logged Out", Offline),
-        ("Inactive", Offline),
+            ("Ready", Available),
+            ("Ringing", Ringing),
+            ("On Call", Busy),
+            ("Busy", Busy),
+            ("Wrap-up", WrapUp),
+            ("ACW", WrapUp),
+            ("Break", Break),
+            ("Not Ready", Unavailable),
+            ("Logged Out", Offline),
+            ("Inactive", Offline),
         ]
     };
     type Keys = config::Keys;
@@ -65,7 +65,6 @@ impl VendorSpec for Exotel {
         (cfg, Box::new(api))
     }
 }
-
 
 /// A polling Exotel source.
 pub struct ExotelSource {

@@ -125,7 +125,6 @@ impl Config {
             page_size,
         })
     }
-
 }
 
 impl Settings for Config {

@@ -26,8 +26,8 @@ use types::{OnlineUser, StateChange, StateName, UserId};
 
 use crate::http::PollContext;
 use crate::model::{Agent, Snapshot, StateInterval};
-use crate::sources::{Source, SourceError};
 use crate::simulator::SimulatedApi;
+use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
@@ -43,21 +43,21 @@ impl VendorSpec for VccLive {
     const STATES: &'static [(&'static str, AgentState)] = {
         use AgentState::*;
         &[
-        ("AVAILABLE", Available),
-        ("AVAILABLE4CALL", Available),
-        ("WAITING4CALL", Available),
-        ("WAITING4RECALL", Available),
-        ("RINGING", Ringing),
-        ("ORIGINATOR_RINGING", Ringing),
-        ("CALL", Busy),
-        ("HOLD", Busy),
-        ("PREWORK", Busy),
-        ("EMAIL", Busy),
-        ("TICKET_BROWSING", Busy),
-        ("AFTERWORK", WrapUp),
-        ("AUX", Break),
-        ("UNAVAILABLE", Unavailable),
-        ("OFFLINE", Offline),
+            ("AVAILABLE", Available),
+            ("AVAILABLE4CALL", Available),
+            ("WAITING4CALL", Available),
+            ("WAITING4RECALL", Available),
+            ("RINGING", Ringing),
+            ("ORIGINATOR_RINGING", Ringing),
+            ("CALL", Busy),
+            ("HOLD", Busy),
+            ("PREWORK", Busy),
+            ("EMAIL", Busy),
+            ("TICKET_BROWSING", Busy),
+            ("AFTERWORK", WrapUp),
+            ("AUX", Break),
+            ("UNAVAILABLE", Unavailable),
+            ("OFFLINE", Offline),
         ]
     };
     type Keys = config::Keys;
@@ -76,7 +76,6 @@ impl VendorSpec for VccLive {
         (cfg, Box::new(api))
     }
 }
-
 
 /// The vendor's name for logged out, used for users the online list does not show.
 pub const OFFLINE: &str = "OFFLINE";

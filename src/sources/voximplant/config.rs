@@ -88,7 +88,6 @@ impl Config {
             acd_queues,
         })
     }
-
 }
 
 impl Settings for Config {

@@ -35,8 +35,8 @@ use crate::model::{
     Agent, Channel, PeriodHistogram, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter,
     QueueGauges, QueueKey, Snapshot, WaitHistogram,
 };
-use crate::sources::{ParseError, Source, SourceError};
 use crate::simulator::SimulatedApi;
+use crate::sources::{ParseError, Source, SourceError};
 use crate::state::AgentState;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
@@ -52,14 +52,14 @@ impl VendorSpec for Voximplant {
     const STATES: &'static [(&'static str, AgentState)] = {
         use AgentState::*;
         &[
-        ("READY", Available),
-        ("IN_SERVICE", Busy),
-        ("AFTER_SERVICE", WrapUp),
-        ("DND", Break),
-        ("ONLINE", Unavailable),
-        ("BANNED", Unavailable),
-        ("TIMEOUT", Unavailable),
-        ("OFFLINE", Offline),
+            ("READY", Available),
+            ("IN_SERVICE", Busy),
+            ("AFTER_SERVICE", WrapUp),
+            ("DND", Break),
+            ("ONLINE", Unavailable),
+            ("BANNED", Unavailable),
+            ("TIMEOUT", Unavailable),
+            ("OFFLINE", Offline),
         ]
     };
     type Keys = config::Keys;
@@ -78,7 +78,6 @@ impl VendorSpec for Voximplant {
         (cfg, Box::new(api))
     }
 }
-
 
 /// Vendor state of operators that `GetACDState` lists as locked by a call.
 pub const LOCKED_BUSY: &str = "IN_SERVICE";
