@@ -100,7 +100,7 @@ struct CommonKeys {
 
 /// The keys every vendor accepts, in the order error messages list them.
 pub fn common_keys() -> &'static [&'static str] {
-    crate::vendor::keys::struct_fields::<CommonKeys>()
+    crate::vendor_keys::struct_fields::<CommonKeys>()
 }
 
 /// A validated configuration.

@@ -25,4 +25,5 @@ pub mod state;
 pub mod store;
 pub mod systemd;
 pub mod vendor;
+pub mod vendor_keys;
 pub mod web_config;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use super::config::Config;
 use super::types::PAGE_SIZE;
 use crate::http::PollContext;
-use crate::sources::{ParseError, SourceError};
+use crate::http::{ParseError, SourceError};
 
 /// `/groups`.
 pub const GROUPS: &str = "groups";

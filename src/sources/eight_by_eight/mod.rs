@@ -35,10 +35,11 @@ use periods::{is_offline, WatchedQueue};
 use types::{Group, StatusEvent};
 
 use crate::http::PollContext;
+use crate::http::SourceError;
 use crate::model::Snapshot;
 use crate::simulator::SimulatedApi;
-use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
+use crate::vendor::Source;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
 /// The registry's descriptor of `vendor: eight_by_eight`.

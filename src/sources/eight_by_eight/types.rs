@@ -14,7 +14,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::xml::{count, parse_list, seconds, timestamp, yes_no, Record};
-use crate::sources::ParseError;
+use crate::http::ParseError;
 
 /// Records a page holds at most; a shorter page is the last one.
 pub const PAGE_SIZE: usize = 50;

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::sources::ParseError;
+use crate::http::ParseError;
 
 /// A record type of one list: receives each non-empty field as it is read.
 pub trait Record: Default {
@@ -87,7 +87,7 @@ pub fn parse_list<R: Record>(body: &[u8], list: &str, record: &str) -> Result<Ve
 
     let list = list.as_bytes();
     let record = record.as_bytes();
-    let mut out = Vec::with_capacity(super::types::PAGE_SIZE);
+    let mut out = Vec::new();
     let mut depth = 0usize;
     let mut root_seen = false;
     let mut cur: Option<R> = None;

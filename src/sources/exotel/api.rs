@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use super::config::Config;
 use super::types::{parse_page, Session};
+use crate::http::SourceError;
 use crate::http::{join, PollContext};
-use crate::sources::SourceError;
 
 /// Table of logged-in users and their sessions.
 pub const USER_SESSIONS: &str = "user-session-information";

@@ -19,10 +19,11 @@ pub use config::Config;
 use types::Session;
 
 use crate::http::PollContext;
+use crate::http::SourceError;
 use crate::model::{Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot};
 use crate::simulator::SimulatedApi;
-use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
+use crate::vendor::Source;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
 /// The registry's descriptor of `vendor: exotel`.

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::sources::ParseError;
+use crate::http::ParseError;
 
 /// One page: `{"response": [{"data": {...}}], "metadata": {...}}`.
 #[derive(Debug, Deserialize)]

@@ -18,9 +18,9 @@ use super::types::{
     parse_online_users, parse_userstate, FingerprintSet, OnlineUser, StateChange, UserId, AUTH_HINT,
 };
 use super::{fold_changes, LastSeen};
+use crate::http::SourceError;
 use crate::http::{join, PollContext};
 use crate::model::StateInterval;
-use crate::sources::SourceError;
 
 /// Endpoint label of the state log.
 pub const USERSTATE: &str = "userstate";

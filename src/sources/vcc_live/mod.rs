@@ -25,10 +25,11 @@ pub use config::Config;
 use types::{OnlineUser, StateChange, StateName, UserId};
 
 use crate::http::PollContext;
+use crate::http::SourceError;
 use crate::model::{Agent, Snapshot, StateInterval};
 use crate::simulator::SimulatedApi;
-use crate::sources::{Source, SourceError};
 use crate::state::AgentState;
+use crate::vendor::Source;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
 /// The registry's descriptor of `vendor: vcc_live`.

@@ -322,7 +322,7 @@ mod tests {
         let bad = api.handle(&request("/v2/statistics/userstate", &[], true), &cc);
         assert!(matches!(
             super::super::types::parse_userstate(&bad.body),
-            Err(crate::sources::ParseError::Vendor { .. })
+            Err(crate::http::ParseError::Vendor { .. })
         ));
     }
 }

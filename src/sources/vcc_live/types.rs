@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::sources::ParseError;
+use crate::http::ParseError;
 
 /// What an operator should check when VCC Live refuses a request.
 pub const AUTH_HINT: &str = "check customer and token, and that this host's IP address is registered for API access in VCC Live";

@@ -14,7 +14,7 @@ use super::types::{
     format_datetime, parse_acd_state, parse_page, AcdState, AppInfo, Id, QueueInfo, UserInfo,
 };
 use crate::http::{join, PollContext};
-use crate::sources::{ParseError, SourceError};
+use crate::http::{ParseError, SourceError};
 
 /// Endpoint label of `GetQueues`.
 pub const GET_QUEUES: &str = "get_queues";

@@ -5,11 +5,12 @@
 //! file, a malformed JSON or an unusable private key is a `--config.check` error naming
 //! the file instead of a failure at the first poll.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::secret::{expand_credentials_dir, read_secret_file, Secret};
+pub use super::auth::Credentials;
+use crate::secret::expand_credentials_dir;
 use crate::vendor::{Entry, FieldError, Settings};
 
 /// The keys of a `vendor: voximplant` entry as written (besides the common ones).
@@ -39,17 +40,6 @@ pub struct Config {
     pub credentials: Credentials,
     /// ACD queue ids to watch; `None` watches every queue of the account.
     pub acd_queues: Option<Vec<u64>>,
-}
-
-/// A service-account key as the Voximplant control panel hands it out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Credentials {
-    /// The account id, the JWT `iss` claim.
-    pub account_id: u64,
-    /// The key id, the JWT header `kid`.
-    pub key_id: String,
-    /// The RSA private key, PEM.
-    pub private_key: Secret,
 }
 
 impl Config {
@@ -107,56 +97,10 @@ impl Settings for Config {
     }
 }
 
-impl Credentials {
-    /// Reads and checks a credentials file. Messages name the file and never quote
-    /// its content.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = read_secret_file(path)?;
-        Credentials::parse(&text).map_err(|m| format!("{}: {m}", path.display()))
-    }
-
-    /// Parses the JSON of a credentials file: the fields at top level (control panel
-    /// download) or inside `result` (a `CreateKey` response), then proves the key can
-    /// sign an RS256 token.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        // serde_json's syntax errors carry a position only, never the text around it.
-        let doc: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("not a JSON service-account key: {e}"))?;
-        let obj = match doc.get("result") {
-            Some(inner @ serde_json::Value::Object(_)) => inner,
-            _ => &doc,
-        };
-        if !obj.is_object() {
-            return Err("not a JSON service-account key: expected an object".into());
-        }
-        let account_id = match obj.get("account_id") {
-            Some(serde_json::Value::Number(n)) => n.as_u64(),
-            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .ok_or("account_id is missing or not a positive integer")?;
-        let key_id = match obj.get("key_id") {
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-            _ => return Err("key_id is missing or not a non-empty string".into()),
-        };
-        let private_key = match obj.get("private_key") {
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Secret::new(s.clone()),
-            _ => return Err("private_key is missing or not a PEM string".into()),
-        };
-        let creds = Credentials {
-            account_id,
-            key_id,
-            private_key,
-        };
-        super::auth::Signer::new(&creds)
-            .and_then(|mut s| s.token(chrono::DateTime::UNIX_EPOCH).map(|_| ()))
-            .map_err(|e| format!("private_key is unusable: {e}"))?;
-        Ok(creds)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn raw(path: &Path) -> Keys {

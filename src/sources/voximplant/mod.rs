@@ -31,13 +31,14 @@ pub use config::Config;
 use types::{parse_datetime, AcdState, Id, Num, QueueInfo, QueueStatRecord, StatusGroup, UserInfo};
 
 use crate::http::PollContext;
+use crate::http::{ParseError, SourceError};
 use crate::model::{
     Agent, Channel, PeriodHistogram, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter,
     QueueGauges, QueueKey, Snapshot, WaitHistogram,
 };
 use crate::simulator::SimulatedApi;
-use crate::sources::{ParseError, Source, SourceError};
 use crate::state::AgentState;
+use crate::vendor::Source;
 use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
 /// The registry's descriptor of `vendor: voximplant`.

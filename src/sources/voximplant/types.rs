@@ -18,7 +18,7 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::sources::ParseError;
+use crate::http::ParseError;
 
 /// A number that may arrive as a JSON number or a numeric string.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]

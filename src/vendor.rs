@@ -8,15 +8,13 @@
 //! [`VendorSpec`] once, in its own folder, and [`Descriptor::of`] turns that into the
 //! one registry line.
 
-pub mod keys;
-
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use async_trait::async_trait;
 
-pub use keys::{Entry, FieldError, Settings, VendorConfig};
+pub use crate::vendor_keys::{Entry, FieldError, Settings, VendorConfig};
 
 use crate::http::{PollContext, SourceError};
 use crate::model::Snapshot;
@@ -72,7 +70,7 @@ impl Descriptor {
         Descriptor {
             name: V::NAME,
             states: V::STATES,
-            keys: keys::struct_fields::<V::Keys>,
+            keys: crate::vendor_keys::struct_fields::<V::Keys>,
             check: check::<V>,
             config: config::<V>,
             source: source::<V>,
