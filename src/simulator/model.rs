@@ -657,8 +657,8 @@ mod tests {
             let it = &cc.interactions[a.current.expect("wrap-up holds the interaction")];
             assert!(it.talk_end.is_some() && it.wrap_end.is_none() && it.handling().is_none());
         }
-        // The totals agree with the agents' own busy and wrap-up time: every finished
-        // busy spell that ended in a wrap-up belongs to exactly one handled interaction.
+        // The totals agree with the agents' own state log: every ended wrap-up spell
+        // belongs to exactly one handled interaction, and lasted its after-call work.
         let ended_wraps = cc
             .state_log
             .iter()
