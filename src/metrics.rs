@@ -168,6 +168,26 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
         COUNTER,
         counter_help("accepted within the queue's SLA threshold"),
     );
+    let mut handled = Family::new(
+        "contact_center_queue_handled_total",
+        COUNTER,
+        counter_help("whose handling by an agent finished"),
+    );
+    let seconds_help = |what: &str| {
+        format!("Seconds agents spent {what}, counted once per vendor period, {AS_OF}.")
+    };
+    let mut talk = Family::new(
+        "contact_center_queue_talk_seconds_total",
+        COUNTER,
+        seconds_help(
+            "handling the handled interactions (talk, processing), after-call work excluded",
+        ),
+    );
+    let mut after_call_work = Family::new(
+        "contact_center_queue_after_call_work_seconds_total",
+        COUNTER,
+        seconds_help("in after-call work (wrap-up, post-processing) for the handled interactions"),
+    );
     let hist_help = |what: &str| {
         format!("{what}, with the vendor's own buckets; _sum is the vendor's total wait where it reports one and 0 where it does not (see README), {AS_OF}.")
     };
@@ -296,6 +316,9 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
                 QueueCounter::Answered => answered.counter(&l, *v),
                 QueueCounter::Abandoned => abandoned.counter(&l, *v),
                 QueueCounter::AnsweredInSla => in_sla.counter(&l, *v),
+                QueueCounter::Handled => handled.counter(&l, *v),
+                QueueCounter::TalkSeconds => talk.counter(&l, *v),
+                QueueCounter::AfterCallWorkSeconds => after_call_work.counter(&l, *v),
             }
         }
         for ((kind, key), h) in &data.wait_histograms {
@@ -348,6 +371,9 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
         answered,
         abandoned,
         in_sla,
+        handled,
+        talk,
+        after_call_work,
         answer_wait,
         abandon_wait,
         offline_wait,

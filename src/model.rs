@@ -30,7 +30,8 @@ pub struct Snapshot {
     /// Vendor-aggregated state time per period (cumulative value of the period so far).
     /// The core counts each period once and adds only growth.
     pub state_seconds: Vec<PeriodValue<String>>,
-    /// Vendor-aggregated queue counters per period (cumulative value of the period so far).
+    /// Vendor-aggregated queue counters per period (cumulative value of the period so far):
+    /// interaction counts, and the handling-time totals in seconds.
     pub queue_counts: Vec<PeriodValue<QueueCount>>,
     /// Vendor-aggregated wait-time histograms per period (cumulative within the period).
     pub queue_histograms: Vec<PeriodHistogram>,
@@ -156,6 +157,15 @@ pub enum QueueCounter {
     Abandoned,
     /// `contact_center_queue_answered_in_sla_total`.
     AnsweredInSla,
+    /// `contact_center_queue_handled_total`: interactions whose handling by an agent
+    /// finished (a count).
+    Handled,
+    /// `contact_center_queue_talk_seconds_total`: agent time handling them, after-call
+    /// work excluded (seconds).
+    TalkSeconds,
+    /// `contact_center_queue_after_call_work_seconds_total`: agent time in after-call
+    /// work for them (seconds).
+    AfterCallWorkSeconds,
 }
 
 /// Queue counter series: which counter of which queue.

@@ -481,6 +481,53 @@ mod tests {
         assert_eq!(qc, vec![15.0]);
     }
 
+    /// Handled, talk and after-call work share a period but are separate series:
+    /// each counts once, and a growing period adds exactly its growth to each.
+    #[test]
+    fn handling_counters_count_each_period_once() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let snap = |handled: f64, talk: f64, acw: f64| Snapshot {
+            queue_counts: [
+                (QueueCounter::Handled, handled),
+                (QueueCounter::TalkSeconds, talk),
+                (QueueCounter::AfterCallWorkSeconds, acw),
+            ]
+            .into_iter()
+            .map(|(counter, value)| PeriodValue {
+                series: QueueCount {
+                    key: qkey(),
+                    counter,
+                },
+                period: period(1000, ""),
+                value,
+            })
+            .collect(),
+            ..Default::default()
+        };
+        let get = |d: &SourceData, counter: QueueCounter| {
+            d.queue_counters[&QueueCount {
+                key: qkey(),
+                counter,
+            }]
+        };
+        let all = |d: &SourceData| {
+            (
+                get(d, QueueCounter::Handled),
+                get(d, QueueCounter::TalkSeconds),
+                get(d, QueueCounter::AfterCallWorkSeconds),
+            )
+        };
+        for _ in 0..3 {
+            d.ingest(snap(2.0, 512.0, 142.0), &m, 2000);
+        }
+        assert_eq!(all(&d), (2.0, 512.0, 142.0));
+        d.ingest(snap(3.0, 700.5, 142.0), &m, 2000);
+        assert_eq!(all(&d), (3.0, 700.5, 142.0));
+        d.ingest(snap(3.0, 700.5, 142.0), &m, 2000);
+        assert_eq!(all(&d), (3.0, 700.5, 142.0));
+    }
+
     #[test]
     fn histograms_add_bucket_growth() {
         let m = mapper();

@@ -282,6 +282,10 @@ async fn documented_examples_give_the_issue_numbers_and_repeat_polls_change_noth
     assert_eq!(counter(QueueCounter::Answered), 21.0);
     assert_eq!(counter(QueueCounter::AnsweredInSla), 18.0);
     assert_eq!(counter(QueueCounter::Abandoned), 1.0);
+    // Handling: finish-processing-count, time-processing, time-post-processing.
+    assert_eq!(counter(QueueCounter::Handled), 2.0);
+    assert_eq!(counter(QueueCounter::TalkSeconds), 512.0);
+    assert_eq!(counter(QueueCounter::AfterCallWorkSeconds), 142.0);
     let answer = first
         .queue_histograms
         .iter()
@@ -309,10 +313,16 @@ async fn a_growing_period_adds_exactly_its_growth() {
     let m = Mock::start().await;
     m.list("groups", None, "groups", vec![]);
     m.list("queues", None, "queues", vec![queue(7, "T")]);
+    // `entered` interactions, the first two thirds of them handled with 120 s of
+    // processing and 30 s of post-processing each.
     let stat = |entered: u32| {
+        let handled = entered * 2 / 3;
         format!(
             "<statistic><time-stamp>2024-04-04T10:00:00+00:00</time-stamp><entered-count>{entered}</entered-count>\
-             <accepted-count></accepted-count></statistic>"
+             <accepted-count></accepted-count><finish-processing-count>{handled}</finish-processing-count>\
+             <time-processing>{}</time-processing><time-post-processing>{}</time-post-processing></statistic>",
+            handled * 120,
+            handled * 30
         )
     };
     m.list("queues/7/online_slas", None, "online_slas", vec![]);
@@ -327,13 +337,26 @@ async fn a_growing_period_adds_exactly_its_growth() {
     );
     ledger.feed(&src.poll(&ctx(t(10, 10, 0))).await.unwrap());
     assert_eq!(ledger.totals["Q7/Entered"], 3.0);
+    let handling = |l: &Ledger| {
+        (
+            l.totals["Q7/Handled"],
+            l.totals["Q7/TalkSeconds"],
+            l.totals["Q7/AfterCallWorkSeconds"],
+        )
+    };
+    assert_eq!(handling(&ledger), (2.0, 240.0, 60.0));
     assert!(
         !ledger.totals.contains_key("Q7/Answered"),
         "empty column is absent"
     );
-    m.list("queues/7/statistics", None, "statistics", vec![stat(5)]);
+    m.list("queues/7/statistics", None, "statistics", vec![stat(6)]);
     ledger.feed(&src.poll(&ctx(t(10, 20, 0))).await.unwrap());
-    assert_eq!(ledger.totals["Q7/Entered"], 5.0);
+    assert_eq!(ledger.totals["Q7/Entered"], 6.0);
+    // The period grew from 2 to 4 handled: exactly 2 more, 240 s and 60 s more.
+    assert_eq!(handling(&ledger), (4.0, 480.0, 120.0));
+    // Read again unchanged: nothing more.
+    ledger.feed(&src.poll(&ctx(t(10, 21, 0))).await.unwrap());
+    assert_eq!(handling(&ledger), (4.0, 480.0, 120.0));
 }
 
 #[tokio::test]
@@ -757,6 +780,25 @@ async fn simulated_api_round_trip_gives_sane_numbers() {
         assert!(entered > 0.0);
     }
     assert!(answered <= entered && total(QueueCounter::AnsweredInSla) <= answered);
+    // Handling from the simulated interactions: at most the answered ones, each with
+    // 60–360 s of processing and 10–60 s of post-processing.
+    let handled = total(QueueCounter::Handled);
+    let (talk, wrap) = (
+        total(QueueCounter::TalkSeconds),
+        total(QueueCounter::AfterCallWorkSeconds),
+    );
+    assert!(handled <= answered, "{handled} of {answered}");
+    assert!(
+        talk >= 60.0 * handled && talk <= 360.0 * handled,
+        "{talk} s / {handled}"
+    );
+    assert!(
+        wrap >= 10.0 * handled && wrap <= 60.0 * handled,
+        "{wrap} s / {handled}"
+    );
+    if now.time() >= chrono::NaiveTime::from_hms_opt(0, 30, 0).unwrap() {
+        assert!(handled > 0.0);
+    }
     let answer_count: u64 = snap
         .queue_histograms
         .iter()
@@ -828,14 +870,35 @@ fn documented_examples_end_to_end_golden() {
         Duration::from_secs(15),
     );
     // Let a few more polls run: the counters must not move.
-    std::thread::sleep(Duration::from_millis(2500));
+    let stats_reads = |m: &common::Mock| {
+        m.recorded()
+            .iter()
+            .filter(|r| r.path == "/api/stats/queues/121/statistics.xml")
+            .count()
+    };
+    e.wait_until("three polls", Duration::from_secs(20), |_| {
+        stats_reads(&mock) >= 3
+    });
+    std::thread::sleep(Duration::from_millis(300));
     let text = e.scrape();
-    assert_eq!(
+    let support = |m: &str| {
         sample(
             &text,
-            r#"contact_center_queue_answered_total{source="eight",vendor="eight_by_eight",queue="Support",channel="voice"}"#
-        ),
-        Some(21.0)
+            &format!(
+                r#"{m}{{source="eight",vendor="eight_by_eight",queue="Support",channel="voice"}}"#
+            ),
+        )
+    };
+    assert_eq!(support("contact_center_queue_answered_total"), Some(21.0));
+    // The seed example's handling, after three or more polls of the same period.
+    assert_eq!(support("contact_center_queue_handled_total"), Some(2.0));
+    assert_eq!(
+        support("contact_center_queue_talk_seconds_total"),
+        Some(512.0)
+    );
+    assert_eq!(
+        support("contact_center_queue_after_call_work_seconds_total"),
+        Some(142.0)
     );
     let selected = select_families(
         &text,

@@ -377,6 +377,13 @@ async fn documented_example_counts_once_across_repeated_polls() {
     assert_eq!(h.queue_counter("Sales", QueueCounter::Answered), 13.0);
     assert_eq!(h.queue_counter("Sales", QueueCounter::Abandoned), 2.0);
     assert_eq!(h.queue_counter("Sales", QueueCounter::AnsweredInSla), 11.0);
+    // Handling: HT.count 10 + 3 calls, TT.sum 1500 + 480 s, ACW.sum 300 + 60 s.
+    assert_eq!(h.queue_counter("Sales", QueueCounter::Handled), 13.0);
+    assert_eq!(h.queue_counter("Sales", QueueCounter::TalkSeconds), 1980.0);
+    assert_eq!(
+        h.queue_counter("Sales", QueueCounter::AfterCallWorkSeconds),
+        360.0
+    );
     let hist = h
         .data
         .wait_histograms
@@ -444,7 +451,7 @@ async fn requests_are_form_posts_with_documented_parameters_and_a_reused_jwt() {
     assert_eq!(p(4, "acd_queue_id"), "54");
     assert_eq!(p(5, "acd_queue_id"), "55");
     assert_eq!(p(4, "aggregation"), "hour");
-    assert_eq!(p(4, "report"), "TC;AC;UAC;SL;AT");
+    assert_eq!(p(4, "report"), "TC;AC;UAC;SL;AT;HT;TT;ACW");
     assert_eq!(p(0, "count"), "100");
     assert_eq!(p(0, "offset"), "0");
 }
@@ -474,6 +481,10 @@ async fn hourly_statistics_add_exactly_their_growth() {
     let mut qs: Value = serde_json::from_slice(&fixture("GetACDQueueStatistics.json")).unwrap();
     qs["result"][1]["TC"] = json!(7);
     qs["result"][1]["AC"] = json!([{"count": 5, "percent": 0.71}]);
+    // Hour 12 handles two more calls: 240 + 60 s more talk, 60 s more after-call work.
+    qs["result"][1]["HT"] = json!({"min": 150, "avg": 192, "max": 240, "count": 5, "sum": 960});
+    qs["result"][1]["TT"] = json!({"min": 140, "avg": 156, "max": 180, "count": 5, "sum": 780});
+    qs["result"][1]["ACW"] = json!({"min": 20, "avg": 30, "max": 40, "count": 4, "sum": 120});
     mock.set_queue_stats("54", qs.to_string().into_bytes());
 
     h.poll(at(13, 5, 0)).await.unwrap();
@@ -482,10 +493,19 @@ async fn hourly_statistics_add_exactly_their_growth() {
     assert_eq!(h.state_seconds(AgentState::Break), 60.0);
     assert_eq!(h.queue_counter("Sales", QueueCounter::Entered), 16.0 + 3.0);
     assert_eq!(h.queue_counter("Sales", QueueCounter::Answered), 13.0 + 2.0);
+    let handling = |h: &Harness| {
+        (
+            h.queue_counter("Sales", QueueCounter::Handled),
+            h.queue_counter("Sales", QueueCounter::TalkSeconds),
+            h.queue_counter("Sales", QueueCounter::AfterCallWorkSeconds),
+        )
+    };
+    assert_eq!(handling(&h), (13.0 + 2.0, 1980.0 + 300.0, 360.0 + 60.0));
     // And it stays there.
     h.poll(at(13, 6, 0)).await.unwrap();
     assert_eq!(h.state_seconds(AgentState::Available), 5086.0);
     assert_eq!(h.queue_counter("Sales", QueueCounter::Entered), 19.0);
+    assert_eq!(handling(&h), (15.0, 2280.0, 420.0));
 }
 
 #[tokio::test]
@@ -856,6 +876,23 @@ async fn simulated_api_round_trip() {
         sum(QueueCounter::AnsweredInSla),
     );
     assert!(e > 0.0 && e >= a + ab && sla <= a, "{e} {a} {ab} {sla}");
+    // Handling from the simulated interactions (the source asked for HT;TT;ACW and the
+    // simulator answers only what `report` selects): handled ≤ answered, and per
+    // handled call 60–360 s of talk and 10–60 s of after-call work, as simulated.
+    let (handled, talk, acw) = (
+        sum(QueueCounter::Handled),
+        sum(QueueCounter::TalkSeconds),
+        sum(QueueCounter::AfterCallWorkSeconds),
+    );
+    assert!(handled > 0.0 && handled <= a, "{handled} of {a}");
+    assert!(
+        (60.0..360.0).contains(&(talk / handled)),
+        "{talk} s / {handled}"
+    );
+    assert!(
+        (10.0..60.0).contains(&(acw / handled)),
+        "{acw} s / {handled}"
+    );
     // Every request was authorized (no vendor errors).
     assert!(counters
         .requests_snapshot()
@@ -949,6 +986,23 @@ fn documented_example_end_to_end_golden() {
     };
     assert_eq!(state("available"), Some(4755.0));
     assert_eq!(state("unavailable"), Some(6843.0));
+    // Handling as the fixture says (HT.count, TT.sum, ACW.sum over both hours), after
+    // at least three polls of the same hours.
+    let sales = |m: &str| {
+        common::sample(
+            &text,
+            &format!(r#"{m}{{source="vox",vendor="voximplant",queue="Sales",channel="voice"}}"#),
+        )
+    };
+    assert_eq!(sales("contact_center_queue_handled_total"), Some(13.0));
+    assert_eq!(
+        sales("contact_center_queue_talk_seconds_total"),
+        Some(1980.0)
+    );
+    assert_eq!(
+        sales("contact_center_queue_after_call_work_seconds_total"),
+        Some(360.0)
+    );
     let selected = common::select_families(
         &text,
         &[

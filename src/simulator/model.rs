@@ -64,7 +64,8 @@ pub struct SimAgent {
     pub since: DateTime<Utc>,
     /// When the current state ends (scheduled by the simulation).
     until: DateTime<Utc>,
-    /// The interaction being offered or handled, by index into `interactions`.
+    /// The interaction being offered, handled or wrapped up, by index into
+    /// `interactions`.
     pub current: Option<usize>,
 }
 
@@ -135,7 +136,22 @@ pub struct Interaction {
     pub entered: DateTime<Utc>,
     /// What became of it.
     pub outcome: Outcome,
+    /// When the agent finished talking (handling it), after-call work not included.
+    pub talk_end: Option<DateTime<Utc>>,
+    /// When the agent finished the after-call work for it: its handling is complete.
+    pub wrap_end: Option<DateTime<Utc>>,
     patience_s: i64,
+}
+
+/// The handling of one interaction whose after-call work has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handling {
+    /// Seconds from acceptance to the end of the talk.
+    pub talk_seconds: i64,
+    /// Seconds of after-call work.
+    pub wrap_seconds: i64,
+    /// When the handling finished (the after-call work ended).
+    pub finished: DateTime<Utc>,
 }
 
 impl Interaction {
@@ -146,6 +162,20 @@ impl Interaction {
             Outcome::Waiting | Outcome::Offered { .. } => now,
         };
         (end - self.entered).num_seconds().max(0)
+    }
+
+    /// Talk and after-call-work time, once both are over (`None` before).
+    pub fn handling(&self) -> Option<Handling> {
+        let (Outcome::Answered { at, .. }, Some(talk_end), Some(wrap_end)) =
+            (self.outcome, self.talk_end, self.wrap_end)
+        else {
+            return None;
+        };
+        Some(Handling {
+            talk_seconds: (talk_end - at).num_seconds().max(0),
+            wrap_seconds: (wrap_end - talk_end).num_seconds().max(0),
+            finished: wrap_end,
+        })
     }
 }
 
@@ -428,6 +458,8 @@ impl ContactCenter {
                     queue: q,
                     entered: now,
                     outcome: Outcome::Waiting,
+                    talk_end: None,
+                    wrap_end: None,
                     patience_s,
                 });
                 self.next_interaction += 1;
@@ -469,12 +501,19 @@ impl ContactCenter {
                     (SimState::Busy, self.rng.random_range(60..360))
                 }
                 SimState::Busy => {
-                    self.agents[a].current = None;
+                    // The talk ends; the agent keeps the interaction through wrap-up.
+                    if let Some(i) = self.agents[a].current {
+                        self.interactions[i].talk_end = Some(now);
+                    }
                     (SimState::WrapUp, self.rng.random_range(10..60))
                 }
-                SimState::WrapUp | SimState::Break => {
+                SimState::WrapUp => {
+                    if let Some(i) = self.agents[a].current.take() {
+                        self.interactions[i].wrap_end = Some(now);
+                    }
                     (SimState::Available, self.rng.random_range(300..900))
                 }
+                SimState::Break => (SimState::Available, self.rng.random_range(300..900)),
             };
             self.set_state(a, next, dur);
         }
@@ -586,6 +625,54 @@ mod tests {
                 assert_eq!(w[0].to, w[1].from);
             }
         }
+    }
+
+    /// Every answered interaction is talked through (60–360 s, the busy spell) and
+    /// wrapped up (10–60 s) by the agent who took it; its handling is known only once
+    /// the wrap-up ended.
+    #[test]
+    fn answered_interactions_get_talk_and_wrap_up_times() {
+        let mut cc = ContactCenter::new(&SimOptions::default(), t0());
+        cc.advance_to(t0() + ChronoDuration::hours(1));
+        let handled: Vec<Handling> = cc
+            .interactions
+            .iter()
+            .filter_map(|i| i.handling())
+            .collect();
+        let answered = cc
+            .interactions
+            .iter()
+            .filter(|i| matches!(i.outcome, Outcome::Answered { .. }))
+            .count();
+        assert!(handled.len() > 50, "handled {}", handled.len());
+        assert!(handled.len() <= answered);
+        for h in &handled {
+            assert!((60..360).contains(&h.talk_seconds), "{h:?}");
+            assert!((10..60).contains(&h.wrap_seconds), "{h:?}");
+            assert!(h.finished <= cc.now);
+        }
+        // An interaction whose wrap-up is still going on has its talk time only, and
+        // its agent still holds it.
+        for a in cc.agents.iter().filter(|a| a.state == SimState::WrapUp) {
+            let it = &cc.interactions[a.current.expect("wrap-up holds the interaction")];
+            assert!(it.talk_end.is_some() && it.wrap_end.is_none() && it.handling().is_none());
+        }
+        // The totals agree with the agents' own state log: every ended wrap-up spell
+        // belongs to exactly one handled interaction, and lasted its after-call work.
+        let ended_wraps = cc
+            .state_log
+            .iter()
+            .filter(|c| c.from == SimState::WrapUp)
+            .count();
+        assert_eq!(handled.len(), ended_wraps);
+        let wrap_total: i64 = handled.iter().map(|h| h.wrap_seconds).sum();
+        let logged_wrap: i64 = cc
+            .state_log
+            .iter()
+            .filter(|c| c.from == SimState::WrapUp)
+            .map(|c| (c.at - c.from_since).num_seconds())
+            .sum();
+        assert_eq!(wrap_total, logged_wrap);
     }
 
     #[test]

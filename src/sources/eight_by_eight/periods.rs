@@ -92,16 +92,27 @@ impl WatchedQueue {
         }
     }
 
-    /// Counters from `/queues/{id}/statistics` periods.
+    /// Counters from `/queues/{id}/statistics` periods: entered, accepted, abandoned,
+    /// SLA met, and the handling figures — `finish-processing-count` (handled),
+    /// `time-processing` (talk) and `time-post-processing` (after-call work). The page
+    /// documents processing and post-processing as disjoint parts of handling
+    /// ("total-process-time = process-time + post-process-time"), so talk excludes
+    /// wrap-up as the metric requires.
     pub fn counts(&self, stats: &[Statistic], out: &mut Vec<PeriodValue<QueueCount>>) {
         for s in stats {
             let Some(ts) = s.time_stamp else { continue };
             let period = self.period(ts.timestamp());
             for (counter, v) in [
-                (QueueCounter::Entered, s.entered),
-                (QueueCounter::Answered, s.accepted),
-                (QueueCounter::Abandoned, s.abandoned),
-                (QueueCounter::AnsweredInSla, s.sla_met),
+                (QueueCounter::Entered, s.entered.map(|n| n as f64)),
+                (QueueCounter::Answered, s.accepted.map(|n| n as f64)),
+                (QueueCounter::Abandoned, s.abandoned.map(|n| n as f64)),
+                (QueueCounter::AnsweredInSla, s.sla_met.map(|n| n as f64)),
+                (
+                    QueueCounter::Handled,
+                    s.finished_processing.map(|n| n as f64),
+                ),
+                (QueueCounter::TalkSeconds, s.time_processing),
+                (QueueCounter::AfterCallWorkSeconds, s.time_post_processing),
             ] {
                 if let Some(v) = v {
                     out.push(PeriodValue {
@@ -110,7 +121,7 @@ impl WatchedQueue {
                             counter,
                         },
                         period: period.clone(),
-                        value: v as f64,
+                        value: v,
                     });
                 }
             }
@@ -255,6 +266,77 @@ mod tests {
         assert_eq!(h[1].count, 0);
     }
 
+    /// The issue's acceptance values for handling: 2 handled, 512 s of talk, 142 s of
+    /// after-call work, in the example's period.
+    #[test]
+    fn statistics_example_gives_the_handling_counters() {
+        let stats = parse_statistics(include_bytes!(
+            "../../../tests/fixtures/eight_by_eight/queue-statistics.xml"
+        ))
+        .unwrap();
+        let mut out = Vec::new();
+        support().counts(&stats, &mut out);
+        let get = |c: QueueCounter| {
+            out.iter()
+                .filter(|p| p.series.counter == c)
+                .map(|p| (p.period.start, p.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(get(QueueCounter::Handled), vec![(1203712200, 2.0)]);
+        assert_eq!(get(QueueCounter::TalkSeconds), vec![(1203712200, 512.0)]);
+        assert_eq!(
+            get(QueueCounter::AfterCallWorkSeconds),
+            vec![(1203712200, 142.0)]
+        );
+        // An empty column (the page: columns stay empty up to an hour after the calls)
+        // adds nothing to its counter, and the others are still read.
+        let late = br#"<statistics><statistic><time-stamp>2008-02-22T13:30:00-07:00</time-stamp><finish-processing-count>2</finish-processing-count><time-processing></time-processing><time-post-processing/></statistic></statistics>"#;
+        let mut out = Vec::new();
+        support().counts(&parse_statistics(late).unwrap(), &mut out);
+        let got: Vec<_> = out.iter().map(|p| (p.series.counter, p.value)).collect();
+        assert_eq!(got, vec![(QueueCounter::Handled, 2.0)]);
+    }
+
+    /// Why post-processing is not part of talk: the page's per-interaction examples
+    /// give handling as processing plus post-processing, disjoint. Campaign
+    /// interactions: "total-process-time = process-time + post-process-time" (125 + 60
+    /// = 185 in the example); activities: `trans-proc-time` 8 + `trans-post-proc-time`
+    /// 7 = `trans-total-time` 15.
+    #[test]
+    fn processing_and_post_processing_are_disjoint_in_the_examples() {
+        #[derive(Default)]
+        struct Times(Option<f64>, Option<f64>, Option<f64>);
+        impl crate::sources::eight_by_eight::xml::Record for Times {
+            fn set(&mut self, _: &[u8], name: &[u8], t: &str) -> Result<(), String> {
+                let v = || t.parse::<f64>().ok();
+                match name {
+                    b"process-time" | b"trans-proc-time" => self.0 = v(),
+                    b"post-process-time" | b"trans-post-proc-time" => self.1 = v(),
+                    b"total-process-time" | b"trans-total-time" => self.2 = v(),
+                    _ => {}
+                }
+                Ok(())
+            }
+        }
+        use crate::sources::eight_by_eight::xml::parse_list;
+        let campaign: Vec<Times> = parse_list(
+            include_bytes!("../../../tests/fixtures/eight_by_eight/campaign-interactions.xml"),
+            "interactions",
+            "interaction",
+        )
+        .unwrap();
+        let activity: Vec<Times> = parse_list(
+            include_bytes!("../../../tests/fixtures/eight_by_eight/activities.xml"),
+            "activities",
+            "activity",
+        )
+        .unwrap();
+        let c = &campaign[0];
+        assert_eq!((c.0, c.1, c.2), (Some(125.0), Some(60.0), Some(185.0)));
+        let a = &activity[0];
+        assert_eq!((a.0, a.1, a.2), (Some(8.0), Some(7.0), Some(15.0)));
+    }
+
     #[test]
     fn statistics_example_gives_the_four_counters() {
         let stats = parse_statistics(include_bytes!(
@@ -272,6 +354,9 @@ mod tests {
                 (QueueCounter::Answered, 21.0),
                 (QueueCounter::Abandoned, 1.0),
                 (QueueCounter::AnsweredInSla, 18.0),
+                (QueueCounter::Handled, 2.0),
+                (QueueCounter::TalkSeconds, 512.0),
+                (QueueCounter::AfterCallWorkSeconds, 142.0),
             ]
         );
         assert!(out.iter().all(|p| p.period.start == 1203712200));

@@ -3,7 +3,10 @@
 //! vendor otherwise), `d=` day ranges with `tz=`, an optional `.xml` suffix.
 //!
 //! Interactions count in the 30-minute period they entered the queue; agent status
-//! statistics split each state interval over the periods it overlaps.
+//! statistics split each state interval over the periods it overlaps. An interaction's
+//! processing and post-processing (`finish-processing-count`, `time-processing`,
+//! `time-post-processing`) count once its post-processing ended, so a period's figures
+//! always belong to the same whole interactions.
 
 use std::fmt::Write as _;
 
@@ -13,7 +16,7 @@ use super::config::Config;
 use super::types::{OFFLINE_BUCKETS, ONLINE_BUCKETS, PAGE_SIZE};
 use crate::model::Channel;
 use crate::secret::Secret;
-use crate::simulator::model::Interaction;
+use crate::simulator::model::{Handling, Interaction};
 use crate::simulator::{ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi};
 
 const DEMO_TENANT: &str = "demo";
@@ -306,11 +309,16 @@ fn statistics(cc: &ContactCenter, q: usize, from: DateTime<Utc>, to: DateTime<Ut
         .map(|(p, its)| {
             let acc: Vec<i64> = its.iter().filter_map(|it| answered_wait(it)).collect();
             let ab: Vec<i64> = its.iter().filter_map(|it| abandoned_wait(it)).collect();
+            let handled: Vec<Handling> = its.iter().filter_map(|it| it.handling()).collect();
             format!(
-                "    <statistic>\n{}        <abandoned-count>{}</abandoned-count>\n        <time-waiting>{}</time-waiting>\n        <total-time-to-abandon>{}</total-time-to-abandon>\n        <time-max-wait-accept>{}</time-max-wait-accept>\n        <time-max-wait-abandon>{}</time-max-wait-abandon>\n    </statistic>\n",
+                "    <statistic>\n{}        <abandoned-count>{}</abandoned-count>\n        <finish-processing-count>{}</finish-processing-count>\n        <finish-post-count>{}</finish-post-count>\n        <time-waiting>{}</time-waiting>\n        <time-processing>{}</time-processing>\n        <time-post-processing>{}</time-post-processing>\n        <total-time-to-abandon>{}</total-time-to-abandon>\n        <time-max-wait-accept>{}</time-max-wait-accept>\n        <time-max-wait-abandon>{}</time-max-wait-abandon>\n    </statistic>\n",
                 head(cc, q, p, &its),
                 ab.len(),
+                handled.len(),
+                handled.len(),
                 acc.iter().sum::<i64>(),
+                handled.iter().map(|h| h.talk_seconds).sum::<i64>(),
+                handled.iter().map(|h| h.wrap_seconds).sum::<i64>(),
                 ab.iter().sum::<i64>(),
                 acc.iter().max().unwrap_or(&0),
                 ab.iter().max().unwrap_or(&0),
@@ -484,9 +492,20 @@ mod tests {
         for (s, o) in stats.iter().zip(&slas) {
             let sum: u64 = o.accepted_buckets.iter().map(|b| b.unwrap()).sum();
             assert_eq!(Some(sum), s.accepted);
+            // Handled interactions are accepted ones, each with 60–360 s of processing
+            // and 10–60 s of post-processing (the simulated busy and wrap-up spells).
+            let (n, talk, wrap) = (
+                s.finished_processing.unwrap(),
+                s.time_processing.unwrap(),
+                s.time_post_processing.unwrap(),
+            );
+            assert!(n <= s.accepted.unwrap());
+            assert!(talk >= 60.0 * n as f64 && talk <= 360.0 * n as f64, "{s:?}");
+            assert!(wrap >= 10.0 * n as f64 && wrap <= 60.0 * n as f64, "{s:?}");
             let ab: u64 = o.abandoned_buckets.iter().map(|b| b.unwrap()).sum();
             assert_eq!(Some(ab), s.abandoned);
         }
+        assert!(stats.iter().any(|s| s.finished_processing > Some(0)));
         let r = api.handle(&req("/api/stats/groups/102/statuses.xml", &day, true), &cc);
         let ev = types::parse_status_events(&r.body).unwrap();
         assert_eq!(ev.len(), PAGE_SIZE, "a full first page");

@@ -180,7 +180,13 @@ pub struct Statistic {
     pub sla_met: Option<u64>,
     /// `abandoned-count`.
     pub abandoned: Option<u64>,
-    /// `time-waiting`, seconds (not exported: see the module docs of `mod.rs`).
+    /// `finish-processing-count`: interactions whose processing (handling) finished.
+    pub finished_processing: Option<u64>,
+    /// `time-processing`, seconds: their processing time, post-processing excluded.
+    pub time_processing: Option<f64>,
+    /// `time-post-processing`, seconds: their post-processing (wrap-up) time.
+    pub time_post_processing: Option<f64>,
+    /// `time-waiting`, seconds (not exported: see the module docs of `periods.rs`).
     pub time_waiting: Option<f64>,
     /// `total-time-to-abandon`, seconds (not exported).
     pub total_time_to_abandon: Option<f64>,
@@ -197,6 +203,9 @@ impl Record for Statistic {
             b"accepted-count" => self.accepted = Some(count(t)?),
             b"sla-met-count" => self.sla_met = Some(count(t)?),
             b"abandoned-count" => self.abandoned = Some(count(t)?),
+            b"finish-processing-count" => self.finished_processing = Some(count(t)?),
+            b"time-processing" => self.time_processing = Some(seconds(t)?),
+            b"time-post-processing" => self.time_post_processing = Some(seconds(t)?),
             b"time-waiting" => self.time_waiting = Some(seconds(t)?),
             b"total-time-to-abandon" => self.total_time_to_abandon = Some(seconds(t)?),
             b"time-max-wait-accept" => self.time_max_wait_accept = Some(seconds(t)?),
@@ -412,6 +421,16 @@ mod tests {
         assert_eq!(
             (s.entered, s.accepted, s.sla_met, s.abandoned),
             (Some(24), Some(21), Some(18), Some(1))
+        );
+        // The handling figures: 2 interactions finished processing, 512 s of
+        // processing and 142 s of post-processing.
+        assert_eq!(
+            (
+                s.finished_processing,
+                s.time_processing,
+                s.time_post_processing
+            ),
+            (Some(2), Some(512.0), Some(142.0))
         );
         assert_eq!(s.time_waiting, Some(845.0));
         assert_eq!(s.total_time_to_abandon, Some(56.0));

@@ -246,7 +246,7 @@ impl Api {
             ("acd_queue_id", queue.to_string()),
             ("aggregation", "hour".to_string()),
             ("abbreviation", "true".to_string()),
-            ("report", "TC;AC;UAC;SL;AT".to_string()),
+            ("report", REPORT.to_string()),
         ];
         let (v, n) = self
             .call(
@@ -261,6 +261,10 @@ impl Api {
         Ok(v)
     }
 }
+
+/// The `GetACDQueueStatistics` items asked for: calls (total, answered, unanswered),
+/// service levels, abandonment time, and handling, talk and after-call-work time.
+pub const REPORT: &str = "TC;AC;UAC;SL;AT;HT;TT;ACW";
 
 /// `all`, or the ids joined with `;`.
 pub fn id_list(ids: Option<&[u64]>) -> String {

@@ -10,7 +10,8 @@
 //! 4. `GetACDOperatorStatusStatistics` for the current UTC day by hour and user: time
 //!    per status (`state_seconds`).
 //! 5. `GetACDQueueStatistics` for the current UTC day by hour, one call per watched
-//!    queue: entered / answered / abandoned / answered in SLA, abandonment waits.
+//!    queue: entered / answered / abandoned / answered in SLA, abandonment waits, and
+//!    handled calls with their talk and after-call-work time ([`handling`]).
 //!
 //! Statistics are reported per (hour, user) or (hour, queue): the core counts each hour
 //! once and adds only its growth. The first poll reads the whole day; later polls only
@@ -529,6 +530,22 @@ pub fn chosen_service_level(r: &QueueStatRecord) -> Option<(f64, f64)> {
         .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 
+/// An hour's handling figures: `(handled, talk seconds, after-call-work seconds)` =
+/// `(HT.count, TT.sum, ACW.sum)`. `HT` is documented as the sum of talk time and
+/// after-call work per call, so `HT.count` counts every handled call, while `ACW` is
+/// tracked only for calls followed by `AFTER_SERVICE` and its `count` may be smaller.
+/// Each figure comes from its own item only: a missing item adds nothing to its
+/// counter, rather than being derived from the others.
+pub fn handling(r: &QueueStatRecord) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let count = |i: Option<types::StatItem>| i.and_then(|i| i.count).map(|n| n.0);
+    let sum = |i: Option<types::StatItem>| i.and_then(|i| i.sum).map(|n| n.0);
+    (
+        count(r.handling_time),
+        sum(r.talk_time),
+        sum(r.after_call_work),
+    )
+}
+
 /// One queue's hours → counter periods, abandonment-wait histograms, and the SLA
 /// threshold of the latest hour that has one.
 pub fn queue_counters(
@@ -540,7 +557,7 @@ pub fn queue_counters(
     Option<f64>,
 ) {
     let key = key_of(q);
-    let mut counts = Vec::with_capacity(hours.len() * 4);
+    let mut counts = Vec::with_capacity(hours.len() * 7);
     let mut hists = Vec::new();
     let mut sla: Option<(i64, f64)> = None;
     for h in hours {
@@ -564,6 +581,10 @@ pub fn queue_counters(
         push(QueueCounter::Entered, r.total_calls.map(|n| n.0));
         push(QueueCounter::Answered, r.answered.map(|c| c.0));
         push(QueueCounter::Abandoned, r.unanswered.map(|c| c.0));
+        let (handled, talk, acw) = handling(r);
+        push(QueueCounter::Handled, handled);
+        push(QueueCounter::TalkSeconds, talk);
+        push(QueueCounter::AfterCallWorkSeconds, acw);
         let sl = chosen_service_level(r);
         push(QueueCounter::AnsweredInSla, sl.map(|s| s.1));
         if let Some((threshold, _)) = sl {

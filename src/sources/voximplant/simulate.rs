@@ -220,6 +220,29 @@ fn date_hour(start: i64) -> (String, i64) {
     )
 }
 
+/// The items a `report` parameter selects: "Returned JSON includes keys only for the
+/// selected items"; `all` (or no `report`) selects every item.
+struct Report(Option<Vec<String>>);
+
+impl Report {
+    fn parse(param: Option<&str>) -> Report {
+        match param.map(str::trim) {
+            None | Some("") | Some("all") => Report(None),
+            Some(list) => Report(Some(
+                list.split(';').map(|s| s.trim().to_string()).collect(),
+            )),
+        }
+    }
+
+    /// Drops the items of `record` that were not asked for (`date` and `hour` stay).
+    fn retain(&self, record: &mut Value) {
+        let (Some(items), Some(map)) = (&self.0, record.as_object_mut()) else {
+            return;
+        };
+        map.retain(|k, _| k == "date" || k == "hour" || items.iter().any(|i| i == k));
+    }
+}
+
 impl Api {
     fn users(&self, cc: &ContactCenter, p: &Params) -> SimResponse {
         match (p.num("application_id"), p.get("application_name")) {
@@ -408,6 +431,9 @@ impl Api {
             in_sla3: u64,
             wt: Stat,
             at: Stat,
+            ht: Stat,
+            tt: Stat,
+            acw: Stat,
         }
         let mut hours: BTreeMap<i64, Hour> = BTreeMap::new();
         for it in cc
@@ -428,6 +454,13 @@ impl Api {
                     h.wt.add(wait);
                     h.in_sla += u64::from(wait <= sla);
                     h.in_sla3 += u64::from(wait <= sla * 3);
+                    // Handling counts once the after-call work is over: HT is the sum
+                    // of the call's talk time and after-call work.
+                    if let Some(hd) = it.handling() {
+                        h.ht.add(hd.talk_seconds + hd.wrap_seconds);
+                        h.tt.add(hd.talk_seconds);
+                        h.acw.add(hd.wrap_seconds);
+                    }
                 }
                 Outcome::Abandoned { .. } => {
                     h.abandoned += 1;
@@ -438,13 +471,15 @@ impl Api {
             }
         }
         let pct = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+        let report = Report::parse(p.get("report"));
         let result: Vec<Value> = hours
             .into_iter()
             .map(|(start, h)| {
                 let (date, hour) = date_hour(start);
-                json!({
+                let mut record = json!({
                     "date": date, "hour": hour,
                     "WT": h.wt.json(), "AT": h.at.json(),
+                    "HT": h.ht.json(), "TT": h.tt.json(), "ACW": h.acw.json(),
                     "TC": h.total,
                     "AC": [{"count": h.answered, "percent": pct(h.answered, h.total)}],
                     "UAC": [{"count": h.abandoned, "percent": pct(h.abandoned, h.total)}],
@@ -453,8 +488,11 @@ impl Api {
                         {"acceptable_waiting_time": sla, "call_count": h.in_sla, "service_level": pct(h.in_sla, h.total)},
                         {"acceptable_waiting_time": sla * 3, "call_count": h.in_sla3, "service_level": pct(h.in_sla3, h.total)}
                     ],
-                    "TWT": h.wt.sum, "TAT": h.at.sum
-                })
+                    "TWT": h.wt.sum, "TAT": h.at.sum,
+                    "THT": h.ht.sum, "TTT": h.tt.sum, "TACW": h.acw.sum
+                });
+                report.retain(&mut record);
+                record
             })
             .collect();
         ok(json!({ "result": result }))
@@ -505,6 +543,28 @@ impl SimulatedApi for Api {
             "GetACDOperatorStatusStatistics" => self.status_statistics(cc, &p),
             "GetACDQueueStatistics" => self.queue_statistics(cc, &p),
             _ => error(103, "Unknown command"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_keeps_only_the_selected_items() {
+        let record =
+            || json!({"date": "2026-03-02", "hour": 10, "TC": 3, "HT": {"count": 1}, "TTT": 5});
+        let mut r = record();
+        Report::parse(Some("TC;HT")).retain(&mut r);
+        assert_eq!(
+            r,
+            json!({"date": "2026-03-02", "hour": 10, "TC": 3, "HT": {"count": 1}})
+        );
+        for all in [None, Some("all"), Some("")] {
+            let mut r = record();
+            Report::parse(all).retain(&mut r);
+            assert_eq!(r, record());
         }
     }
 }

@@ -224,7 +224,14 @@ fn queue_statistics_become_hourly_counters_and_abandon_histograms() {
     assert_eq!(get(QueueCounter::AnsweredInSla, 11), Some(8.0));
     assert_eq!(get(QueueCounter::AnsweredInSla, 12), Some(3.0));
     assert_eq!(get(QueueCounter::Entered, 12), Some(4.0));
-    assert_eq!(counts.len(), 8);
+    // Handled = HT.count, talk = TT.sum, after-call work = ACW.sum, per hour.
+    assert_eq!(get(QueueCounter::Handled, 11), Some(10.0));
+    assert_eq!(get(QueueCounter::TalkSeconds, 11), Some(1500.0));
+    assert_eq!(get(QueueCounter::AfterCallWorkSeconds, 11), Some(300.0));
+    assert_eq!(get(QueueCounter::Handled, 12), Some(3.0));
+    assert_eq!(get(QueueCounter::TalkSeconds, 12), Some(480.0));
+    assert_eq!(get(QueueCounter::AfterCallWorkSeconds, 12), Some(60.0));
+    assert_eq!(counts.len(), 14);
     assert_eq!(sla, Some(20.0));
     assert!(counts.iter().all(|v| v.series.key.queue == "Sales"
         && v.series.key.channel == Channel::Voice
@@ -306,4 +313,57 @@ async fn unusable_key_is_reported_by_every_poll() {
         assert!(!msg.contains("AAAA"));
     }
     assert!(counters.requests_snapshot().is_empty());
+}
+
+/// The reading of `HT`, `TT` and `ACW`, from the SDK's field descriptions
+/// (`ACDQueueStatistics`): HT "Sum of 'TalkTime' and 'AfterCallWork'"; TT "Time between
+/// operator answering and ending a call"; ACW "Time between operator ended a call and
+/// changed status to a one different from the 'AFTER_SERVICE'. This time is tracked only
+/// if operator changed status to 'AFTER_SERVICE' after the call"; `THT`/`TTT`/`TACW`
+/// "Sum of" each, in seconds. So, per hour: every handled call has an HT sample
+/// (handled = `HT.count`, equal to `TT.count`); ACW may have fewer samples
+/// (`ACW.count` ≤ `HT.count`) but its sum is all the after-call work; and
+/// `HT.sum = TT.sum + ACW.sum`. The fixture follows that shape, and the source takes
+/// handled from `HT.count`, not `ACW.count`.
+#[test]
+fn handling_time_reading_follows_the_field_descriptions() {
+    let raw: serde_json::Value = serde_json::from_slice(QUEUE_STATS).unwrap();
+    let records = parse_queue_statistics(QUEUE_STATS).unwrap();
+    assert_eq!(records.len(), 2);
+    for (i, r) in records.iter().enumerate() {
+        let (ht, tt, acw) = (
+            r.handling_time.unwrap(),
+            r.talk_time.unwrap(),
+            r.after_call_work.unwrap(),
+        );
+        let n = |x: Option<Num>| x.unwrap().0;
+        // HT = TT + ACW when all three are present.
+        assert_eq!(n(ht.sum), n(tt.sum) + n(acw.sum), "hour {i}");
+        assert_eq!(n(ht.count), n(tt.count), "hour {i}");
+        assert!(n(acw.count) <= n(ht.count), "hour {i}");
+        // The totals are the items' sums.
+        let rec = &raw["result"][i];
+        assert_eq!(rec["THT"].as_f64(), Some(n(ht.sum)), "hour {i}");
+        assert_eq!(rec["TTT"].as_f64(), Some(n(tt.sum)), "hour {i}");
+        assert_eq!(rec["TACW"].as_f64(), Some(n(acw.sum)), "hour {i}");
+        let (handled, talk, wrap) = handling(r);
+        assert_eq!(handled, Some(n(ht.count)));
+        assert_eq!(talk, Some(n(tt.sum)));
+        assert_eq!(wrap, Some(n(acw.sum)));
+    }
+    // Hour 11: ten calls handled, only eight of them followed by after-call work: the
+    // handled count is ten, the after-call work all 300 s.
+    assert_eq!(
+        handling(&records[0]),
+        (Some(10.0), Some(1500.0), Some(300.0))
+    );
+    assert_eq!(records[0].after_call_work.unwrap().count, Some(Num(8.0)));
+    // The long names (`abbreviation=false`) read the same.
+    let long = br#"{"result":[{"date":"2019-05-20","hour":11,"HandlingTime":{"count":2,"sum":100},"TalkTime":{"count":2,"sum":70},"AfterCallWork":{"count":1,"sum":30}}]}"#;
+    let r = parse_queue_statistics(long).unwrap();
+    assert_eq!(handling(&r[0]), (Some(2.0), Some(70.0), Some(30.0)));
+    // A missing item adds nothing to its counter; nothing is derived from the others.
+    let partial = br#"{"result":[{"date":"2019-05-20","hour":11,"HT":{"count":2,"sum":100},"TT":{"count":2,"sum":100}}]}"#;
+    let r = parse_queue_statistics(partial).unwrap();
+    assert_eq!(handling(&r[0]), (Some(2.0), Some(100.0), None));
 }

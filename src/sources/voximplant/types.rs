@@ -399,6 +399,18 @@ pub struct QueueStatRecord {
     /// without reaching an operator.
     #[serde(default, rename = "AT", alias = "AbandonmentTime")]
     pub abandonment_time: Option<StatItem>,
+    /// Handling time: "sum of TalkTime and AfterCallWork" per handled call (SDK
+    /// `ACDQueueStatistics.HT`); its `count` is the number of calls handled.
+    #[serde(default, rename = "HT", alias = "HandlingTime")]
+    pub handling_time: Option<StatItem>,
+    /// Talk time: from the operator answering to the end of the call.
+    #[serde(default, rename = "TT", alias = "TalkTime")]
+    pub talk_time: Option<StatItem>,
+    /// After-call work: from the end of the call until the operator leaves
+    /// `AFTER_SERVICE`; tracked only for calls after which the operator went to
+    /// `AFTER_SERVICE`, so its `count` may be below `HT`'s.
+    #[serde(default, rename = "ACW", alias = "AfterCallWork")]
+    pub after_call_work: Option<StatItem>,
 }
 
 /// Parses a `GetACDQueueStatistics` answer.
