@@ -33,15 +33,13 @@ use serde::Deserialize;
 /// The file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct WebConfigFile {
     /// TLS settings; absent means plain HTTP.
-    #[serde(default)]
     pub tls_server_config: Option<TlsServerConfig>,
     /// HTTP settings.
-    #[serde(default)]
     pub http_server_config: Option<HttpServerConfig>,
     /// User name → bcrypt hash; empty means no authentication.
-    #[serde(default)]
     pub basic_auth_users: BTreeMap<String, String>,
 }
 
@@ -82,12 +80,11 @@ pub struct TlsServerConfig {
 /// `http_server_config`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct HttpServerConfig {
     /// Accepted for compatibility; this server speaks HTTP/1.1.
-    #[serde(default)]
     pub http2: Option<bool>,
     /// Extra response headers.
-    #[serde(default)]
     pub headers: BTreeMap<String, String>,
 }
 

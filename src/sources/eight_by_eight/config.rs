@@ -11,24 +11,19 @@ use crate::vendor::{Entry, FieldError, Settings};
 /// The keys of a `vendor: eight_by_eight` entry as written (besides the common ones).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct Keys {
     /// Tenant name.
-    #[serde(default)]
     pub tenant: Option<String>,
     /// Data Request Token.
-    #[serde(default)]
     pub token: Option<Secret>,
     /// File holding the Data Request Token.
-    #[serde(default)]
     pub token_file: Option<PathBuf>,
     /// Queue ids to watch (default all).
-    #[serde(default)]
     pub queues: Option<Vec<u64>>,
     /// Time zone of the days read (IANA name, default UTC).
-    #[serde(default)]
     pub time_zone: Option<chrono_tz::Tz>,
     /// Fetch per-agent status statistics (one request per agent and poll).
-    #[serde(default)]
     pub agent_statistics: Option<bool>,
 }
 

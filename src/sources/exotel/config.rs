@@ -10,21 +10,17 @@ use crate::vendor::{Entry, FieldError, Settings};
 /// The keys of a `vendor: exotel` entry as written (besides the common ones).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct Keys {
     /// Contact center id.
-    #[serde(default)]
     pub cc_id: Option<u64>,
     /// API user name.
-    #[serde(default)]
     pub username: Option<String>,
     /// API password.
-    #[serde(default)]
     pub password: Option<Secret>,
     /// File holding the API password.
-    #[serde(default)]
     pub password_file: Option<PathBuf>,
     /// Records per page.
-    #[serde(default)]
     pub page_size: Option<u64>,
 }
 

@@ -68,45 +68,35 @@ impl<'de> Deserialize<'de> for Row {
 /// A user session (table `user-session-information`) or customer record
 /// (`customer-information`); both share these fields.
 #[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct Session {
     /// User id.
-    #[serde(default)]
     pub user_id: Option<String>,
     /// User name.
-    #[serde(default)]
     pub user_name: Option<String>,
     /// Current user status (`Ready`, `On Call`, `Wrap-up`, ...).
-    #[serde(default)]
     pub user_status: Option<String>,
     /// Age of the current user status.
-    #[serde(default, deserialize_with = "duration_seconds")]
+    #[serde(deserialize_with = "duration_seconds")]
     pub user_status_duration: Option<f64>,
     /// Campaign id.
-    #[serde(default)]
     pub campaign_id: Option<i64>,
     /// Campaign name.
-    #[serde(default)]
     pub campaign_name: Option<String>,
     /// Queue id.
-    #[serde(default)]
     pub queue_id: Option<i64>,
     /// Queue name.
-    #[serde(default)]
     pub queue_name: Option<String>,
     /// Interaction id (unique per customer contact).
-    #[serde(default)]
     pub interaction_id: Option<String>,
     /// Channel of the interaction.
-    #[serde(default)]
     pub channel_details: Option<ChannelDetails>,
     /// Customer connection status.
-    #[serde(default)]
     pub customer_status: Option<String>,
     /// Age of the customer status.
-    #[serde(default, deserialize_with = "duration_seconds")]
+    #[serde(deserialize_with = "duration_seconds")]
     pub customer_status_duration: Option<f64>,
     /// Whether the customer is waiting in queue.
-    #[serde(default)]
     pub waiting: Option<bool>,
 }
 
@@ -128,9 +118,9 @@ impl Session {
 
 /// `channel_details`.
 #[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct ChannelDetails {
     /// `VOICE`, `CHAT`, ...
-    #[serde(default)]
     pub channel_type: Option<String>,
 }
 

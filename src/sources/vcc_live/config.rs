@@ -11,27 +11,21 @@ use crate::vendor::{Entry, FieldError, Settings};
 /// The keys of a `vendor: vcc_live` entry as written (besides the common ones).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct Keys {
     /// Account name (subdomain; the HTTP Basic user).
-    #[serde(default)]
     pub customer: Option<String>,
     /// API token (the HTTP Basic password).
-    #[serde(default)]
     pub token: Option<Secret>,
     /// File holding the API token.
-    #[serde(default)]
     pub token_file: Option<PathBuf>,
     /// Project ids to filter by.
-    #[serde(default)]
     pub projects: Option<Vec<u64>>,
     /// User ids to filter by.
-    #[serde(default)]
     pub users: Option<Vec<u64>>,
     /// Time zone of the account's days (IANA name, default UTC).
-    #[serde(default)]
     pub time_zone: Option<chrono_tz::Tz>,
     /// State-log records per request.
-    #[serde(default)]
     pub page_size: Option<u64>,
 }
 

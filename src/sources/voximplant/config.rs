@@ -16,12 +16,11 @@ use crate::vendor::{Entry, FieldError, Settings};
 /// The keys of a `vendor: voximplant` entry as written (besides the common ones).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct Keys {
     /// Service-account credentials JSON file.
-    #[serde(default)]
     pub credentials_file: Option<PathBuf>,
     /// ACD queue ids to watch (default all).
-    #[serde(default)]
     pub acd_queues: Option<Vec<u64>>,
 }
 

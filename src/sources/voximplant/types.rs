@@ -100,13 +100,12 @@ impl fmt::Display for Id {
 
 /// `{"msg": ..., "code": N}`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct ApiError {
     /// What went wrong.
-    #[serde(default)]
     pub msg: Option<String>,
     /// Error code (100 authorization, 101 arguments, 103 unknown command, 104 forbidden,
     /// 111 date format, 1/2/4/19 server side).
-    #[serde(default)]
     pub code: Option<Num>,
 }
 
@@ -217,12 +216,11 @@ pub fn vendor_error(e: &ApiError) -> ParseError {
 
 /// `{min, avg, max, count, sum}` of one status (or wait) over one period, seconds.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct StatItem {
     /// Number of samples.
-    #[serde(default)]
     pub count: Option<Num>,
     /// Sum of the samples, seconds.
-    #[serde(default)]
     pub sum: Option<Num>,
 }
 
@@ -290,36 +288,30 @@ impl<'de> Deserialize<'de> for StatusMap {
 
 /// One record: one user (or date) × one period.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct StatusRecord {
     /// The user, when grouped by aggregation.
-    #[serde(default)]
     pub user_id: Option<Id>,
     /// UTC date `YYYY-MM-DD`.
-    #[serde(default)]
     pub date: Option<String>,
     /// Hour of that day.
-    #[serde(default)]
     pub hour: Option<Num>,
     /// Time per status.
-    #[serde(default)]
     pub acd_status: StatusMap,
 }
 
 /// A first-level group: by user (`group=user`, what this source asks for) or by
 /// period (`group=aggregation`); the record's own fields win over the group's.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct StatusGroup {
     /// The user, when grouped by user.
-    #[serde(default)]
     pub user_id: Option<Id>,
     /// UTC date, when grouped by aggregation.
-    #[serde(default)]
     pub date: Option<String>,
     /// Hour, when grouped by aggregation.
-    #[serde(default)]
     pub hour: Option<Num>,
     /// The records.
-    #[serde(default)]
     pub statistics: Vec<StatusRecord>,
 }
 
@@ -362,54 +354,51 @@ impl<'de> Deserialize<'de> for CallCount {
 
 /// One service level of a queue period.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct ServiceLevel {
     /// Threshold in seconds.
-    #[serde(default)]
     pub acceptable_waiting_time: Option<Num>,
     /// Calls answered within the threshold.
-    #[serde(default)]
     pub call_count: Option<Num>,
     /// `call_count` as a fraction of all calls.
-    #[serde(default)]
     pub service_level: Option<Num>,
 }
 
 /// One period of one queue (`abbreviation=true` names; the long names are aliases).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct QueueStatRecord {
     /// UTC date `YYYY-MM-DD`.
-    #[serde(default)]
     pub date: Option<String>,
     /// Hour of that day.
-    #[serde(default)]
     pub hour: Option<Num>,
     /// Total calls.
-    #[serde(default, rename = "TC", alias = "TotalCalls")]
+    #[serde(rename = "TC", alias = "TotalCalls")]
     pub total_calls: Option<Num>,
     /// Answered calls.
-    #[serde(default, rename = "AC", alias = "AnsweredCalls")]
+    #[serde(rename = "AC", alias = "AnsweredCalls")]
     pub answered: Option<CallCount>,
     /// Unanswered (abandoned) calls.
-    #[serde(default, rename = "UAC", alias = "UnansweredCalls")]
+    #[serde(rename = "UAC", alias = "UnansweredCalls")]
     pub unanswered: Option<CallCount>,
     /// Service levels, one per configured threshold.
-    #[serde(default, rename = "SL", alias = "ServiceLevel")]
+    #[serde(rename = "SL", alias = "ServiceLevel")]
     pub service_levels: Option<Vec<ServiceLevel>>,
     /// Abandonment time: from the call reaching the cloud to the caller hanging up
     /// without reaching an operator.
-    #[serde(default, rename = "AT", alias = "AbandonmentTime")]
+    #[serde(rename = "AT", alias = "AbandonmentTime")]
     pub abandonment_time: Option<StatItem>,
     /// Handling time: "sum of TalkTime and AfterCallWork" per handled call (SDK
     /// `ACDQueueStatistics.HT`); its `count` is the number of calls handled.
-    #[serde(default, rename = "HT", alias = "HandlingTime")]
+    #[serde(rename = "HT", alias = "HandlingTime")]
     pub handling_time: Option<StatItem>,
     /// Talk time: from the operator answering to the end of the call.
-    #[serde(default, rename = "TT", alias = "TalkTime")]
+    #[serde(rename = "TT", alias = "TalkTime")]
     pub talk_time: Option<StatItem>,
     /// After-call work: from the end of the call until the operator leaves
     /// `AFTER_SERVICE`; tracked only for calls after which the operator went to
     /// `AFTER_SERVICE`, so its `count` may be below `HT`'s.
-    #[serde(default, rename = "ACW", alias = "AfterCallWork")]
+    #[serde(rename = "ACW", alias = "AfterCallWork")]
     pub after_call_work: Option<StatItem>,
 }
 
@@ -423,23 +412,21 @@ pub fn parse_queue_statistics(body: &[u8]) -> Result<Vec<QueueStatRecord>, Parse
 
 /// An operator in a `GetACDState` list.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Operator {
     /// User id.
-    #[serde(default)]
     pub user_id: Option<Id>,
     /// `READY` or `BANNED` for locked operators.
-    #[serde(default)]
     pub status: Option<String>,
 }
 
 /// A call waiting in a queue.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct WaitingCall {
     /// Seconds waited so far.
-    #[serde(default)]
     pub waiting_time: Option<Num>,
     /// When the call entered the queue, `YYYY-MM-DD HH:mm:ss` UTC.
-    #[serde(default)]
     pub begin_time: Option<String>,
 }
 
@@ -473,9 +460,9 @@ pub struct QueueState {
 
 /// `result` of `GetACDState`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct AcdState {
     /// The queues.
-    #[serde(default)]
     pub acd_queues: Option<Vec<QueueState>>,
 }
 
