@@ -182,3 +182,49 @@ impl fmt::Debug for Vendor {
         write!(f, "Vendor({})", self.as_str())
     }
 }
+
+/// Declares a vendor's [`VendorSpec`] (as the unit struct `$spec`) and its registry
+/// descriptor `VENDOR` from the pieces every vendor folder has: its key struct, its
+/// settings with `from_keys(keys, &Entry)`, its source with `new(name, settings)`, its
+/// `simulate::demo(base_url) -> (settings, api)` and its default state table.
+macro_rules! declare {
+    (
+        name: $name:literal,
+        spec: $spec:ident,
+        keys: $keys:ty,
+        config: $config:ty,
+        source: $source:ty,
+        demo: $demo:path,
+        states: $states:expr $(,)?
+    ) => {
+        #[doc = concat!("`vendor: ", $name, "`.")]
+        pub struct $spec;
+
+        /// The registry's descriptor of this vendor.
+        pub static VENDOR: $crate::vendor::Descriptor = $crate::vendor::Descriptor::of::<$spec>();
+
+        impl $crate::vendor::VendorSpec for $spec {
+            const NAME: &'static str = $name;
+            const STATES: &'static [(&'static str, $crate::state::AgentState)] = $states;
+            type Keys = $keys;
+            type Config = $config;
+
+            fn config(
+                keys: $keys,
+                entry: &$crate::vendor::Entry,
+            ) -> Result<$config, $crate::vendor::FieldError> {
+                <$config>::from_keys(keys, entry)
+            }
+
+            fn source(name: &str, config: &$config) -> Box<dyn $crate::vendor::Source> {
+                Box::new(<$source>::new(name, config.clone()))
+            }
+
+            fn demo(base_url: &url::Url) -> ($config, Box<dyn $crate::simulator::SimulatedApi>) {
+                let (config, api) = $demo(base_url);
+                (config, Box::new(api))
+            }
+        }
+    };
+}
+pub(crate) use declare;

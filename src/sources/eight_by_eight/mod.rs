@@ -37,50 +37,34 @@ use types::{Group, StatusEvent};
 use crate::http::PollContext;
 use crate::http::SourceError;
 use crate::model::Snapshot;
-use crate::simulator::SimulatedApi;
 use crate::state::AgentState;
 use crate::vendor::Source;
-use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
-/// The registry's descriptor of `vendor: eight_by_eight`.
-pub static VENDOR: Descriptor = Descriptor::of::<EightByEight>();
+/// The default vendor state → normalized state table (docs/metrics.md).
+const STATES: &[(&str, AgentState)] = {
+    use AgentState::*;
+    &[
+        ("Available", Available),
+        ("Waiting", Available),
+        ("Transaction Offered", Ringing),
+        ("Processing", Busy),
+        ("Busy", Busy),
+        ("Post Processing", WrapUp),
+        ("Wrap Up", WrapUp),
+        ("On Break", Break),
+        ("Working Offline", Unavailable),
+        ("Logged Out", Offline),
+    ]
+};
 
-/// `vendor: eight_by_eight`: the 8x8 Contact Center statistics API.
-pub struct EightByEight;
-
-impl VendorSpec for EightByEight {
-    const NAME: &'static str = "eight_by_eight";
-    /// The default table of docs/metrics.md (normalized states).
-    const STATES: &'static [(&'static str, AgentState)] = {
-        use AgentState::*;
-        &[
-            ("Available", Available),
-            ("Waiting", Available),
-            ("Transaction Offered", Ringing),
-            ("Processing", Busy),
-            ("Busy", Busy),
-            ("Post Processing", WrapUp),
-            ("Wrap Up", WrapUp),
-            ("On Break", Break),
-            ("Working Offline", Unavailable),
-            ("Logged Out", Offline),
-        ]
-    };
-    type Keys = config::Keys;
-    type Config = Config;
-
-    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
-        Config::from_keys(keys, entry)
-    }
-
-    fn source(name: &str, config: &Config) -> Box<dyn Source> {
-        Box::new(EightByEightSource::new(name, config.clone()))
-    }
-
-    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
-        let (cfg, api) = simulate::demo(base_url);
-        (cfg, Box::new(api))
-    }
+crate::vendor::declare! {
+    name: "eight_by_eight",
+    spec: EightByEight,
+    keys: config::Keys,
+    config: Config,
+    source: EightByEightSource,
+    demo: simulate::demo,
+    states: STATES,
 }
 
 /// Bound on the pages of one group's status events read in one poll (10,000 events);

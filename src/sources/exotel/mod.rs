@@ -21,50 +21,34 @@ use types::Session;
 use crate::http::PollContext;
 use crate::http::SourceError;
 use crate::model::{Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot};
-use crate::simulator::SimulatedApi;
 use crate::state::AgentState;
 use crate::vendor::Source;
-use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
-/// The registry's descriptor of `vendor: exotel`.
-pub static VENDOR: Descriptor = Descriptor::of::<Exotel>();
+/// The default vendor state → normalized state table (docs/metrics.md).
+const STATES: &[(&str, AgentState)] = {
+    use AgentState::*;
+    &[
+        ("Ready", Available),
+        ("Ringing", Ringing),
+        ("On Call", Busy),
+        ("Busy", Busy),
+        ("Wrap-up", WrapUp),
+        ("ACW", WrapUp),
+        ("Break", Break),
+        ("Not Ready", Unavailable),
+        ("Logged Out", Offline),
+        ("Inactive", Offline),
+    ]
+};
 
-/// `vendor: exotel`: the Exotel / Ameyo DataEngine User Monitoring API.
-pub struct Exotel;
-
-impl VendorSpec for Exotel {
-    const NAME: &'static str = "exotel";
-    /// The default table of docs/metrics.md (normalized states).
-    const STATES: &'static [(&'static str, AgentState)] = {
-        use AgentState::*;
-        &[
-            ("Ready", Available),
-            ("Ringing", Ringing),
-            ("On Call", Busy),
-            ("Busy", Busy),
-            ("Wrap-up", WrapUp),
-            ("ACW", WrapUp),
-            ("Break", Break),
-            ("Not Ready", Unavailable),
-            ("Logged Out", Offline),
-            ("Inactive", Offline),
-        ]
-    };
-    type Keys = config::Keys;
-    type Config = Config;
-
-    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
-        Config::from_keys(keys, entry)
-    }
-
-    fn source(name: &str, config: &Config) -> Box<dyn Source> {
-        Box::new(ExotelSource::new(name, config.clone()))
-    }
-
-    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
-        let (cfg, api) = simulate::demo(base_url);
-        (cfg, Box::new(api))
-    }
+crate::vendor::declare! {
+    name: "exotel",
+    spec: Exotel,
+    keys: config::Keys,
+    config: Config,
+    source: ExotelSource,
+    demo: simulate::demo,
+    states: STATES,
 }
 
 /// A polling Exotel source.

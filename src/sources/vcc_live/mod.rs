@@ -27,55 +27,39 @@ use types::{OnlineUser, StateChange, StateName, UserId};
 use crate::http::PollContext;
 use crate::http::SourceError;
 use crate::model::{Agent, Snapshot, StateInterval};
-use crate::simulator::SimulatedApi;
 use crate::state::AgentState;
 use crate::vendor::Source;
-use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
-/// The registry's descriptor of `vendor: vcc_live`.
-pub static VENDOR: Descriptor = Descriptor::of::<VccLive>();
+/// The default vendor state → normalized state table (docs/metrics.md).
+const STATES: &[(&str, AgentState)] = {
+    use AgentState::*;
+    &[
+        ("AVAILABLE", Available),
+        ("AVAILABLE4CALL", Available),
+        ("WAITING4CALL", Available),
+        ("WAITING4RECALL", Available),
+        ("RINGING", Ringing),
+        ("ORIGINATOR_RINGING", Ringing),
+        ("CALL", Busy),
+        ("HOLD", Busy),
+        ("PREWORK", Busy),
+        ("EMAIL", Busy),
+        ("TICKET_BROWSING", Busy),
+        ("AFTERWORK", WrapUp),
+        ("AUX", Break),
+        ("UNAVAILABLE", Unavailable),
+        ("OFFLINE", Offline),
+    ]
+};
 
-/// `vendor: vcc_live`: the VCC Live Database API v2.
-pub struct VccLive;
-
-impl VendorSpec for VccLive {
-    const NAME: &'static str = "vcc_live";
-    /// The default table of docs/metrics.md (normalized states).
-    const STATES: &'static [(&'static str, AgentState)] = {
-        use AgentState::*;
-        &[
-            ("AVAILABLE", Available),
-            ("AVAILABLE4CALL", Available),
-            ("WAITING4CALL", Available),
-            ("WAITING4RECALL", Available),
-            ("RINGING", Ringing),
-            ("ORIGINATOR_RINGING", Ringing),
-            ("CALL", Busy),
-            ("HOLD", Busy),
-            ("PREWORK", Busy),
-            ("EMAIL", Busy),
-            ("TICKET_BROWSING", Busy),
-            ("AFTERWORK", WrapUp),
-            ("AUX", Break),
-            ("UNAVAILABLE", Unavailable),
-            ("OFFLINE", Offline),
-        ]
-    };
-    type Keys = config::Keys;
-    type Config = Config;
-
-    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
-        Config::from_keys(keys, entry)
-    }
-
-    fn source(name: &str, config: &Config) -> Box<dyn Source> {
-        Box::new(VccLiveSource::new(name, config.clone()))
-    }
-
-    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
-        let (cfg, api) = simulate::demo(base_url);
-        (cfg, Box::new(api))
-    }
+crate::vendor::declare! {
+    name: "vcc_live",
+    spec: VccLive,
+    keys: config::Keys,
+    config: Config,
+    source: VccLiveSource,
+    demo: simulate::demo,
+    states: STATES,
 }
 
 /// The vendor's name for logged out, used for users the online list does not show.

@@ -37,48 +37,32 @@ use crate::model::{
     Agent, Channel, PeriodHistogram, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter,
     QueueGauges, QueueKey, Snapshot, WaitHistogram,
 };
-use crate::simulator::SimulatedApi;
 use crate::state::AgentState;
 use crate::vendor::Source;
-use crate::vendor::{Descriptor, Entry, FieldError, VendorSpec};
 
-/// The registry's descriptor of `vendor: voximplant`.
-pub static VENDOR: Descriptor = Descriptor::of::<Voximplant>();
+/// The default vendor state → normalized state table (docs/metrics.md).
+const STATES: &[(&str, AgentState)] = {
+    use AgentState::*;
+    &[
+        ("READY", Available),
+        ("IN_SERVICE", Busy),
+        ("AFTER_SERVICE", WrapUp),
+        ("DND", Break),
+        ("ONLINE", Unavailable),
+        ("BANNED", Unavailable),
+        ("TIMEOUT", Unavailable),
+        ("OFFLINE", Offline),
+    ]
+};
 
-/// `vendor: voximplant`: the Voximplant Management API.
-pub struct Voximplant;
-
-impl VendorSpec for Voximplant {
-    const NAME: &'static str = "voximplant";
-    /// The default table of docs/metrics.md (normalized states).
-    const STATES: &'static [(&'static str, AgentState)] = {
-        use AgentState::*;
-        &[
-            ("READY", Available),
-            ("IN_SERVICE", Busy),
-            ("AFTER_SERVICE", WrapUp),
-            ("DND", Break),
-            ("ONLINE", Unavailable),
-            ("BANNED", Unavailable),
-            ("TIMEOUT", Unavailable),
-            ("OFFLINE", Offline),
-        ]
-    };
-    type Keys = config::Keys;
-    type Config = Config;
-
-    fn config(keys: config::Keys, entry: &Entry) -> Result<Config, FieldError> {
-        Config::from_keys(keys, entry)
-    }
-
-    fn source(name: &str, config: &Config) -> Box<dyn Source> {
-        Box::new(VoximplantSource::new(name, config.clone()))
-    }
-
-    fn demo(base_url: &url::Url) -> (Config, Box<dyn SimulatedApi>) {
-        let (cfg, api) = simulate::demo(base_url);
-        (cfg, Box::new(api))
-    }
+crate::vendor::declare! {
+    name: "voximplant",
+    spec: Voximplant,
+    keys: config::Keys,
+    config: Config,
+    source: VoximplantSource,
+    demo: simulate::demo,
+    states: STATES,
 }
 
 /// Vendor state of operators that `GetACDState` lists as locked by a call.
