@@ -34,21 +34,20 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// A duration written the human way (`30s`, `5m`, `1h30m`).
+type HumanDuration = humantime_serde::Serde<Duration>;
+
 /// The `global:` section as written in the file.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct RawGlobal {
     /// Poll interval for every source that does not set its own.
-    #[serde(default, with = "humantime_serde::option")]
-    interval: Option<Duration>,
+    interval: Option<HumanDuration>,
     /// Per-request timeout.
-    #[serde(default, with = "humantime_serde::option")]
-    timeout: Option<Duration>,
+    timeout: Option<HumanDuration>,
     /// After this long without a successful poll a source's data series vanish.
-    #[serde(default, with = "humantime_serde::option")]
-    max_staleness: Option<Duration>,
+    max_staleness: Option<HumanDuration>,
     /// Largest vendor response body accepted, in bytes.
-    #[serde(default)]
     max_response_bytes: Option<u64>,
 }
 
@@ -76,14 +75,14 @@ struct CommonKeys {
     #[serde(default)]
     base_url: Option<String>,
     /// Poll interval (default: `global.interval`).
-    #[serde(default, with = "humantime_serde::option")]
-    interval: Option<Duration>,
+    #[serde(default)]
+    interval: Option<HumanDuration>,
     /// Per-request timeout (default: `global.timeout`).
-    #[serde(default, with = "humantime_serde::option")]
-    timeout: Option<Duration>,
+    #[serde(default)]
+    timeout: Option<HumanDuration>,
     /// Staleness limit (default: `global.max_staleness`).
-    #[serde(default, with = "humantime_serde::option")]
-    max_staleness: Option<Duration>,
+    #[serde(default)]
+    max_staleness: Option<HumanDuration>,
     /// Response size cap (default: `global.max_response_bytes`).
     #[serde(default)]
     max_response_bytes: Option<u64>,
@@ -345,9 +344,9 @@ fn split_entry(
 fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigError> {
     let located = |path: &str, msg: &str| located(text, file, path, false, msg);
     let g = &raw.global;
-    let g_interval = g.interval.unwrap_or(DEFAULT_INTERVAL);
-    let g_timeout = g.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let g_stale = g.max_staleness.unwrap_or(DEFAULT_MAX_STALENESS);
+    let g_interval = g.interval.map_or(DEFAULT_INTERVAL, |d| *d);
+    let g_timeout = g.timeout.map_or(DEFAULT_TIMEOUT, |d| *d);
+    let g_stale = g.max_staleness.map_or(DEFAULT_MAX_STALENESS, |d| *d);
     let g_max_bytes = g.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
     // Every entry's keys first, as one decode of the whole document would find them.
     let entries = raw
@@ -405,9 +404,9 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
                 &format!("duplicate source name {:?}", rs.name),
             ));
         }
-        let interval = rs.interval.unwrap_or(g_interval);
-        let timeout = rs.timeout.unwrap_or(g_timeout);
-        let max_staleness = rs.max_staleness.unwrap_or(g_stale);
+        let interval = rs.interval.map_or(g_interval, |d| *d);
+        let timeout = rs.timeout.map_or(g_timeout, |d| *d);
+        let max_staleness = rs.max_staleness.map_or(g_stale, |d| *d);
         let max_response_bytes = rs.max_response_bytes.unwrap_or(g_max_bytes);
         for (key, d) in [
             ("interval", interval),
