@@ -344,41 +344,34 @@ fn buckets(bounds: &[(&str, f64)], waits: &[i64], tag: &str) -> String {
     s
 }
 
-fn online_slas(
+/// The online (`online_sla`: accepted and abandoned waits) or offline (`offline_sla`:
+/// accepted only) service-level periods of queue `q`.
+fn slas(
     cc: &ContactCenter,
     q: usize,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    online: bool,
 ) -> Vec<String> {
+    let (tag, bounds) = if online {
+        ("online_sla", &ONLINE_BUCKETS[..])
+    } else {
+        ("offline_sla", &OFFLINE_BUCKETS[..])
+    };
     by_period(cc, q, from, to)
         .into_iter()
         .map(|(p, its)| {
             let acc: Vec<i64> = its.iter().filter_map(|it| answered_wait(it)).collect();
-            let ab: Vec<i64> = its.iter().filter_map(|it| abandoned_wait(it)).collect();
+            let abandoned = if online {
+                let ab: Vec<i64> = its.iter().filter_map(|it| abandoned_wait(it)).collect();
+                buckets(bounds, &ab, "abandoned")
+            } else {
+                String::new()
+            };
             format!(
-                "    <online_sla>\n{}{}{}    </online_sla>\n",
+                "    <{tag}>\n{}{}{abandoned}    </{tag}>\n",
                 head(cc, q, p, &its),
-                buckets(&ONLINE_BUCKETS, &acc, "accepted"),
-                buckets(&ONLINE_BUCKETS, &ab, "abandoned")
-            )
-        })
-        .collect()
-}
-
-fn offline_slas(
-    cc: &ContactCenter,
-    q: usize,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<String> {
-    by_period(cc, q, from, to)
-        .into_iter()
-        .map(|(p, its)| {
-            let acc: Vec<i64> = its.iter().filter_map(|it| answered_wait(it)).collect();
-            format!(
-                "    <offline_sla>\n{}{}    </offline_sla>\n",
-                head(cc, q, p, &its),
-                buckets(&OFFLINE_BUCKETS, &acc, "accepted")
+                buckets(bounds, &acc, "accepted"),
             )
         })
         .collect()
@@ -434,8 +427,8 @@ impl SimulatedApi for Api {
                 };
                 match *what {
                     "statistics" => page(req, "statistics", &statistics(cc, q, from, to)),
-                    "online_slas" => page(req, "online_slas", &online_slas(cc, q, from, to)),
-                    "offline_slas" => page(req, "offline_slas", &offline_slas(cc, q, from, to)),
+                    "online_slas" => page(req, "online_slas", &slas(cc, q, from, to, true)),
+                    "offline_slas" => page(req, "offline_slas", &slas(cc, q, from, to, false)),
                     _ => plain(404, "Not found"),
                 }
             }

@@ -325,6 +325,12 @@ pub fn timestamp(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, St
 mod tests {
     use super::*;
 
+    /// The error's message begins with `prefix`.
+    fn starts_with(e: &impl std::fmt::Display, prefix: &str) {
+        let text = e.to_string();
+        assert!(text.starts_with(prefix), "{text}");
+    }
+
     #[derive(Default, Debug, PartialEq)]
     struct Rec {
         fields: Vec<(String, String)>,
@@ -390,26 +396,15 @@ mod tests {
         let r: Vec<Rec> = parse_list(b"<l><r><c>1</c></r><l>", "l", "r").unwrap();
         assert_eq!(r.len(), 1);
         let e = parse_list::<Rec>(b"<l><r><c>1</c></r><r><c>2", "l", "r").unwrap_err();
-        assert!(
-            e.to_string().starts_with("body ends inside <r> record 2"),
-            "{e}"
-        );
+        starts_with(&e, "body ends inside <r> record 2");
     }
 
     #[test]
     fn wrong_root_text_and_empty_body_are_decode_errors() {
         let e = parse_list::<Rec>(b"<html><body>Login</body></html>", "l", "r").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("expected an XML <l> list, got <html>"),
-            "{e}"
-        );
+        starts_with(&e, "expected an XML <l> list, got <html>");
         let e = parse_list::<Rec>(b"Forbidden", "l", "r").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("expected an XML <l> list, got text \"Forbidden\""),
-            "{e}"
-        );
+        starts_with(&e, "expected an XML <l> list, got text \"Forbidden\"");
         let e = parse_list::<Rec>(b"  \n", "l", "r").unwrap_err();
         assert!(e.to_string().contains("empty body"), "{e}");
         assert!(matches!(
@@ -437,10 +432,7 @@ mod tests {
     #[test]
     fn field_errors_name_record_and_field() {
         let e = parse_list::<Rec>(b"<l><r></r><r><bad>x</bad></r></l>", "l", "r").unwrap_err();
-        assert!(
-            e.to_string().starts_with("record 2 <bad>: not a count"),
-            "{e}"
-        );
+        starts_with(&e, "record 2 <bad>: not a count");
     }
 
     #[test]

@@ -211,23 +211,19 @@ impl Api {
         parse: impl FnOnce(&[u8]) -> Result<(T, u64), ParseError>,
     ) -> Result<T, SourceError> {
         let params = [
-            ("from_date", format_datetime(from)),
-            ("to_date", format_datetime(to)),
             ("user_id", "all".to_string()),
-            ("aggregation", "hour".to_string()),
             ("group", "user".to_string()),
         ];
-        let (v, n) = self
-            .call(
-                ctx,
-                GET_STATUS_STATISTICS,
-                "GetACDOperatorStatusStatistics",
-                &params,
-                parse,
-            )
-            .await?;
-        ctx.records(GET_STATUS_STATISTICS, n);
-        Ok(v)
+        let method = "GetACDOperatorStatusStatistics";
+        self.hourly(
+            ctx,
+            GET_STATUS_STATISTICS,
+            method,
+            (from, to),
+            &params,
+            parse,
+        )
+        .await
     }
 
     /// `GetACDQueueStatistics` of one queue from `from` to `to`, by hour. Its records
@@ -241,23 +237,41 @@ impl Api {
         parse: impl FnOnce(&[u8]) -> Result<(T, u64), ParseError>,
     ) -> Result<T, SourceError> {
         let params = [
-            ("from_date", format_datetime(from)),
-            ("to_date", format_datetime(to)),
             ("acd_queue_id", queue.to_string()),
-            ("aggregation", "hour".to_string()),
             ("abbreviation", "true".to_string()),
             ("report", REPORT.to_string()),
         ];
-        let (v, n) = self
-            .call(
-                ctx,
-                GET_QUEUE_STATISTICS,
-                "GetACDQueueStatistics",
-                &params,
-                parse,
-            )
-            .await?;
-        ctx.records(GET_QUEUE_STATISTICS, n);
+        let method = "GetACDQueueStatistics";
+        self.hourly(
+            ctx,
+            GET_QUEUE_STATISTICS,
+            method,
+            (from, to),
+            &params,
+            parse,
+        )
+        .await
+    }
+
+    /// One statistics request aggregated by hour over `window` (`from_date`,
+    /// `to_date`) with the method's own `params`; counts the records it returns.
+    async fn hourly<T>(
+        &mut self,
+        ctx: &PollContext,
+        endpoint: &'static str,
+        method: &str,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        params: &[(&str, String)],
+        parse: impl FnOnce(&[u8]) -> Result<(T, u64), ParseError>,
+    ) -> Result<T, SourceError> {
+        let mut all = vec![
+            ("from_date", format_datetime(window.0)),
+            ("to_date", format_datetime(window.1)),
+            ("aggregation", "hour".to_string()),
+        ];
+        all.extend(params.iter().cloned());
+        let (v, n) = self.call(ctx, endpoint, method, &all, parse).await?;
+        ctx.records(endpoint, n);
         Ok(v)
     }
 }

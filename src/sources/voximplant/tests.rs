@@ -146,16 +146,19 @@ fn users_become_agents_with_state_age() {
     assert_eq!(a[0].id, "487576");
 }
 
+/// `(queue, vendor state, count)` of each queue-agents row, in order.
+fn triples(qa: &[QueueAgents]) -> Vec<(&str, &str, u64)> {
+    qa.iter()
+        .map(|q| (q.queue.as_str(), q.vendor_state.as_str(), q.count))
+        .collect()
+}
+
 #[test]
 fn acd_state_gives_queue_agents_with_banned_apart() {
     let state = parse_acd_state(ACD_STATE).unwrap();
     let qa = queue_agents_of(&state, &watched());
-    let got: Vec<_> = qa
-        .iter()
-        .map(|q| (q.queue.as_str(), q.vendor_state.as_str(), q.count))
-        .collect();
     assert_eq!(
-        got,
+        triples(&qa),
         vec![
             ("Sales", "AFTER_SERVICE", 1),
             ("Sales", "BANNED", 1),
@@ -169,12 +172,8 @@ fn acd_state_gives_queue_agents_with_banned_apart() {
 fn counts_stand_in_only_for_missing_lists() {
     let body = br#"{"result":{"acd_queues":[{"acd_queue_id":7,"ready_operators_count":3,"locked_operators_count":2,"after_service_operators_count":1,"ready_operators":null}]}}"#;
     let qa = queue_agents_of(&parse_acd_state(body).unwrap(), &[]);
-    let got: Vec<_> = qa
-        .iter()
-        .map(|q| (q.queue.as_str(), q.vendor_state.as_str(), q.count))
-        .collect();
     assert_eq!(
-        got,
+        triples(&qa),
         vec![
             ("7", "AFTER_SERVICE", 1),
             ("7", "IN_SERVICE", 2),
