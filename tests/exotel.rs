@@ -197,16 +197,8 @@ fn documented_example_end_to_end_golden() {
         Some("user-session-information") => MockResponse::json(EXAMPLE),
         _ => empty_page(),
     });
-    let yaml = format!(
-        "sources:\n  - name: ameyo\n    vendor: exotel\n    base_url: {}\n    cc_id: 6\n    username: api\n    password: s3cret\n    interval: 1s\n    timeout: 500ms\n",
-        mock.url("")
-    );
-    let e = Exporter::start(&yaml, &[]);
-    e.wait_for_sample(
-        r#"contact_center_source_up{source="ameyo",vendor="exotel"}"#,
-        1.0,
-        Duration::from_secs(15),
-    );
+    let keys = ["cc_id: 6", "username: api", "password: s3cret"];
+    let e = Exporter::one_source("ameyo", "exotel", &mock.url(""), &keys);
     let text = e.scrape();
     assert_eq!(
         sample(

@@ -236,6 +236,24 @@ impl Exporter {
         Self::start_with(dir, config, args)
     }
 
+    /// Starts the exporter with one source `name` of `vendor` at `base_url` (its vendor
+    /// keys as `key: value` lines), polled every second, and waits until it is up.
+    pub fn one_source(name: &str, vendor: &str, base_url: &str, keys: &[&str]) -> Exporter {
+        let mut yaml = format!(
+            "sources:\n  - name: {name}\n    vendor: {vendor}\n    base_url: {base_url}\n    interval: 1s\n    timeout: 500ms\n"
+        );
+        for k in keys {
+            yaml.push_str(&format!("    {k}\n"));
+        }
+        let e = Exporter::start(&yaml, &[]);
+        e.wait_for_sample(
+            &format!(r#"contact_center_source_up{{source="{name}",vendor="{vendor}"}}"#),
+            1.0,
+            Duration::from_secs(15),
+        );
+        e
+    }
+
     /// Starts the exporter in `--demo` mode with `args`.
     pub fn demo(args: &[&str]) -> Exporter {
         let dir = tempfile::tempdir().unwrap();

@@ -261,17 +261,23 @@ fn set<R: Record>(
         return Ok(());
     }
     r.set(group, name, t).map_err(|m| {
-        let path = if group.is_empty() {
-            String::from_utf8_lossy(name).into_owned()
-        } else {
-            format!(
-                "{}/{}",
-                String::from_utf8_lossy(group),
-                String::from_utf8_lossy(name)
-            )
-        };
+        let path = field_path(group, name);
         err(reader, format!("record {} <{path}>: {m}", index + 1))
     })
+}
+
+/// `name`, or `group/name` for a field inside a group element (as error messages and
+/// records name it).
+pub fn field_path(group: &[u8], name: &[u8]) -> String {
+    if group.is_empty() {
+        String::from_utf8_lossy(name).into_owned()
+    } else {
+        format!(
+            "{}/{}",
+            String::from_utf8_lossy(group),
+            String::from_utf8_lossy(name)
+        )
+    }
 }
 
 /// `"24"` → 24; also `"24.0"`. A negative or fractional count is an error.
@@ -338,15 +344,7 @@ mod tests {
 
     impl Record for Rec {
         fn set(&mut self, group: &[u8], name: &[u8], text: &str) -> Result<(), String> {
-            let key = if group.is_empty() {
-                String::from_utf8_lossy(name).into_owned()
-            } else {
-                format!(
-                    "{}/{}",
-                    String::from_utf8_lossy(group),
-                    String::from_utf8_lossy(name)
-                )
-            };
+            let key = field_path(group, name);
             if key == "bad" {
                 return Err("not a count: \"x\"".into());
             }
