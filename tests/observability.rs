@@ -557,20 +557,28 @@ fn evaluate_dashboards(port: u16, since: u64) -> Vec<String> {
     failures
 }
 
-#[test]
-fn every_dashboard_query_returns_data_from_the_demo() {
-    if !have("prometheus") {
-        return;
-    }
-    // In a breach every panel has something to show, abandons included.
-    let exporter = Exporter::demo(&[
+/// The demo with 200 agents in an SLA breach, polled every `DEMO_INTERVAL`, plus `extra`
+/// flags: in a breach every panel and alert has something to show.
+fn breach_demo(extra: &[&str]) -> Exporter {
+    let mut args = vec![
         "--demo.interval",
         DEMO_INTERVAL,
         "--demo.agents",
         "200",
         "--demo.scenario",
         "sla-breach",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    Exporter::demo(&args)
+}
+
+#[test]
+fn every_dashboard_query_returns_data_from_the_demo() {
+    if !have("prometheus") {
+        return;
+    }
+    // In a breach every panel has something to show, abandons included.
+    let exporter = breach_demo(&[]);
     let dir = tempfile::tempdir().unwrap();
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -705,16 +713,7 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     let rules = dir.path().join("rules.yml");
     std::fs::write(&rules, rules_with_short_for("5s")).unwrap();
 
-    let exporter = Exporter::demo(&[
-        "--demo.interval",
-        DEMO_INTERVAL,
-        "--demo.agents",
-        "200",
-        "--demo.scenario",
-        "sla-breach",
-        "--demo.scenario-duration",
-        "30s",
-    ]);
+    let exporter = breach_demo(&["--demo.scenario-duration", "30s"]);
     let breach_ends = Instant::now() + BREACH;
     let (prom, _port) = start_prometheus(dir.path(), exporter.addr, &rules, Some(am_port));
     let started = Instant::now();

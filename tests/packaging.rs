@@ -255,11 +255,7 @@ fn systemd_unit_verifies_and_meets_the_exposure_target() {
         .arg(&copy)
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert!(
         out.status.success() && text.trim().is_empty(),
         "systemd-analyze verify: {text}"

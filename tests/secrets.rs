@@ -204,11 +204,7 @@ fn run_vendor(kit: VendorKit) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert!(
         text.contains(&format!("{}-ok", kits[0].vendor.replace('_', "-"))),
         "{text}"
@@ -283,11 +279,7 @@ fn config_errors_never_print_a_secret() {
             .arg(&path)
             .output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = common::output_text(&out);
         eprintln!("case {i}: exit {:?}: {}", out.status.code(), text.trim());
         for s in [secret, token] {
             assert!(

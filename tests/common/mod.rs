@@ -514,14 +514,16 @@ pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
         .ok()?;
     child.stdin.take()?.write_all(text.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
-    Some((
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    ))
+    Some((out.status.success(), output_text(&out)))
+}
+
+/// A finished command's standard output followed by its standard error.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Whether the suite must have the Debian tools (CI sets CI=true): then a missing
