@@ -9,32 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::example::{agents_available, exotel_mock, source_yaml, up, EMPTY, EXAMPLE};
 use common::{http_request, sample, Exporter, Mock, MockResponse};
-
-const EXAMPLE: &str = include_str!("fixtures/exotel/user-session-information.json");
-const EMPTY: &str = r#"{"response": [], "metadata": {"total": 0}}"#;
-
-fn exotel_mock() -> Mock {
-    Mock::start(|r| match r.param("table-name") {
-        Some("user-session-information") => MockResponse::json(EXAMPLE),
-        _ => MockResponse::json(EMPTY),
-    })
-}
-
-fn source_yaml(name: &str, mock: &Mock, extra: &str) -> String {
-    format!(
-        "  - name: {name}\n    vendor: exotel\n    base_url: {}\n    cc_id: 6\n    username: api\n    password: pw-Secret-4711\n    interval: 1s\n    timeout: 500ms\n{extra}",
-        mock.url("")
-    )
-}
-
-fn up(name: &str) -> String {
-    format!(r#"contact_center_source_up{{source="{name}",vendor="exotel"}}"#)
-}
-
-fn agents_available(name: &str) -> String {
-    format!(r#"contact_center_agents{{source="{name}",vendor="exotel",state="available"}}"#)
-}
 
 const WAIT: Duration = Duration::from_secs(15);
 

@@ -10,33 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{free_port, http_request, sample, Exporter, Mock, MockResponse};
+use common::example::{agents_available, exotel_mock, source_yaml, up};
+use common::{free_port, http_request, sample, Exporter};
 
-const EXAMPLE: &str = include_str!("fixtures/exotel/user-session-information.json");
-const EMPTY: &str = r#"{"response": [], "metadata": {"total": 0}}"#;
 const WAIT: Duration = Duration::from_secs(15);
-
-fn exotel_mock() -> Mock {
-    Mock::start(|r| match r.param("table-name") {
-        Some("user-session-information") => MockResponse::json(EXAMPLE),
-        _ => MockResponse::json(EMPTY),
-    })
-}
-
-fn source_yaml(name: &str, mock: &Mock) -> String {
-    format!(
-        "  - name: {name}\n    vendor: exotel\n    base_url: {}\n    cc_id: 6\n    username: api\n    password: pw-Secret-4711\n    interval: 1s\n    timeout: 500ms\n",
-        mock.url("")
-    )
-}
-
-fn up(name: &str) -> String {
-    format!(r#"contact_center_source_up{{source="{name}",vendor="exotel"}}"#)
-}
-
-fn agents_available(name: &str) -> String {
-    format!(r#"contact_center_agents{{source="{name}",vendor="exotel",state="available"}}"#)
-}
 
 /// Kills the child when the test ends, however it ends.
 struct Guard(Child);
@@ -89,7 +66,11 @@ fn sd_notify_ready_reloading_watchdog_stopping() {
     socket.set_read_timeout(Some(WAIT)).unwrap();
     let socket = NotifySocket(socket);
     let config = dir.path().join("config.yml");
-    std::fs::write(&config, format!("sources:\n{}", source_yaml("a", &mock))).unwrap();
+    std::fs::write(
+        &config,
+        format!("sources:\n{}", source_yaml("a", &mock, "")),
+    )
+    .unwrap();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
 
     let child = Command::new(common::binary())
@@ -167,11 +148,11 @@ fn replace(path: &std::path::Path, text: &str) {
 #[test]
 fn reloads_keep_serving_throughout() {
     let mock = exotel_mock();
-    let one = format!("sources:\n{}", source_yaml("a", &mock));
+    let one = format!("sources:\n{}", source_yaml("a", &mock, ""));
     let two = format!(
         "sources:\n{}{}",
-        source_yaml("a", &mock),
-        source_yaml("b", &mock)
+        source_yaml("a", &mock, ""),
+        source_yaml("b", &mock, "")
     );
     let e = Exporter::start(&one, &[]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
