@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::example::{agents_available, exotel_mock, source_yaml, up, EMPTY, EXAMPLE};
+use common::example::{agents_available, config, exotel_mock, source_yaml, up, EMPTY, EXAMPLE};
 use common::{http_request, sample, Exporter, Mock, MockResponse};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -17,7 +17,7 @@ const WAIT: Duration = Duration::from_secs(15);
 #[test]
 fn metrics_format_gzip_landing_and_health() {
     let mock = exotel_mock();
-    let e = Exporter::start(&format!("sources:\n{}", source_yaml("a", &mock, "")), &[]);
+    let e = Exporter::start(&config(&["a"], &mock), &[]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
 
     let (status, head, plain) = e.get("/metrics").unwrap();
@@ -91,12 +91,8 @@ fn ready_only_after_every_first_poll() {
 #[test]
 fn reload_adds_removes_and_survives_a_broken_config() {
     let mock = exotel_mock();
-    let one = format!("sources:\n{}", source_yaml("a", &mock, ""));
-    let two = format!(
-        "sources:\n{}{}",
-        source_yaml("a", &mock, ""),
-        source_yaml("b", &mock, "")
-    );
+    let one = config(&["a"], &mock);
+    let two = config(&["a", "b"], &mock);
     let e = Exporter::start(&one, &[]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
 
@@ -225,7 +221,7 @@ fn a_hanging_source_delays_neither_others_nor_overlaps_itself() {
 #[test]
 fn sigterm_stops_gracefully_with_exit_0() {
     let mock = exotel_mock();
-    let mut e = Exporter::start(&format!("sources:\n{}", source_yaml("a", &mock, "")), &[]);
+    let mut e = Exporter::start(&config(&["a"], &mock), &[]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
     e.signal("TERM");
     assert_eq!(e.wait_exit(Duration::from_secs(15)), Some(0));
@@ -236,7 +232,7 @@ fn config_check_reports_and_exits() {
     let mock = exotel_mock();
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.yml");
-    std::fs::write(&good, format!("sources:\n{}", source_yaml("a", &mock, ""))).unwrap();
+    std::fs::write(&good, config(&["a"], &mock)).unwrap();
     let out = std::process::Command::new(common::binary())
         .args(["--config.check", "--config.file"])
         .arg(&good)

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::example::{agents_available, exotel_mock, source_yaml, up};
+use common::example::{self, agents_available, exotel_mock, up};
 use common::{free_port, http_request, sample, Exporter};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -66,11 +66,7 @@ fn sd_notify_ready_reloading_watchdog_stopping() {
     socket.set_read_timeout(Some(WAIT)).unwrap();
     let socket = NotifySocket(socket);
     let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!("sources:\n{}", source_yaml("a", &mock, "")),
-    )
-    .unwrap();
+    std::fs::write(&config, example::config(&["a"], &mock)).unwrap();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
 
     let child = Command::new(common::binary())
@@ -148,12 +144,8 @@ fn replace(path: &std::path::Path, text: &str) {
 #[test]
 fn reloads_keep_serving_throughout() {
     let mock = exotel_mock();
-    let one = format!("sources:\n{}", source_yaml("a", &mock, ""));
-    let two = format!(
-        "sources:\n{}{}",
-        source_yaml("a", &mock, ""),
-        source_yaml("b", &mock, "")
-    );
+    let one = example::config(&["a"], &mock);
+    let two = example::config(&["a", "b"], &mock);
     let e = Exporter::start(&one, &[]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
 

@@ -139,14 +139,7 @@ fn tls_basic_auth_and_reload_of_the_web_config() {
 
     let c = client(dir.path(), false);
     assert_eq!(c.get(&url).send().unwrap().status(), 401);
-    assert_eq!(
-        c.get(&url)
-            .basic_auth("prometheus", Some("wrong"))
-            .send()
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(status_as(&c, &url, "wrong"), 401);
     assert_eq!(
         c.get(&url)
             .basic_auth("nobody", Some("right-password"))
@@ -169,35 +162,14 @@ fn tls_basic_auth_and_reload_of_the_web_config() {
     let hash2 = bcrypt::hash("new-password", 4).unwrap();
     write(&wc, &format!("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: {hash2}\n"));
     let c = client(dir.path(), false);
-    assert_eq!(
-        c.get(&url)
-            .basic_auth("prometheus", Some("new-password"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        c.get(&url)
-            .basic_auth("prometheus", Some("right-password"))
-            .send()
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(status_as(&c, &url, "new-password"), 200);
+    assert_eq!(status_as(&c, &url, "right-password"), 401);
 
     // A broken file is logged and the previous one stays.
     std::thread::sleep(Duration::from_millis(1100));
     write(&wc, "tls_server_config: [\n");
     let c = client(dir.path(), false);
-    assert_eq!(
-        c.get(&url)
-            .basic_auth("prometheus", Some("new-password"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_as(&c, &url, "new-password"), 200);
     assert!(e
         .log_lines()
         .iter()
@@ -246,4 +218,13 @@ fn an_invalid_web_config_stops_the_start() {
         err.contains("basic_auth_users.prometheus: not a bcrypt hash"),
         "{err}"
     );
+}
+
+/// The status of `url` fetched with user `prometheus` and `password`.
+fn status_as(c: &reqwest::blocking::Client, url: &str, password: &str) -> reqwest::StatusCode {
+    c.get(url)
+        .basic_auth("prometheus", Some(password))
+        .send()
+        .unwrap()
+        .status()
 }

@@ -111,15 +111,7 @@ impl Host {
             Ok(b) => b.to_bytes(),
             Err(_) => return plain(413, "request body too large\n"),
         };
-        let query = parts
-            .uri
-            .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let query = query_pairs(&parts.uri);
         let sim = SimRequest {
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
@@ -134,6 +126,17 @@ impl Host {
             .body(Full::new(Bytes::from(r.body)))
             .unwrap_or_else(|_| plain(500, "bad simulated response\n"))
     }
+}
+
+/// The decoded query parameters of `uri`, in order.
+pub fn query_pairs(uri: &hyper::Uri) -> Vec<(String, String)> {
+    uri.query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn plain(status: u16, text: &'static str) -> Response<Full<Bytes>> {

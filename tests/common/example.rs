@@ -34,3 +34,9 @@ pub fn up(name: &str) -> String {
 pub fn agents_available(name: &str) -> String {
     format!(r#"contact_center_agents{{source="{name}",vendor="exotel",state="available"}}"#)
 }
+
+/// A whole config with one [`source_yaml`] entry per name, all polling `mock`.
+pub fn config(names: &[&str], mock: &Mock) -> String {
+    let entries: String = names.iter().map(|n| source_yaml(n, mock, "")).collect();
+    format!("sources:\n{entries}")
+}

@@ -133,15 +133,9 @@ impl Mock {
                                 let rec = Recorded {
                                     method: parts.method.to_string(),
                                     path: parts.uri.path().to_string(),
-                                    query: parts
-                                        .uri
-                                        .query()
-                                        .map(|q| {
-                                            url::form_urlencoded::parse(q.as_bytes())
-                                                .into_owned()
-                                                .collect()
-                                        })
-                                        .unwrap_or_default(),
+                                    query: contact_center_exporter::simulator::host::query_pairs(
+                                        &parts.uri,
+                                    ),
                                     headers: parts
                                         .headers
                                         .iter()
