@@ -902,7 +902,7 @@ fn documented_examples_end_to_end_golden() {
             "contact_center_agent_state_duration",
         ],
     );
-    assert_golden("eight_by_eight.prom", &selected);
+    assert_golden("end_to_end/eight_by_eight.prom", &selected);
     if let Some((ok, out)) = common::promtool_check_metrics(&text) {
         assert!(ok, "promtool check metrics: {out}");
     }

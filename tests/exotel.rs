@@ -222,7 +222,7 @@ fn documented_example_end_to_end_golden() {
             "contact_center_agent_state",
         ],
     );
-    assert_golden("exotel.prom", &selected);
+    assert_golden("end_to_end/exotel.prom", &selected);
     if let Some((ok, out)) = common::promtool_check_metrics(&text) {
         assert!(ok, "promtool check metrics: {out}");
     }

@@ -19,7 +19,6 @@ use contact_center_exporter::http::{PollContext, RequestCounters};
 use contact_center_exporter::model::{Snapshot, StateInterval};
 use contact_center_exporter::sources::{self, Source, SourceError};
 use contact_center_exporter::state::{AgentState, StateMapper};
-use contact_center_exporter::store::SourceEntry;
 
 const CUSTOMER: &str = "acme";
 const TOKEN: &str = "s3cret-token";
@@ -391,43 +390,6 @@ async fn example_day_then_three_quiet_polls() {
     }
     assert_eq!(secs(&data, AgentState::Available), 18.97);
     assert_eq!(buckets(&data, AgentState::Available), (vec![1, 3, 3, 3], 3));
-}
-
-/// The golden `/metrics` of the example day (UPDATE_GOLDEN=1 rewrites it).
-#[tokio::test]
-async fn example_day_golden_metrics() {
-    let mut h = Harness::new("").await;
-    h.mock.set_day("20130220", example_records());
-    h.mock.set_online(vec![json!({
-        "userId": "6", "username": "green_op", "state": "AFTERWORK",
-        "stateDuration": 215, "stateChangedAt": "2013-02-20T15:41:25Z"
-    })]);
-    let entry = Arc::new(SourceEntry::new(&h.cfg));
-    let now = utc(2013, 2, 20, 15, 45, 0);
-    for i in 0..4 {
-        let t = now + chrono::Duration::seconds(30 * i);
-        let snap = h.poll(t).await.unwrap();
-        entry
-            .data
-            .lock()
-            .unwrap()
-            .ingest(snap, &entry.mapper, t.timestamp());
-    }
-    // The age as of the last poll: 15:46:30 − 15:41:25.
-    let text = contact_center_exporter::metrics::render_vendor(&[&entry]);
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/vcc_live_example_day.prom"
-    );
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
-        std::fs::write(path, &text).unwrap();
-    }
-    let want = std::fs::read_to_string(path).expect("golden file (run with UPDATE_GOLDEN=1)");
-    assert_eq!(
-        text, want,
-        "golden differs; rerun with UPDATE_GOLDEN=1 and review the diff"
-    );
 }
 
 /// Each poll costs what is new: pages of 3, the last counted record re-read once.

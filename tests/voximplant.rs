@@ -1011,7 +1011,7 @@ fn documented_example_end_to_end_golden() {
             "contact_center_agent_state_seconds",
         ],
     );
-    common::assert_golden("voximplant.prom", &selected);
+    common::assert_golden("end_to_end/voximplant.prom", &selected);
     if let Some((ok, out)) = common::promtool_check_metrics(&text) {
         assert!(ok, "promtool check metrics: {out}");
     }

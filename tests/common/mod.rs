@@ -8,6 +8,7 @@
 pub mod example;
 pub mod fault;
 pub mod pipeline;
+pub mod replay;
 pub mod vendors;
 
 use std::collections::BTreeMap;
