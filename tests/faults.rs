@@ -614,22 +614,8 @@ fn no_negative_values(text: &str, source: &str, vendor: &str, ctx: &str) {
     }
 }
 
+/// Every vendor in the registry (each on its own thread).
 #[test]
-fn vcc_live_faults() {
-    run_vendor(vendors::vcc_live());
-}
-
-#[test]
-fn exotel_faults() {
-    run_vendor(vendors::exotel());
-}
-
-#[test]
-fn voximplant_faults() {
-    run_vendor(vendors::voximplant());
-}
-
-#[test]
-fn eight_by_eight_faults() {
-    run_vendor(vendors::eight_by_eight());
+fn every_vendor_survives_every_fault() {
+    vendors::for_each_vendor(run_vendor);
 }

@@ -531,18 +531,17 @@ proptest! {
 
     #[test]
     fn parsers_take_arbitrary_bytes(selector in any::<u8>(), body in prop::collection::vec(any::<u8>(), 0..256)) {
-        pipeline::exotel(&body);
-        pipeline::voximplant(selector, &body);
-        pipeline::eight_by_eight(selector, &body);
-        pipeline::vcc_live(selector, &body);
+        for v in sources::REGISTRY {
+            pipeline::vendor(v.as_str(), selector, &body);
+        }
     }
 
     #[test]
     fn parsers_take_arbitrary_json(v in any_json(), selector in any::<u8>()) {
         let body = serde_json::to_vec(&v).unwrap();
-        pipeline::exotel(&body);
-        pipeline::voximplant(selector, &body);
-        pipeline::vcc_live(selector, &body);
+        for v in sources::REGISTRY {
+            pipeline::vendor(v.as_str(), selector, &body);
+        }
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct VendorKit {
     pub keys: Box<dyn Fn(&Path) -> String + Send + Sync>,
     /// Strings that must never be printed.
     pub secrets: Vec<String>,
+    /// A well-formed vendor error (in a 200 body) whose message is `text`.
+    pub vendor_error: fn(&str) -> String,
 }
 
 /// The repository's fixture `vendor/name`.
@@ -79,9 +81,39 @@ fn with_date_ahead(mut r: MockResponse) -> MockResponse {
     r
 }
 
-/// Every vendor on this build.
+/// The kit of every vendor in the registry.
 pub fn all() -> Vec<VendorKit> {
-    vec![vcc_live(), exotel(), voximplant(), eight_by_eight()]
+    contact_center_exporter::sources::REGISTRY
+        .iter()
+        .map(|v| kit(v.as_str()))
+        .collect()
+}
+
+/// The kit of `vendor`; a registered vendor without one fails every suite that uses
+/// the kits, so no vendor goes untested.
+pub fn kit(vendor: &str) -> VendorKit {
+    match vendor {
+        "vcc_live" => vcc_live(),
+        "exotel" => exotel(),
+        "voximplant" => voximplant(),
+        "eight_by_eight" => eight_by_eight(),
+        other => panic!("vendor {other} has no kit in tests/common/vendors.rs: add one"),
+    }
+}
+
+/// Runs `test` on every vendor's kit at once (one thread each, as separate tests
+/// would) and fails naming every vendor whose run panicked.
+pub fn for_each_vendor(test: fn(VendorKit)) {
+    let failed: Vec<&str> = std::thread::scope(|s| {
+        let runs: Vec<_> = all()
+            .into_iter()
+            .map(|k| (k.vendor, s.spawn(move || test(k))))
+            .collect();
+        runs.into_iter()
+            .filter_map(|(v, run)| run.join().is_err().then_some(v))
+            .collect()
+    });
+    assert!(failed.is_empty(), "failed for: {}", failed.join(", "));
 }
 
 /// Exotel: the documented example plus four sessions in other states and campaigns.
@@ -138,6 +170,10 @@ pub fn exotel() -> VendorKit {
             format!("    cc_id: 6\n    username: api-user\n    password: {EXOTEL_PASSWORD}\n")
         }),
         secrets: vec![EXOTEL_PASSWORD.into()],
+        vendor_error: |text| {
+            json!({"error_code": "CONF-1002", "status": "Unauthorized", "error_message": text})
+                .to_string()
+        },
     }
 }
 
@@ -230,6 +266,7 @@ pub fn voximplant() -> VendorKit {
             format!("    credentials_file: {}\n", path.display())
         }),
         secrets: vec![marker, "PRIVATE KEY".into(), "Bearer ".into(), "eyJ".into()],
+        vendor_error: |text| json!({"error": {"msg": text, "code": 100}}).to_string(),
     }
 }
 
@@ -301,6 +338,8 @@ pub fn eight_by_eight() -> VendorKit {
         }),
         keys: Box::new(|_| format!("    tenant: acme\n    token: {EIGHT_TOKEN}\n")),
         secrets: vec![EIGHT_TOKEN.into()],
+        // 8x8 has no error envelope: text where the XML should be.
+        vendor_error: |text| text.to_string(),
     }
 }
 
@@ -396,6 +435,7 @@ pub fn vcc_live() -> VendorKit {
         clock_ahead: Arc::new(move |r, _| with_date_ahead(api(log_ahead.clone(), online_ahead.clone())(r, MockResponse::status(200, "")))),
         keys: Box::new(|_| format!("    customer: acme\n    token: {VCC_TOKEN}\n    time_zone: UTC\n    page_size: 4\n")),
         secrets: vec![VCC_TOKEN.into()],
+        vendor_error: |text| json!({"response": [], "errors": [text]}).to_string(),
     }
 }
 
