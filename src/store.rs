@@ -311,10 +311,12 @@ impl SourceData {
                 count: 0,
                 sum: h.sum.map(|_| 0.0),
             });
+        // A vendor count near u64::MAX (hostile or corrupt) must not overflow: the
+        // counter saturates instead.
         for (c, g) in entry.cumulative.iter_mut().zip(growth) {
-            *c += g;
+            *c = c.saturating_add(g);
         }
-        entry.count += count_growth;
+        entry.count = entry.count.saturating_add(count_growth);
         entry.sum = match (entry.sum, sum_growth) {
             (Some(s), Some(g)) => Some(s + g),
             _ => None,
@@ -659,5 +661,28 @@ mod tests {
         assert_eq!(d.state_seconds[AgentState::Available.index()], 0.0);
         assert!(d.queue_counters.values().all(|v| *v == 0.0));
         assert_eq!(d.ledger_len(), 0);
+    }
+
+    #[test]
+    fn a_huge_vendor_histogram_count_saturates() {
+        let mut d = SourceData::default();
+        let hist = |start: i64, count: u64| PeriodHistogram {
+            histogram: WaitHistogram::AbandonWait,
+            key: QueueKey {
+                queue: "q".into(),
+                channel: Channel::Voice,
+            },
+            period: period(start, "q"),
+            buckets: vec![(f64::INFINITY, count)],
+            count,
+            sum: None,
+        };
+        let snap = Snapshot {
+            queue_histograms: vec![hist(0, 690_957), hist(3600, u64::MAX)],
+            ..Snapshot::default()
+        };
+        d.ingest(snap, &mapper(), 7200);
+        let h = d.wait_histograms.values().next().unwrap();
+        assert_eq!(h.count, u64::MAX);
     }
 }
