@@ -16,6 +16,8 @@ pub mod hub;
 pub mod logging;
 pub mod metrics;
 pub mod model;
+pub mod negotiate;
+pub mod openmetrics;
 pub mod poller;
 pub mod secret;
 pub mod server;

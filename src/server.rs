@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -293,12 +293,22 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
         );
     };
     let gzip = accepts_gzip(req);
-    let chunks = state.hub.scrape(SystemTime::now(), gzip);
+    let format = crate::negotiate::Format::negotiate(
+        req.headers()
+            .get_all(ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
+    let chunks = state.hub.scrape_as(SystemTime::now(), format, gzip);
     let mut r = Response::new(Chunks(chunks.into()));
     r.headers_mut().insert(
         CONTENT_TYPE,
-        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        HeaderValue::from_static(format.content_type()),
     );
+    // The body depends on both headers: a cache between us and the client must not
+    // hand one client's format or encoding to another.
+    r.headers_mut()
+        .insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
     if gzip {
         r.headers_mut()
             .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
