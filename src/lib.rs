@@ -24,6 +24,7 @@ pub mod server;
 pub mod simulator;
 pub mod sources;
 pub mod state;
+pub mod status_page;
 pub mod store;
 pub mod systemd;
 pub mod web_config;
