@@ -129,10 +129,7 @@ fn sample(
     let labels = m.get_label();
     if !labels.is_empty() || extra.is_some() {
         let mut sep = '{';
-        let pairs = labels
-            .iter()
-            .map(|l| (l.name(), l.value()))
-            .chain(extra.into_iter());
+        let pairs = labels.iter().map(|l| (l.name(), l.value())).chain(extra);
         for (name, value) in pairs {
             out.push(sep);
             out.push_str(name);

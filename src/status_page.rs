@@ -92,7 +92,7 @@ struct Fresh {
     agents: [u64; 8],
     /// `(vendor state, normalized state, agents)`, by vendor state.
     vendor_states: Vec<(String, AgentState, u64)>,
-    queues: Vec<QueueRow>,
+    queues: Vec<(QueueKey, QueueRow)>,
     /// The day "today" refers to, and the zone it is a day in.
     day: NaiveDate,
     zone: &'static str,
@@ -100,7 +100,6 @@ struct Fresh {
 
 #[derive(Debug, Default)]
 struct QueueRow {
-    key: Option<QueueKey>,
     waiting: Option<u64>,
     oldest_wait_seconds: Option<f64>,
     sla_threshold_seconds: Option<f64>,
@@ -181,13 +180,7 @@ impl Fresh {
                 QueueCounter::AnsweredInSla => row.answered_in_sla = value,
             }
         }
-        let queues = rows
-            .into_iter()
-            .map(|(k, mut row)| {
-                row.key = Some(k.clone());
-                row
-            })
-            .collect();
+        let queues = rows.into_iter().map(|(k, row)| (k.clone(), row)).collect();
         Fresh {
             agents: data.agents_by_state(mapper),
             vendor_states,
@@ -345,7 +338,7 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
     }
     // A vendor with only real-time queue figures (Exotel) gets no columns of dashes for
     // daily counts it can never have; the note says why they are missing.
-    let daily = f.queues.iter().any(|q| {
+    let daily = f.queues.iter().any(|(_, q)| {
         q.entered.is_some()
             || q.answered.is_some()
             || q.abandoned.is_some()
@@ -365,8 +358,7 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
             "<tr><th>Queue</th><th>Channel</th><th>Waiting</th><th>Oldest wait</th></tr>\n",
         );
     }
-    for q in &f.queues {
-        let Some(key) = &q.key else { continue };
+    for (key, q) in &f.queues {
         let _ = write!(
             out,
             "<tr class=\"queue\" data-queue=\"{name}\" data-channel=\"{ch}\"><td>{name}</td><td>{ch}</td>\
