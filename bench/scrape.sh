@@ -5,6 +5,9 @@
 # the same run on the same bytes:
 #   - nginx serving the identical exposition text as a static file (the practical limit);
 #   - a Python prometheus_client exporter holding the same series (what many teams write).
+# Each is measured in both exposition formats: text 0.0.4 (what wrk gets without an
+# Accept header) and OpenMetrics 1.0.0 (what Prometheus 2.x asks for; nginx serves the
+# exporter's OpenMetrics bytes, prometheus_client negotiates it itself).
 # Prints a Markdown table (requests/s, p99 latency, ratios) and the exporter's RSS.
 # Usage: bench/scrape.sh [seconds-per-run]   (default 10)
 set -euo pipefail
@@ -48,11 +51,14 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 curl -s "127.0.0.1:$EXP/metrics" > "$WORK/metrics.txt"
+OM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+curl -s -H "Accept: $OM_ACCEPT" "127.0.0.1:$EXP/metrics" > "$WORK/metrics.om"
 series=$(grep -vc '^#' "$WORK/metrics.txt")
 agents=$(grep '^contact_center_agents{' "$WORK/metrics.txt" | awk '{s+=$2} END {print s}')
 
 mkdir -p "$WORK/www" "$WORK/nginx"
 cp "$WORK/metrics.txt" "$WORK/www/metrics"
+cp "$WORK/metrics.om" "$WORK/www/metrics-om"
 # nginx started as root reads files as "nobody": mktemp -d is 0700.
 chmod -R a+rX "$WORK"
 cat > "$WORK/nginx/nginx.conf" <<NGINX
@@ -67,6 +73,7 @@ http {
   server {
     listen 127.0.0.1:$NGX;
     location = /metrics { root $WORK/www; default_type "text/plain; version=0.0.4"; }
+    location = /metrics-om { root $WORK/www; default_type "application/openmetrics-text; version=1.0.0; charset=utf-8"; }
   }
 }
 NGINX
@@ -74,10 +81,10 @@ nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
 /usr/bin/python3 bench/python_exporter.py "$PY" "$WORK/metrics.txt" & pids+=($!)
 sleep 2
 
-run() { # url conns -> "rps p99ms errors"; errors = non-2xx answers + socket errors
+run() { # url conns [accept] -> "rps p99ms errors"; errors = non-2xx answers + socket errors
   local t=2 out; [ "$2" -lt 2 ] && t=1
-  out=$(wrk -t"$t" -c"$2" -d"${DUR}s" --latency "$1" 2>&1)
-  echo "$out" > "$WORK/wrk-$(echo "$1" | tr -c 'a-z0-9' _)-$2.txt"
+  out=$(wrk -t"$t" -c"$2" -d"${DUR}s" --latency ${3:+-H "Accept: $3"} "$1" 2>&1)
+  echo "$out" > "$WORK/wrk-$(echo "$1${3:+-om}" | tr -c 'a-z0-9' _)-$2.txt"
   awk '
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
@@ -86,31 +93,43 @@ run() { # url conns -> "rps p99ms errors"; errors = non-2xx answers + socket err
     END {printf "%s %s %d\n", rps, p99, err}' <<<"$out"
 }
 
-# Every server must answer the same number of bytes, or the comparison is void.
+# Every server must answer in the format asked for, or the comparison is void.
+check() { # url accept expected-content-type-prefix
+  local got
+  got=$(curl -s -o /dev/null -H "Accept: $2" -w '%{http_code} %{size_download} %{content_type}' "$1")
+  echo "$1 (Accept: ${2:0:30}): HTTP $got" >&2
+  [ "${got%% *}" = 200 ] || { echo "not serving: $1" >&2; exit 1; }
+  case "${got#* * }" in "$3"*) ;; *) echo "wrong format from $1: $got" >&2; exit 1 ;; esac
+}
 for u in "http://127.0.0.1:$EXP/metrics" "http://127.0.0.1:$NGX/metrics" "http://127.0.0.1:$PY/metrics"; do
-  got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$u")
-  echo "$u: HTTP ${got% *}, ${got#* } bytes" >&2
-  [ "${got% *}" = 200 ] || { echo "baseline not serving: $u" >&2; exit 1; }
+  check "$u" "*/*" "text/plain"
+done
+for u in "http://127.0.0.1:$EXP/metrics" "http://127.0.0.1:$NGX/metrics-om" "http://127.0.0.1:$PY/metrics"; do
+  check "$u" "$OM_ACCEPT" "application/openmetrics-text"
 done
 
-echo "## Scrape serving: $series series, $agents agents, $SOURCES sources, body $(wc -c < "$WORK/metrics.txt") bytes"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk ${DUR}s per run"
+echo "## Scrape serving: $series series, $agents agents, $SOURCES sources, body $(wc -c < "$WORK/metrics.txt") bytes (OpenMetrics $(wc -c < "$WORK/metrics.om") bytes)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk ${DUR}s per run; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| connections | exporter req/s | exporter p99 ms | nginx req/s | nginx p99 ms | python req/s | python p99 ms | exporter / nginx | exporter / python |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| format | connections | exporter req/s | exporter p99 ms | nginx req/s | nginx p99 ms | python req/s | python p99 ms | exporter / nginx | exporter / python |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 failed=0
-for c in 1 8 64; do
-  read -r e_rps e_p99 e_err < <(run "http://127.0.0.1:$EXP/metrics" "$c")
-  read -r n_rps n_p99 n_err < <(run "http://127.0.0.1:$NGX/metrics" "$c")
-  read -r p_rps p_p99 p_err < <(run "http://127.0.0.1:$PY/metrics" "$c")
-  awk -v c="$c" -v e="$e_rps" -v ep="$e_p99" -v n="$n_rps" -v np="$n_p99" -v p="$p_rps" -v pp="$p_p99" \
-      -v ee="$e_err" -v ne="$n_err" -v pe="$p_err" 'BEGIN {
-    printf "| %d | %.0f%s | %.2f | %.0f%s | %.2f | %.1f%s | %.0f | %.2f | %.0f |\n", c,
-      e, (ee ? " (" ee " errors)" : ""), ep, n, (ne ? " (" ne " errors)" : ""), np,
-      p, (pe ? " (" pe " errors)" : ""), pp, (n>0?e/n:0), (p>0?e/p:0) }'
-  # The baselines may fail under load (that is part of what they measure); the exporter
-  # must not, and the limit must be a real limit.
-  [ "$e_err" -eq 0 ] && [ "$n_err" -eq 0 ] || failed=1
+for fmt in text openmetrics; do
+  accept="" npath=/metrics
+  [ "$fmt" = openmetrics ] && accept=$OM_ACCEPT npath=/metrics-om
+  for c in 1 8 64; do
+    read -r e_rps e_p99 e_err < <(run "http://127.0.0.1:$EXP/metrics" "$c" "$accept")
+    read -r n_rps n_p99 n_err < <(run "http://127.0.0.1:$NGX$npath" "$c" "$accept")
+    read -r p_rps p_p99 p_err < <(run "http://127.0.0.1:$PY/metrics" "$c" "$accept")
+    awk -v f="$fmt" -v c="$c" -v e="$e_rps" -v ep="$e_p99" -v n="$n_rps" -v np="$n_p99" -v p="$p_rps" -v pp="$p_p99" \
+        -v ee="$e_err" -v ne="$n_err" -v pe="$p_err" 'BEGIN {
+      printf "| %s | %d | %.0f%s | %.2f | %.0f%s | %.2f | %.1f%s | %.0f | %.2f | %.0f |\n", f, c,
+        e, (ee ? " (" ee " errors)" : ""), ep, n, (ne ? " (" ne " errors)" : ""), np,
+        p, (pe ? " (" pe " errors)" : ""), pp, (n>0?e/n:0), (p>0?e/p:0) }'
+    # The baselines may fail under load (that is part of what they measure); the exporter
+    # must not, and the limit must be a real limit.
+    [ "$e_err" -eq 0 ] && [ "$n_err" -eq 0 ] || failed=1
+  done
 done
 echo
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$EXP_PID/status"); hwm=$(awk '/VmHWM/ {print $2}' "/proc/$EXP_PID/status")

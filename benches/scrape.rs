@@ -1,7 +1,9 @@
 //! Per-scrape cost against the number of agents: a `/metrics` body for a 5,000-agent
 //! snapshot must cost the same as for a 50-agent one (the vendor section is rendered
 //! once per poll; agents only change the counts in it). The 50-agent case is the
-//! baseline measured in the same run.
+//! baseline measured in the same run. Each size is scraped in both exposition formats
+//! (text 0.0.4 and OpenMetrics, plain and gzip): both are cached bytes, so OpenMetrics
+//! should cost what text costs.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -13,6 +15,7 @@ use contact_center_exporter::hub::Hub;
 use contact_center_exporter::model::{
     Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot,
 };
+use contact_center_exporter::negotiate::Format;
 use contact_center_exporter::secret::Secret;
 use contact_center_exporter::sources::{self, exotel};
 use contact_center_exporter::store::SourceEntry;
@@ -111,6 +114,13 @@ fn scrape(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("gzip", n), &hub, |b, hub| {
             b.iter(|| hub.scrape(SystemTime::now(), true))
+        });
+        let om = Format::OpenMetrics;
+        g.bench_with_input(BenchmarkId::new("openmetrics_plain", n), &hub, |b, hub| {
+            b.iter(|| hub.scrape_as(SystemTime::now(), om, false))
+        });
+        g.bench_with_input(BenchmarkId::new("openmetrics_gzip", n), &hub, |b, hub| {
+            b.iter(|| hub.scrape_as(SystemTime::now(), om, true))
         });
     }
     g.finish();

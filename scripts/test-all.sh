@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of contact-center-exporter, installing what the tests need
 # (Debian's prometheus and prometheus-alertmanager, promtool, openssl, systemd-analyze,
-# strace, lintian) first, then builds and checks the Debian package (scripts/check-deb.sh).
+# strace, lintian, chromium for the status page, python3-prometheus-client for its strict
+# OpenMetrics parser) first, then builds and checks the Debian package (scripts/check-deb.sh).
 # Usage: scripts/test-all.sh        (the README's second command; .ci/run calls it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,12 @@ cd "$(dirname "$0")/.."
 need=()
 for tool in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager \
             amtool:prometheus-alertmanager openssl:openssl systemd-analyze:systemd strace:strace \
-            lintian:lintian; do
+            lintian:lintian chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
+# The strict OpenMetrics parser of tests/openmetrics.rs (Debian's prometheus_client).
+/usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' >/dev/null 2>&1 \
+  || need+=(python3-prometheus-client)
 if ((${#need[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -25,6 +25,11 @@ pub struct Rendered {
     pub text: Bytes,
     /// The same, compressed as the start of a gzip stream that each scrape completes.
     pub gz: crate::gzip::GzipPrefix,
+    /// The same families as OpenMetrics text (without `# EOF`, which ends the self
+    /// section of each scrape).
+    pub openmetrics: Bytes,
+    /// [`Rendered::openmetrics`] as the start of a gzip stream.
+    pub openmetrics_gz: crate::gzip::GzipPrefix,
     /// Names of the sources whose data it contains.
     pub included: Vec<String>,
 }
@@ -85,13 +90,21 @@ impl Hub {
         let sources = self.sources();
         let fresh: Vec<&Arc<SourceEntry>> = sources.iter().filter(|s| s.is_fresh(now)).collect();
         // Vendor data of fresh sources, then every source's own status: both change only
-        // when a poll ends, so both are rendered here rather than per scrape.
-        let mut text = metrics::render_vendor(&fresh);
-        text.push_str(&metrics::encode(&metrics::source_families(&sources)));
+        // when a poll ends, so both are rendered here rather than per scrape. Both
+        // formats come from the same families: one read of the sources' data, so they
+        // cannot disagree. Both are built eagerly (not on first request) because a
+        // render costs little next to a poll interval and keeps scrapes lock-free.
+        let mut families = metrics::vendor_families(&fresh);
+        families.extend(metrics::source_families(&sources));
+        let text = metrics::encode(&families);
+        let openmetrics = crate::openmetrics::encode(&families);
         let gz = crate::gzip::GzipPrefix::new(text.as_bytes());
+        let openmetrics_gz = crate::gzip::GzipPrefix::new(openmetrics.as_bytes());
         self.rendered.store(Arc::new(Rendered {
             text: Bytes::from(text),
             gz,
+            openmetrics: Bytes::from(openmetrics),
+            openmetrics_gz,
             included: fresh.iter().map(|s| s.name.clone()).collect(),
         }));
     }
@@ -134,7 +147,30 @@ impl Hub {
     /// copied) and the fresh per-scrape section; with `gzip`, the cached compressed
     /// prefix and the compressed rest of one gzip stream.
     pub fn scrape(&self, now: SystemTime, gzip: bool) -> Vec<Bytes> {
+        self.scrape_as(now, crate::negotiate::Format::Text, gzip)
+    }
+
+    /// [`Hub::scrape`] in `format`. An OpenMetrics body is the cached OpenMetrics
+    /// section, the self section in OpenMetrics and `# EOF`.
+    pub fn scrape_as(
+        &self,
+        now: SystemTime,
+        format: crate::negotiate::Format,
+        gzip: bool,
+    ) -> Vec<Bytes> {
         let cached = self.vendor_section(now);
+        if format.is_openmetrics() {
+            let mut own = crate::openmetrics::encode(&self.registry.gather());
+            own.push_str(crate::openmetrics::EOF);
+            return if gzip {
+                vec![
+                    cached.openmetrics_gz.prefix(),
+                    Bytes::from(cached.openmetrics_gz.finish_tail(own.as_bytes())),
+                ]
+            } else {
+                vec![cached.openmetrics.clone(), Bytes::from(own)]
+            };
+        }
         let own = self.self_section();
         if gzip {
             vec![

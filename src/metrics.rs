@@ -113,6 +113,12 @@ pub fn encode(families: &[MetricFamily]) -> String {
 
 /// Renders the vendor data of `sources` (already filtered to fresh ones).
 pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
+    encode(&vendor_families(sources))
+}
+
+/// The metric families of the vendor data of `sources` (already filtered to fresh
+/// ones), for either exposition format.
+pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
     use MetricType::{COUNTER, GAUGE, HISTOGRAM};
     let mut agents = Family::new(
         "contact_center_agents",
@@ -383,7 +389,7 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
     ] {
         f.finish(&mut out);
     }
-    encode(&out)
+    out
 }
 
 /// Per-source status metrics, computed from the hub at scrape time.

@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -293,12 +295,22 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
         );
     };
     let gzip = accepts_gzip(req);
-    let chunks = state.hub.scrape(SystemTime::now(), gzip);
+    let format = crate::negotiate::Format::negotiate(
+        req.headers()
+            .get_all(ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
+    let chunks = state.hub.scrape_as(SystemTime::now(), format, gzip);
     let mut r = Response::new(Chunks(chunks.into()));
     r.headers_mut().insert(
         CONTENT_TYPE,
-        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        HeaderValue::from_static(format.content_type()),
     );
+    // The body depends on both headers: a cache between us and the client must not
+    // hand one client's format or encoding to another.
+    r.headers_mut()
+        .insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
     if gzip {
         r.headers_mut()
             .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -323,45 +335,20 @@ pub fn html_escape(s: &str) -> String {
 }
 
 fn landing(state: &ServerState) -> Response<Chunks> {
-    let mut rows = String::new();
-    for s in state.hub.sources() {
-        let st = s.status();
-        let up = if st.polls == 0 {
-            "pending"
-        } else if st.up {
-            "up"
-        } else {
-            "down"
-        };
-        let last = st
-            .last_success
-            .map(|t| {
-                chrono::DateTime::<chrono::Utc>::from(t)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            })
-            .unwrap_or_else(|| "never".into());
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"{up}\">{up}</td><td>{}</td><td>{}</td></tr>\n",
-            html_escape(&s.name),
-            s.vendor,
-            html_escape(&last),
-            html_escape(st.last_error.as_deref().unwrap_or("")),
-        ));
-    }
-    let path = html_escape(&state.telemetry_path);
-    let body = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>contact-center-exporter</title>\n\
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}.up{{color:#070}}.down{{color:#b00}}.pending{{color:#888}}</style></head>\n\
-<body><h1>contact-center-exporter</h1>\n<p>Version {}</p>\n\
-<ul><li><a href=\"{path}\">Metrics</a></li><li><a href=\"/-/healthy\">Health</a></li><li><a href=\"/-/ready\">Readiness</a></li></ul>\n\
-<h2>Sources</h2>\n<table><tr><th>Source</th><th>Vendor</th><th>Status</th><th>Last success</th><th>Last error</th></tr>\n{rows}</table>\n</body></html>\n",
-        html_escape(crate::cli::LONG_VERSION)
+    let body = crate::status_page::render(
+        &state.hub.sources(),
+        &state.telemetry_path,
+        crate::cli::LONG_VERSION,
+        SystemTime::now(),
     );
     let mut r = Response::new(Chunks::one(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    // The figures change with every poll; a cached copy would show old numbers.
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 

@@ -190,6 +190,20 @@ impl Ledger {
         }
     }
 
+    /// Sum of the last value seen of each queue counter period that started in
+    /// `[from, to)` (Unix seconds).
+    fn queue_counts_between(&self, from: i64, to: i64) -> BTreeMap<QueueCount, f64> {
+        let mut out: BTreeMap<QueueCount, f64> = BTreeMap::new();
+        for (key, value) in &self.seen {
+            if let (LedgerKey::Queue(series, period), LedgerValue::Scalar(v)) = (key, value) {
+                if (from..to).contains(&period.start) {
+                    *out.entry(series.clone()).or_insert(0.0) += v;
+                }
+            }
+        }
+        out
+    }
+
     /// Forgets periods that started before `cutoff` (Unix seconds).
     fn prune(&mut self, cutoff: i64) {
         self.seen.retain(|k, _| k.start() >= cutoff);
@@ -330,6 +344,15 @@ impl SourceData {
             out[mapper.map(&a.vendor_state).index()] += 1;
         }
         out
+    }
+
+    /// The vendor's own totals of the queue counter periods that started in
+    /// `[from, to)` (Unix seconds), e.g. one day: each period's highest value seen,
+    /// added up. Unlike [`SourceData::queue_counters`], which count from the first poll
+    /// of this process, this is what the vendor reports for that span, as far as the
+    /// ledger remembers (two days).
+    pub fn queue_counts_between(&self, from: i64, to: i64) -> BTreeMap<QueueCount, f64> {
+        self.ledger.queue_counts_between(from, to)
     }
 
     /// Number of remembered periods (for tests and memory checks).
@@ -528,6 +551,43 @@ mod tests {
         assert_eq!(all(&d), (3.0, 700.5, 142.0));
         d.ingest(snap(3.0, 700.5, 142.0), &m, 2000);
         assert_eq!(all(&d), (3.0, 700.5, 142.0));
+    }
+
+    #[test]
+    fn queue_counts_of_a_span_are_the_periods_highest_values() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let count = |start: i64, v: f64| PeriodValue {
+            series: QueueCount {
+                key: qkey(),
+                counter: QueueCounter::Answered,
+            },
+            period: period(start, ""),
+            value: v,
+        };
+        let snap = |values: Vec<PeriodValue<QueueCount>>| Snapshot {
+            queue_counts: values,
+            ..Default::default()
+        };
+        // Yesterday's last hour, then two hours of today; the second grows, and a
+        // correction downwards keeps the highest value (as the counter does).
+        d.ingest(
+            snap(vec![count(-3600, 7.0), count(0, 5.0), count(3600, 2.0)]),
+            &m,
+            7200,
+        );
+        d.ingest(snap(vec![count(3600, 4.0)]), &m, 7200);
+        d.ingest(snap(vec![count(3600, 3.0)]), &m, 7200);
+        let today = d.queue_counts_between(0, 86_400);
+        assert_eq!(today.values().copied().collect::<Vec<_>>(), vec![9.0]);
+        assert_eq!(
+            d.queue_counts_between(-86_400, 0)
+                .values()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![7.0]
+        );
+        assert!(d.queue_counts_between(86_400, 172_800).is_empty());
     }
 
     #[test]
