@@ -318,22 +318,6 @@ fn metrics(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
     r
 }
 
-/// Escapes text for HTML (source names and vendor error messages are not trusted).
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn landing(state: &ServerState) -> Response<Chunks> {
     let body = crate::status_page::render(
         &state.hub.sources(),
@@ -350,17 +334,4 @@ fn landing(state: &ServerState) -> Response<Chunks> {
     r.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::html_escape;
-
-    #[test]
-    fn escapes_html() {
-        assert_eq!(
-            html_escape("<a href='x'>&\""),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
-        );
-    }
 }

@@ -9,8 +9,9 @@
 //! out as stale show no figures here either, so the two never disagree.
 //!
 //! "Today" is the vendor's own day: the queue-counter periods the vendor reported for
-//! the current day in the zone the source reads days in (`time_zone` for 8x8, UTC for
-//! Voximplant, whose statistics are per UTC day), summed from the period ledger. So the
+//! the current day in the zone the vendor counts its days in (its `Settings::day_zone`:
+//! the source's `time_zone` where the vendor takes one, else UTC), summed from the
+//! period ledger. So the
 //! page shows the vendor's totals of the day, not what this process has counted since
 //! it started (that is what the `_total` counters are for).
 //!
@@ -26,12 +27,9 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use crate::hub::SourceEntry;
 use crate::model::{QueueCounter, QueueKey};
-use crate::server::html_escape as esc;
-use crate::sources::VendorConfig;
 use crate::state::AgentState;
-use crate::store::SourceData;
+use crate::store::{SourceData, SourceEntry};
 
 /// Shortest self-refresh: a 1 s demo interval should not make the page flicker.
 const MIN_REFRESH: Duration = Duration::from_secs(5);
@@ -128,7 +126,7 @@ impl SourceView {
                 max_staleness: entry.max_staleness,
             }
         } else {
-            let tz = day_zone(&entry.config.vendor_config);
+            let tz = entry.config.vendor_config.day_zone();
             let data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
             if data.has_data {
                 Figures::Fresh(Box::new(Fresh::of(&data, entry, tz, now)))
@@ -178,6 +176,11 @@ impl Fresh {
                 QueueCounter::Answered => row.answered = value,
                 QueueCounter::Abandoned => row.abandoned = value,
                 QueueCounter::AnsweredInSla => row.answered_in_sla = value,
+                // Handle time is a staffing figure for dashboards, not the at-a-glance
+                // view; the page leaves it to /metrics.
+                QueueCounter::Handled
+                | QueueCounter::TalkSeconds
+                | QueueCounter::AfterCallWorkSeconds => {}
             }
         }
         let queues = rows.into_iter().map(|(k, row)| (k.clone(), row)).collect();
@@ -188,16 +191,6 @@ impl Fresh {
             day,
             zone: tz.name(),
         }
-    }
-}
-
-/// The zone whose days the source's vendor counts in: the vendors whose statistics
-/// come per day take the day from the source's `time_zone`, or UTC.
-fn day_zone(cfg: &VendorConfig) -> chrono_tz::Tz {
-    match cfg {
-        VendorConfig::EightByEight(c) => c.time_zone,
-        VendorConfig::VccLive(c) => c.time_zone,
-        VendorConfig::Voximplant(_) | VendorConfig::Exotel(_) => chrono_tz::UTC,
     }
 }
 
@@ -336,7 +329,7 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
         out.push_str("<h3>Queues</h3>\n<p class=\"note\">This source reports no queue figures.</p>\n</section>\n");
         return;
     }
-    // A vendor with only real-time queue figures (Exotel) gets no columns of dashes for
+    // A vendor with only real-time queue figures gets no columns of dashes for
     // daily counts it can never have; the note says why they are missing.
     let daily = f.queues.iter().any(|(_, q)| {
         q.entered.is_some()
@@ -440,13 +433,30 @@ fn utc_text(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Escapes text for HTML (source names and vendor error messages are not trusted).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::SourceConfig;
     use crate::model::{Agent, Channel, PeriodKey, PeriodValue, QueueCount, QueueGauges, Snapshot};
     use crate::secret::Secret;
-    use crate::sources::{exotel, Vendor};
+    use crate::sources::{self, exotel};
+    use crate::vendor::VendorConfig;
 
     const EVIL: &str = "<img src=x onerror=alert(1)>";
 
@@ -457,7 +467,7 @@ mod tests {
     fn entry_every(name: &str, interval: Duration) -> Arc<SourceEntry> {
         let cfg = SourceConfig {
             name: name.into(),
-            vendor: Vendor::Exotel,
+            vendor: sources::find("exotel").unwrap(),
             interval,
             timeout: Duration::from_secs(10),
             max_staleness: Duration::from_secs(300),
@@ -465,7 +475,7 @@ mod tests {
             state_map: Default::default(),
             ca_file: None,
             insecure_skip_verify: false,
-            vendor_config: VendorConfig::Exotel(exotel::Config {
+            vendor_config: VendorConfig::new(exotel::Config {
                 base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
                 cc_id: 1,
                 username: "user".into(),
@@ -700,5 +710,13 @@ mod tests {
         assert_eq!(refresh(&[every(60), every(15)]), 15);
         assert_eq!(refresh(&[every(1)]), 5);
         assert_eq!(refresh(&[every(3600)]), 300);
+    }
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            esc("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
     }
 }

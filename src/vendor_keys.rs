@@ -169,6 +169,12 @@ impl<'a> Entry<'a> {
 pub trait Settings: fmt::Debug + Send + Sync + 'static {
     /// One line for `--config.check` (never a secret).
     fn summary(&self) -> String;
+
+    /// The zone whose days the vendor's day totals are counted in (what "today" means
+    /// on the status page): the source's `time_zone` where the vendor takes one.
+    fn day_zone(&self) -> chrono_tz::Tz {
+        chrono_tz::UTC
+    }
 }
 
 /// [`Settings`] that can be compared and downcast once their type is erased.
@@ -204,6 +210,11 @@ impl VendorConfig {
     /// One line for `--config.check` (never a secret).
     pub fn summary(&self) -> String {
         self.0.settings().summary()
+    }
+
+    /// The zone whose days the vendor's day totals are counted in.
+    pub fn day_zone(&self) -> chrono_tz::Tz {
+        self.0.settings().day_zone()
     }
 
     /// The settings as the vendor's own type, if they are of that type.

@@ -70,6 +70,11 @@ impl Config {
 }
 
 impl Settings for Config {
+    /// The account's days are local days of `time_zone`.
+    fn day_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
+    }
+
     /// One line for `--config.check`.
     fn summary(&self) -> String {
         let queues = match &self.queues {

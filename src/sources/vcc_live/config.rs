@@ -122,6 +122,11 @@ impl Config {
 }
 
 impl Settings for Config {
+    /// The account's days are local days of `time_zone`.
+    fn day_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
+    }
+
     /// One line for `--config.check` (never the token).
     fn summary(&self) -> String {
         let ids = |v: &[u64]| {
