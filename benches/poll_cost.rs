@@ -107,7 +107,7 @@ async fn main() {
     println!("## Poll cost over a simulated {hours}-hour day ({polls} polls every {}s, 40 agents, 6 queues)\n", every.as_secs());
     println!("| vendor | mode | requests | MB fetched | bytes per poll (mean) | bytes of the last poll | failed polls |");
     println!("|---|---|---|---|---|---|---|");
-    for vendor in sources::REGISTRY {
+    for &vendor in sources::REGISTRY {
         let mut per_mode = Vec::new();
         for incremental in [true, false] {
             let t = replay(vendor, start, polls, every, incremental).await;

@@ -171,7 +171,7 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
     let mut host = simulator::host::Host::new(Arc::clone(&cc));
     let mut sources_cfg = Vec::new();
     let interval = cli.demo_interval.max(Duration::from_secs(1));
-    for vendor in sources::REGISTRY {
+    for &vendor in sources::REGISTRY {
         let base = url::Url::parse(&format!("http://{addr}/{}", vendor.as_str()))
             .map_err(|e| e.to_string())?;
         let (vendor_config, api) = vendor.demo(&base);

@@ -701,13 +701,12 @@ async fn credentials_directory_is_expanded() {
     std::env::set_var("CREDENTIALS_DIRECTORY", k.dir.path());
     let yaml = "sources:\n  - name: vox\n    vendor: voximplant\n    credentials_file: $CREDENTIALS_DIRECTORY/credentials.json\n";
     let cfg = config::parse(yaml, "cc.yml").unwrap();
-    match &cfg.sources[0].vendor_config {
-        c => {
-            let c = c.downcast::<sources::voximplant::Config>().unwrap();
-            assert_eq!(c.credentials_file, creds);
-            assert_eq!(c.credentials.account_id, ACCOUNT_ID);
-        }
-    }
+    let c = cfg.sources[0]
+        .vendor_config
+        .downcast::<sources::voximplant::Config>()
+        .unwrap();
+    assert_eq!(c.credentials_file, creds);
+    assert_eq!(c.credentials.account_id, ACCOUNT_ID);
 }
 
 /// The first poll reads the whole day; later polls re-read only the hour the previous

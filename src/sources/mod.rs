@@ -15,7 +15,7 @@ pub use crate::http::{ParseError, SourceError};
 pub use crate::vendor::{Source, Vendor};
 
 /// Every vendor, in the order `--demo` starts them and error messages list them.
-pub static REGISTRY: [Vendor; 4] = [
+pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&vcc_live::VENDOR),
     Vendor::new(&voximplant::VENDOR),
     Vendor::new(&eight_by_eight::VENDOR),
