@@ -41,6 +41,9 @@ fn hub_with_agents(n: usize) -> Arc<Hub> {
         state_map: Default::default(),
         ca_file: None,
         insecure_skip_verify: false,
+        labels: Default::default(),
+        proxy: None,
+        opening_hours: None,
         vendor_config: VendorConfig::new(exotel::Config {
             base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
             cc_id: 1,

@@ -33,13 +33,16 @@ pub fn config_check(path: &std::path::Path) -> i32 {
         Ok(c) => {
             println!("{}: OK, {} source(s)", path.display(), c.sources.len());
             for s in &c.sources {
+                let common = s.common_summary();
                 println!(
-                    "  {} ({}): every {}, timeout {}, {}",
+                    "  {} ({}): every {}, timeout {}, {}{}{}",
                     s.name,
                     s.vendor,
                     humantime::format_duration(s.interval),
                     humantime::format_duration(s.timeout),
-                    s.vendor_config.summary()
+                    s.vendor_config.summary(),
+                    if common.is_empty() { "" } else { "; " },
+                    common
                 );
             }
             0
@@ -186,6 +189,9 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
             state_map: HashMap::new(),
             ca_file: None,
             insecure_skip_verify: false,
+            labels: Default::default(),
+            proxy: None,
+            opening_hours: None,
             vendor_config,
         });
     }

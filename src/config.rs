@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::ClientOptions;
+use crate::http::{ClientOptions, ProxyConfig};
+use crate::opening_hours::{OpeningHours, RawOpeningHours};
+use crate::secret::{read_secret_file, Secret};
 use crate::state::AgentState;
 use crate::vendor::{Entry, Vendor, VendorConfig};
 
@@ -49,6 +51,8 @@ struct RawGlobal {
     max_staleness: Option<HumanDuration>,
     /// Largest vendor response body accepted, in bytes.
     max_response_bytes: Option<u64>,
+    /// Static labels on every series of every source (a source's own `labels` win).
+    labels: BTreeMap<String, String>,
 }
 
 /// The whole file as written; each source entry is kept as a mapping until its vendor
@@ -95,6 +99,19 @@ struct CommonKeys {
     /// Skip TLS certificate verification. Dangerous; logged at every start.
     #[serde(default)]
     insecure_skip_verify: bool,
+    /// Static labels on every series of this source (over `global.labels`).
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// HTTP(S) proxy for this source's vendor requests, `http[s]://[user:password@]host:port`
+    /// (a secret: it may hold a password). Without it the proxy environment variables apply.
+    #[serde(default)]
+    proxy_url: Option<Secret>,
+    /// File holding the `proxy_url`.
+    #[serde(default)]
+    proxy_url_file: Option<PathBuf>,
+    /// When the contact center is open (`contact_center_source_open`).
+    #[serde(default)]
+    opening_hours: Option<RawOpeningHours>,
 }
 
 /// The keys every vendor accepts, in the order error messages list them.
@@ -130,6 +147,13 @@ pub struct SourceConfig {
     pub ca_file: Option<PathBuf>,
     /// TLS verification off.
     pub insecure_skip_verify: bool,
+    /// Static labels of every series of the source: `global.labels` with the source's
+    /// own `labels` over them.
+    pub labels: BTreeMap<String, String>,
+    /// Egress proxy of the vendor requests (`proxy_url`).
+    pub proxy: Option<ProxyConfig>,
+    /// When the contact center is open; `None`: always.
+    pub opening_hours: Option<OpeningHours>,
     /// The vendor's own validated settings (base URL, credentials, filters).
     pub vendor_config: VendorConfig,
 }
@@ -141,7 +165,29 @@ impl SourceConfig {
             timeout: self.timeout,
             ca_file: self.ca_file.clone(),
             insecure_skip_verify: self.insecure_skip_verify,
+            proxy: self.proxy.clone(),
         }
+    }
+
+    /// The keys every vendor has, for `--config.check` (never a secret): labels,
+    /// proxy and opening hours where set.
+    pub fn common_summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.labels.is_empty() {
+            let labels: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(n, v)| format!("{n}={v:?}"))
+                .collect();
+            parts.push(format!("labels {{{}}}", labels.join(", ")));
+        }
+        if let Some(p) = &self.proxy {
+            parts.push(format!("proxy {}", p.display()));
+        }
+        if let Some(h) = &self.opening_hours {
+            parts.push(format!("open {h}"));
+        }
+        parts.join("; ")
     }
 }
 
@@ -370,6 +416,7 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
             "must be greater than 0",
         ));
     }
+    check_labels(&g.labels, "global.labels").map_err(|(path, msg)| located(&path, &msg))?;
 
     let mut names = HashSet::new();
     let mut sources = Vec::with_capacity(entries.len());
@@ -468,6 +515,11 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
         if let Some(key) = foreign.first() {
             return Err(located(&at(key), &format!("not a key of vendor {vendor}")));
         }
+        check_labels(&rs.labels, &at("labels")).map_err(|(path, msg)| located(&path, &msg))?;
+        let mut labels = g.labels.clone();
+        labels.extend(rs.labels.clone());
+        let proxy = proxy(&rs.proxy_url, &rs.proxy_url_file)
+            .map_err(|(key, msg)| located(&at(key), &msg))?;
         let vendor_config = vendor
             .config(&Entry::new(vendor.as_str(), rs.base_url.as_deref(), own))
             .map_err(|fe| {
@@ -477,6 +529,12 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
                     .unwrap_or((1, 1));
                 ConfigError(format!("{file}:{line}:{col}: {path}: {}", fe.message))
             })?;
+        let opening_hours = rs
+            .opening_hours
+            .as_ref()
+            .map(|raw| OpeningHours::parse(raw, vendor_config.day_zone()))
+            .transpose()
+            .map_err(|e| located(&at(&format!("opening_hours.{}", e.key)), &e.message))?;
         sources.push(SourceConfig {
             name: rs.name,
             vendor,
@@ -487,8 +545,56 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
             state_map,
             ca_file: rs.ca_file,
             insecure_skip_verify: rs.insecure_skip_verify,
+            labels,
+            proxy,
+            opening_hours,
             vendor_config,
         });
     }
     Ok(Config { sources })
+}
+
+/// Checks static labels at `path` (`global.labels`, `sources[0].labels`); an error
+/// names the label's own path.
+fn check_labels(labels: &BTreeMap<String, String>, path: &str) -> Result<(), (String, String)> {
+    for (name, value) in labels {
+        let at = format!("{path}.{name}");
+        crate::metrics::check_static_label(name).map_err(|m| (at.clone(), m))?;
+        if value.is_empty() {
+            return Err((
+                at,
+                format!(
+                    "the value of {name:?} is empty (an empty label is no label; leave it out)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The source's proxy from `proxy_url` or `proxy_url_file` (at most one of them); an
+/// error names the key and never repeats the URL, which may hold a password.
+fn proxy(
+    inline: &Option<Secret>,
+    file: &Option<PathBuf>,
+) -> Result<Option<ProxyConfig>, (&'static str, String)> {
+    match (inline, file) {
+        (Some(_), Some(_)) => Err((
+            "proxy_url",
+            "set either proxy_url or proxy_url_file, not both".into(),
+        )),
+        (Some(url), None) => ProxyConfig::parse(url.expose())
+            .map(Some)
+            .map_err(|m| ("proxy_url", m)),
+        (None, Some(path)) => {
+            let text = read_secret_file(path).map_err(|m| ("proxy_url_file", m))?;
+            ProxyConfig::parse(&text).map(Some).map_err(|m| {
+                (
+                    "proxy_url_file",
+                    format!("the URL in {}: {m}", path.display()),
+                )
+            })
+        }
+        (None, None) => Ok(None),
+    }
 }

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::secret::Secret;
+
 /// Bytes of a non-success body kept for the error message.
 const ERROR_BODY_BYTES: usize = 4096;
 
@@ -56,6 +58,109 @@ pub struct ClientOptions {
     pub ca_file: Option<std::path::PathBuf>,
     /// TLS verification off.
     pub insecure_skip_verify: bool,
+    /// The source's `proxy_url`; without it, the `HTTPS_PROXY`/`HTTP_PROXY`/
+    /// `ALL_PROXY`/`NO_PROXY` environment variables apply.
+    pub proxy: Option<ProxyConfig>,
+}
+
+/// A source's egress proxy (`proxy_url`): where it is, and the Basic credentials from
+/// the URL's `user:password@`, kept apart so that the URL can be printed and the
+/// credentials never are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// `http://host:port/` or `https://host:port/`, without credentials.
+    url: url::Url,
+    /// User and password (percent-decoded).
+    credentials: Option<(Secret, Secret)>,
+}
+
+impl ProxyConfig {
+    /// Parses a proxy URL: `http` or `https`, a host, optional `user:password@`, no
+    /// path, query or fragment. Messages never repeat the URL, which may hold a
+    /// password.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty".into());
+        }
+        let mut url = url::Url::parse(raw).map_err(|e| format!("not a valid URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "scheme must be http or https, not {:?}",
+                url.scheme()
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("has no host".into());
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(
+                "must be scheme://[user:password@]host[:port] without a path, query or fragment"
+                    .into(),
+            );
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| "its user or password is not UTF-8 once percent-decoded".to_string())
+        };
+        let credentials = if url.username().is_empty() && url.password().is_none() {
+            None
+        } else {
+            let user = decode(url.username())?;
+            let password = decode(url.password().unwrap_or(""))?;
+            Some((Secret::new(user), Secret::new(password)))
+        };
+        // Cannot fail for an http(s) URL with a host.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(ProxyConfig { url, credentials })
+    }
+
+    /// The proxy without credentials, for `--config.check` and messages.
+    pub fn display(&self) -> String {
+        match self.credentials {
+            Some(_) => format!("{} (with credentials)", self.url),
+            None => self.url.to_string(),
+        }
+    }
+
+    /// What of the credentials must not be repeated in a message: the
+    /// `Proxy-Authorization` value reqwest sends, its base64 part, `user:password` and
+    /// the password (a proxy's error page may echo them). Longest first.
+    pub fn secrets(&self) -> Vec<String> {
+        use base64::Engine;
+        let Some((user, password)) = &self.credentials else {
+            return Vec::new();
+        };
+        let pair = format!("{}:{}", user.expose(), password.expose());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&pair);
+        let mut out = vec![
+            format!("Basic {b64}"),
+            b64,
+            pair,
+            password.expose().to_string(),
+        ];
+        out.retain(|s| s.len() >= 4);
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out
+    }
+
+    fn reqwest_proxy(&self) -> Result<reqwest::Proxy, String> {
+        let mut p = reqwest::Proxy::all(self.url.as_str())
+            .map_err(|e| format!("proxy_url {}: {e}", self.url))?;
+        if let Some((user, password)) = &self.credentials {
+            p = p.basic_auth(user.expose(), password.expose());
+        }
+        Ok(p)
+    }
+}
+
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
 }
 
 /// Builds the HTTP client of one source: timeout, TLS trust, compression.
@@ -86,6 +191,11 @@ pub fn build_client(cfg: &ClientOptions) -> Result<reqwest::Client, String> {
     if cfg.insecure_skip_verify {
         b = b.danger_accept_invalid_certs(true);
     }
+    // An explicit proxy replaces the environment's (reqwest then ignores
+    // HTTPS_PROXY/HTTP_PROXY/NO_PROXY for this client); without one, reqwest reads them.
+    if let Some(p) = &cfg.proxy {
+        b = b.proxy(p.reqwest_proxy()?);
+    }
     b.build()
         .map_err(|e| format!("cannot build HTTP client: {e}"))
 }
@@ -101,6 +211,9 @@ pub struct PollContext {
     timeout: Duration,
     max_response_bytes: u64,
     counters: Arc<RequestCounters>,
+    /// Credentials sent other than in the request's own headers (the proxy's), to
+    /// redact from messages like the request's.
+    secrets: Vec<String>,
 }
 
 impl PollContext {
@@ -120,7 +233,14 @@ impl PollContext {
             timeout,
             max_response_bytes,
             counters,
+            secrets: Vec::new(),
         }
+    }
+
+    /// Also redacts `secrets` (the proxy's credentials) from every message.
+    pub fn redacting(mut self, secrets: Vec<String>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// The source's HTTP client, to build requests with.
@@ -151,7 +271,11 @@ impl PollContext {
         let url = display_url(req.url());
         // A vendor (or a gateway in front of it) may echo the request's credentials in
         // an error page or message; those never reach a log line or the landing page.
-        let creds = credentials_of(&req);
+        let mut creds = credentials_of(&req);
+        if !self.secrets.is_empty() {
+            creds.extend(self.secrets.iter().cloned());
+            creds.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
         let started = Instant::now();
         let resp = match self.client.execute(req).await {
             Ok(r) => r,
@@ -568,6 +692,52 @@ mod tests {
         assert_eq!(s, "{ \"error\": \"bad\" }");
         let long = vec![b'x'; 1000];
         assert_eq!(summarize_body(&long).chars().count(), 301);
+    }
+
+    #[test]
+    fn proxy_urls_keep_credentials_apart() {
+        let p = ProxyConfig::parse("http://ops%40acme:p%3Ass-W0rd@proxy.internal:3128").unwrap();
+        assert_eq!(
+            p.display(),
+            "http://proxy.internal:3128/ (with credentials)"
+        );
+        assert_eq!(format!("{p:?}"), p.display());
+        let secrets = p.secrets();
+        assert!(secrets.contains(&"p:ss-W0rd".to_string()), "{secrets:?}");
+        assert!(
+            secrets.contains(&"ops@acme:p:ss-W0rd".to_string()),
+            "{secrets:?}"
+        );
+        assert!(secrets[0].starts_with("Basic "), "{secrets:?}");
+        let p = ProxyConfig::parse("https://proxy.internal").unwrap();
+        assert_eq!(p.display(), "https://proxy.internal/");
+        assert!(p.secrets().is_empty());
+        for (raw, why) in [
+            (
+                "socks5://u:hunter22@proxy:1080",
+                "scheme must be http or https, not \"socks5\"",
+            ),
+            (
+                "proxy.internal:3128",
+                "scheme must be http or https, not \"proxy.internal\"",
+            ),
+            (
+                "http://u:hunter22@proxy:3128/path",
+                "must be scheme://[user:password@]host[:port] without a path, query or fragment",
+            ),
+            (
+                "http://proxy:3128/?x=1",
+                "must be scheme://[user:password@]host[:port] without a path, query or fragment",
+            ),
+            ("http://u:hunter22@", "not a valid URL (empty host)"),
+            (
+                "http://u:hunter22@proxy:99999",
+                "not a valid URL (invalid port number)",
+            ),
+            ("  ", "is empty"),
+        ] {
+            assert_eq!(ProxyConfig::parse(raw).unwrap_err(), why, "{raw}");
+        }
     }
 
     #[test]

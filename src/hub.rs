@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 use crate::metrics;
 use crate::store::SourceEntry;
@@ -138,9 +139,18 @@ impl Hub {
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// The per-scrape section: build info, reload status, process metrics.
-    pub fn self_section(&self) -> String {
-        metrics::encode(&self.registry.gather())
+    /// The families of the per-scrape section at `now`: every source's
+    /// `contact_center_source_open` (opening hours turn on the clock, not on polls),
+    /// build info, reload status, process metrics.
+    pub fn self_families(&self, now: SystemTime) -> Vec<prometheus::proto::MetricFamily> {
+        let mut families = metrics::open_families(&self.sources(), DateTime::<Utc>::from(now));
+        families.extend(self.registry.gather());
+        families
+    }
+
+    /// The per-scrape section at `now` as exposition text.
+    pub fn self_section(&self, now: SystemTime) -> String {
+        metrics::encode(&self.self_families(now))
     }
 
     /// The `/metrics` body as chunks to send in order: the cached section (shared, not
@@ -160,7 +170,7 @@ impl Hub {
     ) -> Vec<Bytes> {
         let cached = self.vendor_section(now);
         if format.is_openmetrics() {
-            let mut own = crate::openmetrics::encode(&self.registry.gather());
+            let mut own = crate::openmetrics::encode(&self.self_families(now));
             own.push_str(crate::openmetrics::EOF);
             return if gzip {
                 vec![
@@ -171,7 +181,7 @@ impl Hub {
                 vec![cached.openmetrics.clone(), Bytes::from(own)]
             };
         }
-        let own = self.self_section();
+        let own = self.self_section(now);
         if gzip {
             vec![
                 cached.gz.prefix(),
@@ -188,5 +198,91 @@ impl Hub {
             .into_iter()
             .map(|s| (s.name.clone(), s))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::negotiate::Format;
+
+    fn hub(yaml_sources: &str) -> Arc<Hub> {
+        let cfg = crate::config::parse(&format!("sources:\n{yaml_sources}"), "t.yml").unwrap();
+        let hub = Hub::new();
+        hub.set_sources(
+            cfg.sources
+                .iter()
+                .map(|s| Arc::new(SourceEntry::new(s)))
+                .collect(),
+        );
+        hub
+    }
+
+    fn body(hub: &Hub, at: &str, format: Format) -> String {
+        let now: SystemTime = DateTime::parse_from_rfc3339(at).unwrap().into();
+        let chunks = hub.scrape_as(now, format, false);
+        chunks
+            .iter()
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect()
+    }
+
+    const EXOTEL: &str = "    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n    password: p\n";
+
+    /// The open gauge follows the scrape's clock, with no poll in between, in both
+    /// formats; a source without opening hours is always open.
+    #[test]
+    fn open_is_evaluated_at_scrape_time() {
+        let hub = hub(&format!(
+            "  - name: hours\n{EXOTEL}    labels: {{site: bud}}\n    opening_hours:\n      time_zone: Europe/Budapest\n      weekly: [\"mon-fri 08:00-18:00\"]\n      closed: [\"2026-12-25\"]\n  - name: always\n{EXOTEL}"
+        ));
+        let open = r#"contact_center_source_open{source="hours",vendor="exotel",site="bud"}"#;
+        let always = r#"contact_center_source_open{source="always",vendor="exotel"}"#;
+        for (at, want) in [
+            // Wednesday 2026-06-10, 09:30 and 18:30 in Budapest.
+            ("2026-06-10T07:30:00Z", 1.0),
+            ("2026-06-10T16:30:00Z", 0.0),
+            // A closed Friday, then a Saturday.
+            ("2026-12-25T10:00:00Z", 0.0),
+            ("2026-12-24T10:00:00Z", 1.0),
+            ("2026-12-26T10:00:00Z", 0.0),
+        ] {
+            for format in [Format::Text, Format::OpenMetrics] {
+                let text = body(&hub, at, format);
+                let value = |series: &str| {
+                    text.lines()
+                        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+                        .map(|v| v.parse::<f64>().unwrap())
+                };
+                assert_eq!(value(open), Some(want), "{at} {format:?}:\n{text}");
+                assert_eq!(value(always), Some(1.0), "{at} {format:?}");
+                if format.is_openmetrics() {
+                    assert!(text.ends_with("\n# EOF\n"), "{text}");
+                    assert_eq!(text.matches("# EOF").count(), 1);
+                    assert!(text.contains("# TYPE contact_center_source_open gauge\n"));
+                }
+            }
+        }
+    }
+
+    /// A source's static labels are on each of its status series and on no other
+    /// source's.
+    #[test]
+    fn static_labels_are_on_every_series_of_their_source_only() {
+        let hub = hub(&format!(
+            "  - name: labelled\n{EXOTEL}    labels: {{tenant: acme, site: bud}}\n  - name: plain\n{EXOTEL}"
+        ));
+        let text = body(&hub, "2026-06-10T07:30:00Z", Format::Text);
+        let mut labelled = 0;
+        for l in text.lines().filter(|l| l.contains("source=\"")) {
+            if l.contains("source=\"labelled\"") {
+                labelled += 1;
+                assert!(l.contains(",site=\"bud\",tenant=\"acme\""), "{l}");
+            } else {
+                assert!(!l.contains("tenant=") && !l.contains("site="), "{l}");
+            }
+        }
+        // up, last success, interval, failures, open and the poll histogram's 13 lines.
+        assert!(labelled >= 18, "{labelled}:\n{text}");
     }
 }

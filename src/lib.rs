@@ -17,6 +17,7 @@ pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod negotiate;
+pub mod opening_hours;
 pub mod openmetrics;
 pub mod poller;
 pub mod secret;

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use chrono::{DateTime, Utc};
+
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
 };
@@ -29,8 +31,86 @@ fn label(name: &str, value: &str) -> LabelPair {
     l
 }
 
-fn labels(pairs: &[(&str, &str)]) -> Vec<LabelPair> {
-    pairs.iter().map(|(n, v)| label(n, v)).collect()
+/// Label names a source's static `labels:` must not use: every label this exporter (or
+/// its OpenMetrics encoder) sets on a series, and the target labels Prometheus attaches
+/// at scrape time (a static `job` or `instance` would be renamed `exported_job`).
+pub const RESERVED_LABELS: &[&str] = &[
+    "source",
+    "vendor",
+    "state",
+    "vendor_state",
+    "queue",
+    "channel",
+    "endpoint",
+    "outcome",
+    "le",
+    "quantile",
+    "version",
+    "revision",
+    "rustc_version",
+    "job",
+    "instance",
+];
+
+/// Checks the name of a static label: a Prometheus label name, not reserved for
+/// Prometheus (`__`), not one the exporter sets itself.
+pub fn check_static_label(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "{name:?} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        ));
+    }
+    if name.starts_with("__") {
+        return Err(format!(
+            "{name:?}: label names starting with \"__\" are reserved for Prometheus"
+        ));
+    }
+    if RESERVED_LABELS.contains(&name) {
+        return Err(format!(
+            "{name:?} is a label the exporter or Prometheus sets itself (reserved: {})",
+            RESERVED_LABELS.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The labels of every series of one source: `source`, `vendor`, the series' own
+/// labels, then the source's static `labels:`. Every per-source family takes its
+/// labels from here, so none can leave the static labels out.
+struct SourceLabels {
+    head: [LabelPair; 2],
+    statics: Vec<LabelPair>,
+}
+
+impl SourceLabels {
+    fn of(entry: &SourceEntry) -> Self {
+        SourceLabels {
+            head: [
+                label("source", &entry.name),
+                label("vendor", entry.vendor.as_str()),
+            ],
+            statics: entry
+                .config
+                .labels
+                .iter()
+                .map(|(n, v)| label(n, v))
+                .collect(),
+        }
+    }
+
+    /// The labels of one series with its own labels `own`.
+    fn with(&self, own: &[(&str, &str)]) -> Vec<LabelPair> {
+        let mut out = Vec::with_capacity(2 + own.len() + self.statics.len());
+        out.extend(self.head.iter().cloned());
+        out.extend(own.iter().map(|(n, v)| label(n, v)));
+        out.extend(self.statics.iter().cloned());
+        out
+    }
 }
 
 /// Collects the series of one family in insertion order.
@@ -51,24 +131,24 @@ impl Family {
         }
     }
 
-    fn gauge(&mut self, l: &[(&str, &str)], v: f64) {
+    fn gauge(&mut self, l: Vec<LabelPair>, v: f64) {
         let mut g = Gauge::default();
         g.set_value(v);
-        let mut m = Metric::from_label(labels(l));
+        let mut m = Metric::from_label(l);
         m.set_gauge(g);
         self.metrics.push(m);
     }
 
-    fn counter(&mut self, l: &[(&str, &str)], v: f64) {
+    fn counter(&mut self, l: Vec<LabelPair>, v: f64) {
         let mut c = Counter::default();
         c.set_value(v);
-        let mut m = Metric::from_label(labels(l));
+        let mut m = Metric::from_label(l);
         m.set_counter(c);
         self.metrics.push(m);
     }
 
     /// `buckets` are (upper bound, cumulative count) without +Inf.
-    fn histogram(&mut self, l: &[(&str, &str)], buckets: &[(f64, u64)], count: u64, sum: f64) {
+    fn histogram(&mut self, l: Vec<LabelPair>, buckets: &[(f64, u64)], count: u64, sum: f64) {
         let mut h = Histogram::default();
         h.set_sample_count(count);
         h.set_sample_sum(sum);
@@ -84,7 +164,7 @@ impl Family {
                 })
                 .collect(),
         );
-        let mut m = Metric::from_label(labels(l));
+        let mut m = Metric::from_label(l);
         m.set_histogram(h);
         self.metrics.push(m);
     }
@@ -235,14 +315,13 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         if !data.has_data {
             continue;
         }
-        let src = entry.name.as_str();
-        let vendor = entry.vendor.as_str();
+        let sl = SourceLabels::of(entry);
         let m = &entry.mapper;
 
         let counts = data.agents_by_state(m);
         for st in AgentState::ALL {
             agents.gauge(
-                &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                sl.with(&[("state", st.as_str())]),
                 counts[st.index()] as f64,
             );
         }
@@ -257,20 +336,12 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         }
         for (vs, n) in per_vendor {
             by_vendor.gauge(
-                &[
-                    ("source", src),
-                    ("vendor", vendor),
-                    ("vendor_state", vs),
-                    ("state", m.map(vs).as_str()),
-                ],
+                sl.with(&[("vendor_state", vs), ("state", m.map(vs).as_str())]),
                 n as f64,
             );
         }
         for (st, a) in ages {
-            age.gauge(
-                &[("source", src), ("vendor", vendor), ("state", st.as_str())],
-                a,
-            );
+            age.gauge(sl.with(&[("state", st.as_str())]), a);
         }
         let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
         for qa in &data.queue_agents {
@@ -280,12 +351,7 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         for (q, counts) in per_queue {
             for st in AgentState::ALL {
                 queue_agents.gauge(
-                    &[
-                        ("source", src),
-                        ("vendor", vendor),
-                        ("queue", q),
-                        ("state", st.as_str()),
-                    ],
+                    sl.with(&[("queue", q), ("state", st.as_str())]),
                     counts[st.index()] as f64,
                 );
             }
@@ -293,7 +359,7 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         if data.has_state_seconds {
             for st in AgentState::ALL {
                 state_secs.counter(
-                    &[("source", src), ("vendor", vendor), ("state", st.as_str())],
+                    sl.with(&[("state", st.as_str())]),
                     data.state_seconds[st.index()],
                 );
             }
@@ -302,38 +368,30 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
             for st in AgentState::ALL {
                 let h = &data.durations[st.index()];
                 let (buckets, count) = h.cumulative();
-                durations.histogram(
-                    &[("source", src), ("vendor", vendor), ("state", st.as_str())],
-                    &buckets,
-                    count,
-                    h.sum,
-                );
+                durations.histogram(sl.with(&[("state", st.as_str())]), &buckets, count, h.sum);
             }
         }
         for (qc, v) in &data.queue_counters {
-            let l = [
-                ("source", src),
-                ("vendor", vendor),
+            let l = sl.with(&[
                 ("queue", qc.key.queue.as_str()),
                 ("channel", qc.key.channel.as_str()),
-            ];
-            match qc.counter {
-                QueueCounter::Entered => entered.counter(&l, *v),
-                QueueCounter::Answered => answered.counter(&l, *v),
-                QueueCounter::Abandoned => abandoned.counter(&l, *v),
-                QueueCounter::AnsweredInSla => in_sla.counter(&l, *v),
-                QueueCounter::Handled => handled.counter(&l, *v),
-                QueueCounter::TalkSeconds => talk.counter(&l, *v),
-                QueueCounter::AfterCallWorkSeconds => after_call_work.counter(&l, *v),
-            }
+            ]);
+            let fam = match qc.counter {
+                QueueCounter::Entered => &mut entered,
+                QueueCounter::Answered => &mut answered,
+                QueueCounter::Abandoned => &mut abandoned,
+                QueueCounter::AnsweredInSla => &mut in_sla,
+                QueueCounter::Handled => &mut handled,
+                QueueCounter::TalkSeconds => &mut talk,
+                QueueCounter::AfterCallWorkSeconds => &mut after_call_work,
+            };
+            fam.counter(l, *v);
         }
         for ((kind, key), h) in &data.wait_histograms {
-            let l = [
-                ("source", src),
-                ("vendor", vendor),
+            let l = sl.with(&[
                 ("queue", key.queue.as_str()),
                 ("channel", key.channel.as_str()),
-            ];
+            ]);
             let buckets: Vec<(f64, u64)> = h
                 .bounds
                 .iter()
@@ -345,23 +403,23 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
                 WaitHistogram::AbandonWait => &mut abandon_wait,
                 WaitHistogram::OfflineAnswerWait => &mut offline_wait,
             };
-            fam.histogram(&l, &buckets, h.count, h.sum.unwrap_or(0.0));
+            fam.histogram(l, &buckets, h.count, h.sum.unwrap_or(0.0));
         }
         for g in &data.queues {
-            let l = [
-                ("source", src),
-                ("vendor", vendor),
-                ("queue", g.key.queue.as_str()),
-                ("channel", g.key.channel.as_str()),
-            ];
+            let l = || {
+                sl.with(&[
+                    ("queue", g.key.queue.as_str()),
+                    ("channel", g.key.channel.as_str()),
+                ])
+            };
             if let Some(w) = g.waiting {
-                waiting.gauge(&l, w as f64);
+                waiting.gauge(l(), w as f64);
             }
             if let Some(o) = g.oldest_wait_seconds {
-                oldest.gauge(&l, o);
+                oldest.gauge(l(), o);
             }
             if let Some(s) = g.sla_threshold_seconds {
-                sla.gauge(&l, s);
+                sla.gauge(l(), s);
             }
         }
     }
@@ -432,36 +490,24 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
     );
     for s in sources {
         let st = s.status();
-        let l = [("source", s.name.as_str()), ("vendor", s.vendor.as_str())];
-        up.gauge(&l, if st.up { 1.0 } else { 0.0 });
+        let sl = SourceLabels::of(s);
+        up.gauge(sl.with(&[]), if st.up { 1.0 } else { 0.0 });
         let ts = st
             .last_success
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        last.gauge(&l, ts);
-        interval.gauge(&l, s.interval.as_secs_f64());
-        failures.gauge(&l, st.consecutive_failures as f64);
+        last.gauge(sl.with(&[]), ts);
+        interval.gauge(sl.with(&[]), s.interval.as_secs_f64());
+        failures.gauge(sl.with(&[]), st.consecutive_failures as f64);
         for ((endpoint, outcome), n) in s.counters.requests_snapshot() {
             requests.counter(
-                &[
-                    ("source", s.name.as_str()),
-                    ("vendor", s.vendor.as_str()),
-                    ("endpoint", endpoint),
-                    ("outcome", outcome.as_str()),
-                ],
+                sl.with(&[("endpoint", endpoint), ("outcome", outcome.as_str())]),
                 n as f64,
             );
         }
         for (endpoint, n) in s.counters.records_snapshot() {
-            records.counter(
-                &[
-                    ("source", s.name.as_str()),
-                    ("vendor", s.vendor.as_str()),
-                    ("endpoint", endpoint),
-                ],
-                n as f64,
-            );
+            records.counter(sl.with(&[("endpoint", endpoint)]), n as f64);
         }
         let polls = s
             .poll_duration
@@ -469,12 +515,36 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let (buckets, count) = polls.cumulative();
-        durations.histogram(&l, &buckets, count, polls.sum);
+        durations.histogram(sl.with(&[]), &buckets, count, polls.sum);
     }
     let mut out = Vec::new();
     for f in [up, last, interval, failures, requests, records, durations] {
         f.finish(&mut out);
     }
+    out
+}
+
+/// `contact_center_source_open` of every source at `now`: part of the per-scrape
+/// section, because opening hours turn on the clock, not on polls.
+pub fn open_families(sources: &[Arc<SourceEntry>], now: DateTime<Utc>) -> Vec<MetricFamily> {
+    let mut open = Family::new(
+        "contact_center_source_open",
+        MetricType::GAUGE,
+        "1 while the source's contact center is open by its opening_hours (always 1 without them), 0 while closed; evaluated at scrape time.",
+    );
+    for s in sources {
+        let is_open = s
+            .config
+            .opening_hours
+            .as_ref()
+            .is_none_or(|h| h.is_open(now));
+        open.gauge(
+            SourceLabels::of(s).with(&[]),
+            if is_open { 1.0 } else { 0.0 },
+        );
+    }
+    let mut out = Vec::new();
+    open.finish(&mut out);
     out
 }
 

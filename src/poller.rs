@@ -113,7 +113,8 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
             cfg.timeout,
             cfg.max_response_bytes,
             Arc::clone(&entry.counters),
-        );
+        )
+        .redacting(cfg.proxy.as_ref().map(|p| p.secrets()).unwrap_or_default());
         let deadline = poll_deadline(cfg);
         // A panic in a source is a bug; it fails this poll (and says so) instead of
         // ending the task, which would leave the source's last status up for good.

@@ -475,6 +475,9 @@ mod tests {
             state_map: Default::default(),
             ca_file: None,
             insecure_skip_verify: false,
+            labels: Default::default(),
+            proxy: None,
+            opening_hours: None,
             vendor_config: VendorConfig::new(exotel::Config {
                 base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
                 cc_id: 1,
