@@ -326,6 +326,8 @@ fn split_entry(
             let msg = e.into_inner().to_string();
             match path.as_str() {
                 "." => located(text, file, &at(""), false, &msg),
+                // A misspelt key inside a common key (`opening_hours.holidays`).
+                p if msg.starts_with("unknown field") => located(text, file, &at(p), false, &msg),
                 p => located(text, file, &at(p), true, &msg),
             }
         })?;
