@@ -600,3 +600,88 @@ fn proxy(
         (None, None) => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(yaml: &str) -> SourceConfig {
+        parse(yaml, "t.yml").unwrap().sources.remove(0)
+    }
+
+    #[test]
+    fn opening_hours_default_to_the_vendors_time_zone() {
+        let vcc = "sources:\n  - name: v\n    vendor: vcc_live\n    customer: c\n    token: t\n    time_zone: Europe/Budapest\n    opening_hours:\n      weekly: [\"mon-fri 08:00-18:00\"]\n";
+        let h = source(vcc).opening_hours.unwrap();
+        assert_eq!(h.zone(), chrono_tz::Europe::Budapest);
+        let own = vcc.replace(
+            "    opening_hours:\n",
+            "    opening_hours:\n      time_zone: Asia/Tokyo\n",
+        );
+        assert_eq!(
+            source(&own).opening_hours.unwrap().zone(),
+            chrono_tz::Asia::Tokyo
+        );
+        // Exotel has no time zone: UTC.
+        let exotel = "sources:\n  - name: e\n    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n    password: p\n    opening_hours:\n      weekly: [\"mon-fri 08:00-18:00\"]\n";
+        assert_eq!(source(exotel).opening_hours.unwrap().zone(), chrono_tz::UTC);
+        assert_eq!(
+            source(&exotel.replace(
+                "    opening_hours:\n      weekly: [\"mon-fri 08:00-18:00\"]\n",
+                ""
+            ))
+            .opening_hours,
+            None
+        );
+    }
+
+    #[test]
+    fn a_sources_labels_win_over_the_global_ones() {
+        let s = source("global:\n  labels: {tenant: shared, region: eu}\nsources:\n  - name: e\n    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n    password: p\n    labels: {tenant: acme, site: bud}\n");
+        let labels: Vec<(&str, &str)> = s
+            .labels
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("region", "eu"), ("site", "bud"), ("tenant", "acme")]
+        );
+        assert_eq!(
+            s.common_summary(),
+            r#"labels {region="eu", site="bud", tenant="acme"}"#
+        );
+    }
+
+    #[test]
+    fn the_proxy_comes_from_the_url_or_its_file() {
+        let base = "sources:\n  - name: e\n    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n    password: p\n";
+        let s = source(&format!(
+            "{base}    proxy_url: http://u:Pw-123456@proxy.internal:3128\n"
+        ));
+        assert_eq!(
+            s.common_summary(),
+            "proxy http://proxy.internal:3128/ (with credentials)"
+        );
+        assert!(!format!("{s:?}").contains("Pw-123456"));
+        assert_eq!(s.client_options().proxy, s.proxy);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("proxy");
+        std::fs::write(&file, "https://u:Pw-123456@proxy.internal:3129\n").unwrap();
+        let f = source(&format!("{base}    proxy_url_file: {}\n", file.display()));
+        assert_eq!(
+            f.common_summary(),
+            "proxy https://proxy.internal:3129/ (with credentials)"
+        );
+        std::fs::write(&file, "ftp://u:Pw-123456@proxy.internal\n").unwrap();
+        let e = parse(
+            &format!("{base}    proxy_url_file: {}\n", file.display()),
+            "t.yml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0,
+            format!("t.yml:8:5: sources[0].proxy_url_file: the URL in {}: scheme must be http or https, not \"ftp\"", file.display())
+        );
+    }
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::fault::{Fault, FaultServer, Rewrite};
 use common::vendors::{self, VendorKit};
-use common::{Exporter, MockResponse, Recorded};
+use common::{example, Exporter, Mock, MockResponse, Recorded};
 
 /// An error body echoing the request's headers, as some gateways do.
 fn echo_headers(status: u16) -> Rewrite {
@@ -250,6 +250,15 @@ fn config_errors_never_print_a_secret() {
         // The token in the URL.
         format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://acme:{token}@vcc-na4.8x8.com\n    tenant: acme\n    token: {token}\n"),
         format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://vcc-na4.8x8.com/?t={token}\n    tenant: acme\n    token: {token}\n"),
+        // A proxy URL with a password: a scheme it cannot be, a path, both keys, a
+        // wrong type, a broken line.
+        exotel(&format!("    password: x\n    proxy_url: socks5://ops:{secret}@proxy:1080\n")),
+        exotel(&format!("    password: x\n    proxy_url: http://ops:{secret}@proxy:3128/x\n")),
+        exotel(&format!("    password: x\n    proxy_url: http://ops:{secret}@proxy:99999\n")),
+        exotel(&format!("    password: x\n    proxy_url: http://ops:{secret}@proxy:3128\n    proxy_url_file: {}\n", secret_file.display())),
+        exotel(&format!("    password: x\n    proxy_url: [http://ops:{secret}@proxy:3128]\n")),
+        exotel(&format!("    password: x\n    proxy_url: \"http://ops:{secret}@proxy:3128\n")),
+        exotel(&format!("    password: x\n    proxy_url_file: {}\n", secret_file.display())),
         // A duplicate source name after valid secrets.
         format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n"),
     ];
@@ -270,4 +279,87 @@ fn config_errors_never_print_a_secret() {
             );
         }
     }
+}
+
+/// The proxy's credentials (`proxy_url: http://user:password@…`) never show: not when
+/// proxies answer 407 or 502 echoing the request's headers (`Proxy-Authorization`
+/// included) into the landing page's last error, not in the debug log, `/metrics` or
+/// `--config.check`.
+#[test]
+fn proxy_credentials_never_leak() {
+    const USER: &str = "ops-user";
+    const PASSWORD: &str = "Proxy-Pass-5521";
+    let echo = |status: u16| {
+        Mock::start(move |r: &Recorded| {
+            let mut body = format!("Proxy says no to {}. You sent:\n", r.target);
+            for (k, v) in &r.headers {
+                body.push_str(&format!("{k}: {v}\n"));
+            }
+            MockResponse::status(status, body)
+        })
+    };
+    let vendor = example::exotel_mock();
+    let proxies = [
+        ("ok", example::exotel_mock()),
+        ("echo407", echo(407)),
+        ("echo502", echo(502)),
+    ];
+    let mut yaml = String::from("sources:\n");
+    for (name, proxy) in &proxies {
+        yaml += &example::source_yaml(
+            name,
+            &vendor,
+            &format!("    proxy_url: http://{USER}:{PASSWORD}@{}\n", proxy.addr),
+        );
+    }
+    let e = Exporter::start(&yaml, &["--log.level", "debug"]);
+    e.wait_for_sample(&example::up("ok"), 1.0, Duration::from_secs(15));
+    e.wait_until(
+        "both echoing proxies to be asked twice",
+        Duration::from_secs(20),
+        |_| proxies[1..].iter().all(|(_, p)| p.recorded().len() >= 2),
+    );
+    e.wait_until("the failures to be logged", Duration::from_secs(10), |e| {
+        let log = e.log_lines().join("\n");
+        log.contains("echo407") && log.contains("echo502")
+    });
+    // The proxies did get the credentials, so they were there to leak.
+    let sent = proxies[1].1.recorded()[0].headers["proxy-authorization"].clone();
+    assert!(sent.starts_with("Basic "), "{sent}");
+    let mut forbidden = vec![
+        PASSWORD.to_string(),
+        format!("{USER}:{PASSWORD}"),
+        sent.clone(),
+        sent["Basic ".len()..].to_string(),
+    ];
+    forbidden.sort();
+    let (status, _, landing) = e.get("/").unwrap();
+    assert_eq!(status, 200);
+    let landing = String::from_utf8(landing).unwrap();
+    assert!(landing.contains("HTTP 407"), "{landing}");
+    assert!(landing.contains("HTTP 502"), "{landing}");
+    // The echo made it into the last error, redacted.
+    assert!(
+        landing.contains("proxy-authorization: &lt;redacted&gt;")
+            || landing.contains("proxy-authorization: <redacted>"),
+        "{landing}"
+    );
+    assert!(
+        vendor.recorded().is_empty(),
+        "the vendor was reached directly"
+    );
+    let log = e.log_lines().join("\n");
+    assert!(log.contains("level=debug"), "debug logging is on");
+    assert_clean("the log", &log, &forbidden);
+    assert_clean("/metrics", &e.scrape(), &forbidden);
+    assert_clean("the landing page", &landing, &forbidden);
+    let out = Command::new(common::binary())
+        .args(["--config.check", "--config.file"])
+        .arg(&e.config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = common::output_text(&out);
+    assert!(text.contains("(with credentials)"), "{text}");
+    assert_clean("--config.check", &text, &forbidden);
 }

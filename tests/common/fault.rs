@@ -375,6 +375,7 @@ fn read_request(s: &mut TcpStream) -> Option<Recorded> {
         }
         body.extend_from_slice(&b[..n]);
     }
+    let full_target = target.clone();
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (
             p.to_string(),
@@ -386,6 +387,7 @@ fn read_request(s: &mut TcpStream) -> Option<Recorded> {
     };
     Some(Recorded {
         method,
+        target: full_target,
         path,
         query,
         headers,

@@ -30,6 +30,10 @@ use hyper_util::rt::TokioIo;
 pub struct Recorded {
     /// Method.
     pub method: String,
+    /// The request target as received: `http://host:port/path?query` (absolute form)
+    /// when the client sent the request to this server as its proxy, else the path and
+    /// query.
+    pub target: String,
     /// Path without query.
     pub path: String,
     /// Decoded query parameters.
@@ -133,6 +137,7 @@ impl Mock {
                                     .unwrap_or_default();
                                 let rec = Recorded {
                                     method: parts.method.to_string(),
+                                    target: parts.uri.to_string(),
                                     path: parts.uri.path().to_string(),
                                     query: contact_center_exporter::simulator::host::query_pairs(
                                         &parts.uri,
@@ -226,10 +231,15 @@ pub fn binary() -> PathBuf {
 impl Exporter {
     /// Starts the exporter with `config_yaml` (written to a temp file) and `args`.
     pub fn start(config_yaml: &str, args: &[&str]) -> Exporter {
+        Self::start_env(config_yaml, args, &[])
+    }
+
+    /// [`Exporter::start`] with extra environment variables (e.g. `HTTP_PROXY`).
+    pub fn start_env(config_yaml: &str, args: &[&str], env: &[(&str, &str)]) -> Exporter {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.yml");
         std::fs::write(&config, config_yaml).unwrap();
-        Self::start_with(dir, config, args)
+        Self::start_with(dir, config, args, env)
     }
 
     /// Starts the exporter with one source `name` of `vendor` at `base_url` (its vendor
@@ -256,10 +266,15 @@ impl Exporter {
         let config = dir.path().join("unused.yml");
         let mut a = vec!["--demo"];
         a.extend_from_slice(args);
-        Self::start_with(dir, config, &a)
+        Self::start_with(dir, config, &a, &[])
     }
 
-    fn start_with(dir: tempfile::TempDir, config: PathBuf, args: &[&str]) -> Exporter {
+    fn start_with(
+        dir: tempfile::TempDir,
+        config: PathBuf,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Exporter {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut child = Command::new(binary())
@@ -271,6 +286,17 @@ impl Exporter {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .env_remove("CONTACT_CENTER_EXPORTER_DEMO")
+            // Everything is on 127.0.0.1: a proxy of the developer's environment must
+            // not carry the tests' requests (tests that want one set it in `env`).
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .envs(env.iter().copied())
             .spawn()
             .expect("start exporter");
         let log = Arc::new(Mutex::new(Vec::new()));
