@@ -4,7 +4,9 @@
 //! Pollers write here after each poll and mark the hub changed; the HTTP server reads.
 //! The cached section is re-rendered at most once per change (by the first scrape after
 //! polls ended, or after a source crossed its staleness limit), never per scrape; a
-//! scrape shares the cached bytes and adds the small self section.
+//! scrape shares the cached bytes and adds the small self section (each source's
+//! opening-hours gauge, which turns on the clock rather than on polls, and the
+//! exporter's own metrics).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -553,6 +553,25 @@ fn evaluate_dashboards(port: u16, since: u64) -> Vec<String> {
                 }
             }
         }
+        // Annotation queries must evaluate; they may have no data (the demo's sources
+        // have no opening hours, so "Closed" never shades anything here).
+        for a in d["annotations"]["list"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let Some(expr) = a["expr"].as_str() else {
+                continue;
+            };
+            let expr = substitute(expr, &vars);
+            let q = format!(
+                "/api/v1/query_range?query={}&start={since}&end={now}&step=60",
+                enc(&expr)
+            );
+            if let Err(e) = prom_api(port, &q) {
+                failures.push(format!("{path}: annotation {}: {expr}: {e}", a["name"]));
+            }
+        }
     }
     failures
 }

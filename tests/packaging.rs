@@ -290,7 +290,8 @@ fn systemd_unit_verifies_and_meets_the_exposure_target() {
 #[test]
 fn debian_default_file_and_maintainer_scripts() {
     let default = std::fs::read_to_string(root().join("packaging/debian/default")).unwrap();
-    // Every active assignment names a real flag's variable (or ARGS).
+    // Every assignment names a real flag's variable, ARGS, or a proxy variable the
+    // vendor HTTP client reads (docs/configuration.md, "Egress proxy").
     let cli = command();
     let vars: Vec<String> = cli
         .get_arguments()
@@ -300,8 +301,9 @@ fn debian_default_file_and_maintainer_scripts() {
     for line in default.lines().map(|l| l.trim_start_matches("# ").trim()) {
         if let Some((name, _)) = line.split_once('=') {
             if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                let proxy = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"];
                 assert!(
-                    name == "ARGS" || vars.iter().any(|v| v == name),
+                    name == "ARGS" || proxy.contains(&name) || vars.iter().any(|v| v == name),
                     "packaging/debian/default names {name}, which is no flag's variable"
                 );
             }
@@ -593,10 +595,12 @@ fn allowed_syscalls(analyze: &Path, filter_lines: &[&str]) -> std::collections::
     allowed
 }
 
-/// Runs the exporter (demo mode: pollers, simulator, HTTP server) under strace through
-/// start, scrapes (plain and gzip), the landing page, reloads by HTTP and SIGHUP, and a
-/// graceful stop, and checks that the unit's SystemCallFilter= allows every system call
-/// it made. A dependency that starts using, say, io_uring fails here, not in production.
+/// Runs the exporter under strace through start, scrapes (plain and gzip), the landing
+/// page, reloads by HTTP and SIGHUP, and a graceful stop, and checks that the unit's
+/// SystemCallFilter= allows every system call it made: in demo mode (pollers,
+/// simulator, HTTP server), and with a source that reaches its vendor through a
+/// `proxy_url`. A dependency that starts using, say, io_uring fails here, not in
+/// production.
 #[test]
 fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
     let Some(analyze) = systemd_analyze() else {
@@ -619,16 +623,65 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
     assert!(allowed.contains("read") && !allowed.contains("reboot"));
 
     let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("trace");
+    let mut used = traced_syscalls(
+        &dir.path().join("demo"),
+        &["--demo", "--demo.interval", "1s"],
+    );
+    // A source behind an egress proxy (the proxy answers as the vendor).
+    let vendor = common::example::exotel_mock();
+    let proxy = common::example::exotel_mock();
+    let config = dir.path().join("proxy.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "sources:\n{}",
+            common::example::source_yaml(
+                "proxied",
+                &vendor,
+                &format!("    proxy_url: http://ops:pw@{}\n", proxy.addr)
+            )
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    used.extend(traced_syscalls(
+        &dir.path().join("proxy"),
+        &["--config.file", &config],
+    ));
+    assert!(
+        !proxy.recorded().is_empty(),
+        "the traced exporter never used its proxy"
+    );
+    assert!(
+        vendor.recorded().is_empty(),
+        "the traced exporter bypassed its proxy"
+    );
+    let denied: Vec<_> = used.iter().filter(|s| !allowed.contains(*s)).collect();
+    assert!(
+        denied.is_empty(),
+        "SystemCallFilter= denies system calls the exporter makes: {denied:?}"
+    );
+}
+
+/// The system calls the exporter run with `args` makes through start, scrapes, the
+/// landing page, reloads and a graceful stop (traced into `trace`).
+fn traced_syscalls(trace: &Path, args: &[&str]) -> std::collections::BTreeSet<String> {
     let port = common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut strace = Command::new("strace")
         .args(["-f", "-qq", "-o"])
-        .arg(&trace)
+        .arg(trace)
         .arg(common::binary())
-        .args(["--demo", "--demo.interval", "1s", "--web.listen-address"])
+        .args(args)
+        .arg("--web.listen-address")
         .arg(addr.to_string())
         .env_remove("NOTIFY_SOCKET")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -640,7 +693,7 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
     while get("/-/ready", &[]) != Some(200) {
         assert!(
             std::time::Instant::now() < deadline,
-            "the demo never got ready"
+            "the traced exporter never got ready"
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -652,7 +705,7 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
         Some(200)
     );
     // The exporter's pid is the first one in the trace.
-    let pid = std::fs::read_to_string(&trace)
+    let pid = std::fs::read_to_string(trace)
         .unwrap()
         .split_whitespace()
         .next()
@@ -680,7 +733,7 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
     };
     assert!(status.success(), "strace/exporter exit: {status}");
 
-    let text = std::fs::read_to_string(&trace).unwrap();
+    let text = std::fs::read_to_string(trace).unwrap();
     let mut used = std::collections::BTreeSet::new();
     let mut execs = 0;
     for line in text.lines() {
@@ -703,9 +756,5 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
         used.insert(name);
     }
     assert!(used.len() > 20, "too few system calls traced: {used:?}");
-    let denied: Vec<_> = used.iter().filter(|s| !allowed.contains(*s)).collect();
-    assert!(
-        denied.is_empty(),
-        "SystemCallFilter= denies system calls the exporter makes: {denied:?}"
-    );
+    used
 }
