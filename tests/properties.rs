@@ -507,6 +507,7 @@ fn config_yaml() -> impl Strategy<Value = String> {
                     "timeout",
                     "max_staleness",
                     "max_response_bytes",
+                    "labels",
                     "x",
                 ]),
                 value,
