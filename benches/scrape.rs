@@ -6,20 +6,17 @@
 //! should cost what text costs.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-use contact_center_exporter::config::SourceConfig;
+use contact_center_exporter::config;
 use contact_center_exporter::hub::Hub;
 use contact_center_exporter::model::{
     Agent, Channel, QueueAgents, QueueGauges, QueueKey, Snapshot,
 };
 use contact_center_exporter::negotiate::Format;
-use contact_center_exporter::secret::Secret;
-use contact_center_exporter::sources::{self, exotel};
 use contact_center_exporter::store::SourceEntry;
-use contact_center_exporter::vendor::VendorConfig;
 
 const STATES: [&str; 6] = [
     "Ready",
@@ -31,27 +28,12 @@ const STATES: [&str; 6] = [
 ];
 
 fn hub_with_agents(n: usize) -> Arc<Hub> {
-    let cfg = SourceConfig {
-        name: "bench".into(),
-        vendor: sources::find("exotel").expect("registered"),
-        interval: Duration::from_secs(30),
-        timeout: Duration::from_secs(10),
-        max_staleness: Duration::from_secs(3600),
-        max_response_bytes: 1 << 25,
-        state_map: Default::default(),
-        ca_file: None,
-        insecure_skip_verify: false,
-        labels: Default::default(),
-        proxy: None,
-        opening_hours: None,
-        vendor_config: VendorConfig::new(exotel::Config {
-            base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-            cc_id: 1,
-            username: "u".into(),
-            password: Secret::new("p"),
-            page_size: 100,
-        }),
-    };
+    let yaml = "sources:\n  - {name: bench, vendor: exotel, base_url: \"http://127.0.0.1:1\", \
+                cc_id: 1, username: u, password: p, max_staleness: 1h}\n";
+    let cfg = config::parse(yaml, "bench.yml")
+        .expect("bench config")
+        .sources
+        .remove(0);
     let entry = Arc::new(SourceEntry::new(&cfg));
     let agents: Vec<Agent> = (0..n)
         .map(|i| Agent {

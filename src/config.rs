@@ -561,7 +561,7 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
 fn check_labels(labels: &BTreeMap<String, String>, path: &str) -> Result<(), (String, String)> {
     for (name, value) in labels {
         let at = format!("{path}.{name}");
-        crate::metrics::check_static_label(name).map_err(|m| (at.clone(), m))?;
+        crate::labels::check_static_label(name).map_err(|m| (at.clone(), m))?;
         if value.is_empty() {
             return Err((
                 at,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod gzip;
 pub mod http;
 pub mod hub;
+pub mod labels;
 pub mod logging;
 pub mod metrics;
 pub mod model;

@@ -452,11 +452,7 @@ fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceConfig;
     use crate::model::{Agent, Channel, PeriodKey, PeriodValue, QueueCount, QueueGauges, Snapshot};
-    use crate::secret::Secret;
-    use crate::sources::{self, exotel};
-    use crate::vendor::VendorConfig;
 
     const EVIL: &str = "<img src=x onerror=alert(1)>";
 
@@ -465,27 +461,20 @@ mod tests {
     }
 
     fn entry_every(name: &str, interval: Duration) -> Arc<SourceEntry> {
-        let cfg = SourceConfig {
-            name: name.into(),
-            vendor: sources::find("exotel").unwrap(),
-            interval,
-            timeout: Duration::from_secs(10),
-            max_staleness: Duration::from_secs(300),
-            max_response_bytes: 1 << 20,
-            state_map: Default::default(),
-            ca_file: None,
-            insecure_skip_verify: false,
-            labels: Default::default(),
-            proxy: None,
-            opening_hours: None,
-            vendor_config: VendorConfig::new(exotel::Config {
-                base_url: url::Url::parse("http://127.0.0.1:1").unwrap(),
-                cc_id: 1,
-                username: "user".into(),
-                password: Secret::new("pw-Secret-4711"),
-                page_size: 100,
-            }),
-        };
+        let yaml = format!(
+            "sources:\n  - {{name: s, vendor: exotel, base_url: \"http://127.0.0.1:1\", \
+             cc_id: 1, username: user, password: pw-Secret-4711, interval: {}, \
+             timeout: {}, max_staleness: {}}}\n",
+            humantime::format_duration(interval),
+            humantime::format_duration(interval / 2),
+            humantime::format_duration(interval.max(Duration::from_secs(300))),
+        );
+        let mut cfg = crate::config::parse(&yaml, "t.yml")
+            .unwrap()
+            .sources
+            .remove(0);
+        // Any text, even one the loader would refuse: the page must escape it anyway.
+        cfg.name = name.into();
         Arc::new(SourceEntry::new(&cfg))
     }
 
