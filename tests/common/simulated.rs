@@ -16,6 +16,9 @@ use contact_center_exporter::simulator::{ContactCenter, SimOptions, SimRequest, 
 use super::fault::Good;
 use super::{MockResponse, Recorded};
 
+/// Agents of the simulated contact center (three groups, six queues).
+const AGENTS: usize = 12;
+
 /// A vendor's demo API, standing still.
 pub struct Simulated {
     /// Its answers.
@@ -33,7 +36,15 @@ pub fn healthy(vendor: &str) -> Simulated {
     let at = Utc::now()
         .duration_trunc(chrono::Duration::seconds(1))
         .unwrap();
-    let cc = ContactCenter::new(&SimOptions { agents: 12, ..SimOptions::default() }, at);
+    // The demo's seed with a smaller staff (and demand to match): twenty sources polling
+    // every second, four vendors at once, must each finish a poll well within its
+    // deadline on a busy machine, and 40 agents make an 8x8 first poll about thirty
+    // requests long.
+    let opts = SimOptions {
+        agents: AGENTS,
+        ..SimOptions::default()
+    };
+    let cc = ContactCenter::new(&opts, at);
     let mut host = Host::new(Arc::new(Mutex::new(cc))).with_clock(Arc::new(Mutex::new(at)));
     // The demo config is the exporter's side of it; the tests write their own.
     let placeholder = url::Url::parse(&format!("http://127.0.0.1/{vendor}")).unwrap();
@@ -52,7 +63,11 @@ pub fn healthy(vendor: &str) -> Simulated {
             r.body.clone(),
         );
         let answer = answers.lock().unwrap().entry(key).or_default().clone();
-        from_sim(answer.get_or_init(|| host.answer(to_sim(r, &mount))).clone())
+        from_sim(
+            answer
+                .get_or_init(|| host.answer(to_sim(r, &mount)))
+                .clone(),
+        )
     });
     Simulated { good, at }
 }

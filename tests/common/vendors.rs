@@ -94,8 +94,8 @@ fn later(text: &str, fmt: &str) -> Option<String> {
     Some((t + AHEAD).format(fmt).to_string())
 }
 
-/// Whether `r`'s answer is the last page of a list paged `size` records at a time: a
-/// vendor whose clock is ahead writes its newest record there.
+/// Whether a page of `records` records, of a list paged `size` records at a time, is
+/// its last and not empty: where a vendor whose clock is ahead writes its newest record.
 fn last_page(records: usize, size: Option<usize>) -> bool {
     records > 0 && size.is_some_and(|n| records < n)
 }
@@ -260,9 +260,6 @@ fn credentials_file(dir: &Path, text: &str) -> PathBuf {
 pub fn eight_by_eight() -> VendorKit {
     use eight_by_eight::simulate::{DEMO_TENANT, DEMO_TOKEN};
     let sim = simulated::healthy("eight_by_eight");
-    let ahead = (sim.at + AHEAD)
-        .format("%Y-%m-%dT%H:%M:%S+00:00")
-        .to_string();
     VendorKit {
         vendor: "eight_by_eight",
         good: sim.good,
@@ -271,26 +268,9 @@ pub fn eight_by_eight() -> VendorKit {
         wrong_types: b"<?xml version='1.0' encoding='UTF-8' ?>\n<groups><group><group-id>one-two-two</group-id><group-name><x>1</x></group-name></group></groups>".to_vec(),
         duplicate: xml_lists(twice),
         reorder: xml_lists(reversed),
-        clock_ahead: Arc::new(move |req, mut r| {
-            // A group's newest status event, written by the vendor's clock.
-            let text = String::from_utf8_lossy(&r.body).to_string();
-            let page = eight_by_eight::types::PAGE_SIZE;
-            if let Some((pre, mut events, post)) = xml_children(&text) {
-                if req.path.ends_with("/statuses.xml") && last_page(events.len(), Some(page)) {
-                    let last = events[events.len() - 1].clone();
-                    let next = match xml_text(&last, "status") {
-                        Some("Available") => "Processing",
-                        _ => "Available",
-                    };
-                    let event = set_xml_text(&set_xml_text(&last, "status", next), "event-time", &ahead);
-                    events.push(event);
-                    r.body = format!("{pre}{}{post}", events.join("\n")).into_bytes();
-                }
-            }
-            with_date_ahead(r)
-        }),
+        clock_ahead: eight_by_eight_newest_event(sim.at + AHEAD),
         // Two queues (a call queue with online service levels, an email queue with
-        // offline ones) keep a poll to ten requests, like a small account.
+        // offline ones) keep a poll under ten requests, like a small account.
         keys: Box::new(|_| {
             format!("    tenant: {DEMO_TENANT}\n    token: {DEMO_TOKEN}\n    queues: [201, 205]\n")
         }),
@@ -298,6 +278,29 @@ pub fn eight_by_eight() -> VendorKit {
         // 8x8 has no error envelope: text where the XML should be.
         vendor_error: |text| text.to_string(),
     }
+}
+
+/// A vendor whose clock is ahead: the last page of a group's status events ends with
+/// one more event of its last agent, at `at`.
+fn eight_by_eight_newest_event(at: DateTime<Utc>) -> Rewrite {
+    let at = at.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    Arc::new(move |req, mut r| {
+        let text = String::from_utf8_lossy(&r.body).to_string();
+        let page = eight_by_eight::types::PAGE_SIZE;
+        if let Some((pre, mut events, post)) = xml_children(&text) {
+            if req.path.ends_with("/statuses.xml") && last_page(events.len(), Some(page)) {
+                let last = &events[events.len() - 1];
+                let next = match xml_text(last, "status") {
+                    Some("Available") => "Processing",
+                    _ => "Available",
+                };
+                let event = set_xml_text(&set_xml_text(last, "status", next), "event-time", &at);
+                events.push(event);
+                r.body = format!("{pre}{}{post}", events.join("\n")).into_bytes();
+            }
+        }
+        with_date_ahead(r)
+    })
 }
 
 /// Where the text of the first `<tag>` element holding text only is in `xml`.
@@ -332,7 +335,6 @@ fn set_xml_text(xml: &str, tag: &str, value: &str) -> String {
 pub fn vcc_live() -> VendorKit {
     use vcc_live::simulate::{CONTENT_TYPE, DEMO_CUSTOMER, DEMO_TOKEN};
     let sim = simulated::healthy("vcc_live");
-    let ahead = sim.at + AHEAD;
     VendorKit {
         vendor: "vcc_live",
         good: sim.good,
@@ -341,27 +343,7 @@ pub fn vcc_live() -> VendorKit {
         wrong_types: br#"{"response": [{"userid": {"id": 6}, "prevstate": 17, "state": ["CALL"], "time": true, "duration": "long"}], "errors": []}"#.to_vec(),
         duplicate: json_lists("response", twice),
         reorder: json_lists("response", reversed),
-        clock_ahead: Arc::new(move |req, mut r| {
-            let size = req.param("num").and_then(|n| n.parse().ok());
-            edit_json(&mut r, |v| {
-                let Some(Value::Array(records)) = v.get_mut("response") else {
-                    return;
-                };
-                if req.path.ends_with("/onlineusers") {
-                    // Every online user's state change as the vendor's clock wrote it.
-                    for u in records {
-                        let at = u["stateChangedAt"].as_str().unwrap_or_default();
-                        if let Ok(t) = DateTime::parse_from_rfc3339(at) {
-                            u["stateChangedAt"] = json!((t + AHEAD).to_rfc3339());
-                        }
-                    }
-                } else if last_page(records.len(), size) {
-                    // The log's newest record: a state change in our future.
-                    records.push(vcc_record_after(&records[records.len() - 1], ahead));
-                }
-            });
-            with_date_ahead(r)
-        }),
+        clock_ahead: vcc_live_clock_ahead(sim.at + AHEAD),
         keys: Box::new(|_| {
             format!(
                 "    customer: {DEMO_CUSTOMER}\n    token: {DEMO_TOKEN}\n    time_zone: UTC\n    page_size: 100\n"
@@ -372,6 +354,30 @@ pub fn vcc_live() -> VendorKit {
     }
 }
 
+/// A vendor whose clock is ahead: online users' state changes an hour later, and the
+/// last page of the state log ends with one more record of its last user, at `at`.
+fn vcc_live_clock_ahead(at: DateTime<Utc>) -> Rewrite {
+    Arc::new(move |req, mut r| {
+        let size = req.param("num").and_then(|n| n.parse().ok());
+        edit_json(&mut r, |v| {
+            let Some(Value::Array(records)) = v.get_mut("response") else {
+                return;
+            };
+            if req.path.ends_with("/onlineusers") {
+                for u in records {
+                    let changed = u["stateChangedAt"].as_str().unwrap_or_default();
+                    if let Ok(t) = DateTime::parse_from_rfc3339(changed) {
+                        u["stateChangedAt"] = json!((t + AHEAD).to_rfc3339());
+                    }
+                }
+            } else if last_page(records.len(), size) {
+                records.push(vcc_record_after(&records[records.len() - 1], at));
+            }
+        });
+        with_date_ahead(r)
+    })
+}
+
 /// The state log record following `last` (same user), at `at`.
 fn vcc_record_after(last: &Value, at: DateTime<Utc>) -> Value {
     let f = "%Y-%m-%d %H:%M:%S";
@@ -379,7 +385,11 @@ fn vcc_record_after(last: &Value, at: DateTime<Utc>) -> Value {
     let since = NaiveDateTime::parse_from_str(since, f).map_or(at, |t| t.and_utc());
     let mut next = last.clone();
     next["prevstate"] = last["state"].clone();
-    next["state"] = json!(if last["state"] == "CALL" { "AFTERWORK" } else { "CALL" });
+    next["state"] = json!(if last["state"] == "CALL" {
+        "AFTERWORK"
+    } else {
+        "CALL"
+    });
     next["prevtime"] = last["time"].clone();
     next["prevtime_utc"] = last["time_utc"].clone();
     next["time"] = json!(at.format(f).to_string());
