@@ -15,12 +15,11 @@ use super::fault::{json_records, reversed, twice, xml_children, xml_records, Goo
 use super::simulated::{self, Simulated};
 use super::{MockResponse, Recorded};
 
-/// The Exotel demo password: it must never be printed.
+/// The Exotel demo password (also the secret of the config error cases): it must
+/// never be printed.
 pub const EXOTEL_PASSWORD: &str = exotel::simulate::DEMO_PASSWORD;
 /// The 8x8 demo API token.
 pub const EIGHT_TOKEN: &str = eight_by_eight::simulate::DEMO_TOKEN;
-/// The VCC Live demo API token.
-pub const VCC_TOKEN: &str = vcc_live::simulate::DEMO_TOKEN;
 
 /// How far ahead of ours the clock of a `clock_ahead` vendor is.
 const AHEAD: Duration = Duration::hours(1);
