@@ -268,12 +268,12 @@ fn vendor_queue_names_show_as_text_in_chromium() {
     let mut yaml = String::from("sources:\n");
     let mut mocks = Vec::new();
     for kit in &kits {
-        // Each vendor's own way to name the queue that has figures in its fixtures.
+        // Each vendor's own way to name a queue of the demo contact center.
         let mock = match kit.vendor {
             "eight_by_eight" => renamed(kit, |path, body| {
                 if path == "/api/stats/queues.xml" {
                     body.replace(
-                        "<queue-name>Support</queue-name>",
+                        "<queue-name>Sales Phone</queue-name>",
                         "<queue-name>&lt;img src=x onerror=alert(1)&gt;</queue-name>",
                     )
                 } else {
@@ -282,12 +282,12 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             }),
             "voximplant" => renamed(kit, |_, body| {
                 body.replace(
-                    "\"acd_queue_name\": \"Sales\"",
-                    &format!("\"acd_queue_name\": \"{EVIL}\""),
+                    "\"acd_queue_name\":\"Sales Phone\"",
+                    &format!("\"acd_queue_name\":\"{EVIL}\""),
                 )
             }),
             "exotel" => renamed(kit, |_, body| {
-                body.replace("\"sales\"", &format!("\"{EVIL}\""))
+                body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
             _ => renamed(kit, |_, body| body),
         };

@@ -1,5 +1,5 @@
-//! A fault-injecting vendor server: answers like a healthy vendor (a handler built from
-//! the vendor's fixtures) until told to misbehave in one of the ways real vendor APIs
+//! A fault-injecting vendor server: answers like a healthy vendor (the vendor's demo
+//! API, see `simulated.rs`) until told to misbehave in one of the ways real vendor APIs
 //! and the networks in front of them do, at the HTTP or the TCP level.
 //!
 //! Plain blocking sockets, one thread per connection, `Connection: close` on every

@@ -9,6 +9,7 @@ pub mod example;
 pub mod fault;
 pub mod pipeline;
 pub mod replay;
+pub mod simulated;
 pub mod vendors;
 
 use std::collections::BTreeMap;

@@ -1,23 +1,28 @@
-//! Every vendor as the fault, secrets and load tests need it: a healthy API built from
-//! the vendor's fixtures (dates moved to today), a config entry pointing a source at
-//! it, bodies that are broken or wrongly typed in that vendor's format, and rewrites of
-//! healthy answers (duplicated records, reversed records, a vendor clock ahead of ours).
+//! Every vendor as the fault, secrets and load tests need it: the vendor's own demo API
+//! as the healthy vendor (see [`super::simulated`]), a config entry pointing a source at
+//! it with the demo's credentials, bodies that are broken or wrongly typed in that
+//! vendor's format, and rewrites of healthy answers (duplicated records, reversed
+//! records, a vendor clock ahead of ours).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
 use serde_json::{json, Value};
 
-use super::fault::{json_records, reversed, twice, xml_records, Good, Rewrite};
+use super::fault::{json_records, reversed, twice, xml_children, xml_records, Good, Rewrite};
+use super::simulated::{self, Simulated};
 use super::{MockResponse, Recorded};
 
-/// Distinctive secrets: none of them may ever be printed.
-pub const EXOTEL_PASSWORD: &str = "pw-EXOTEL-7f3a9c1e-SECRET";
-/// The 8x8 API token.
-pub const EIGHT_TOKEN: &str = "tok-8X8-51c0de99b7-SECRET";
-/// The VCC Live API token.
-pub const VCC_TOKEN: &str = "tok-VCC-2b8e4d0f71-SECRET";
+/// The Exotel demo password (also the secret of the config error cases): it must
+/// never be printed.
+pub const EXOTEL_PASSWORD: &str = exotel::simulate::DEMO_PASSWORD;
+/// The 8x8 demo API token.
+pub const EIGHT_TOKEN: &str = eight_by_eight::simulate::DEMO_TOKEN;
+
+/// How far ahead of ours the clock of a `clock_ahead` vendor is.
+const AHEAD: Duration = Duration::hours(1);
 
 /// One vendor under test.
 pub struct VendorKit {
@@ -45,33 +50,9 @@ pub struct VendorKit {
     pub vendor_error: fn(&str) -> String,
 }
 
-/// The repository's fixture `vendor/name`.
-pub fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap_or_else(|e| panic!("fixture {path}: {e}"))
-}
-
-fn fixture_text(path: &str) -> String {
-    String::from_utf8(fixture(path)).unwrap()
-}
-
-fn json_response(body: Vec<u8>) -> MockResponse {
-    MockResponse::json(body)
-}
-
-fn xml_response(body: String) -> MockResponse {
-    let mut r = MockResponse::status(200, body);
-    r.headers
-        .push(("content-type".into(), "application/xml".into()));
-    r
-}
-
 /// An HTTP date an hour ahead of ours.
 fn date_ahead() -> String {
-    (Utc::now() + chrono::Duration::hours(1))
+    (Utc::now() + AHEAD)
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
 }
@@ -79,6 +60,43 @@ fn date_ahead() -> String {
 fn with_date_ahead(mut r: MockResponse) -> MockResponse {
     r.headers.push(("date".into(), date_ahead()));
     r
+}
+
+/// Rewrites the array at `key` of a JSON answer with `f`.
+fn json_lists(key: &'static str, f: fn(Vec<Value>) -> Vec<Value>) -> Rewrite {
+    Arc::new(move |_, mut r: MockResponse| {
+        r.body = json_records(&r.body, key, f);
+        r
+    })
+}
+
+/// Rewrites the records (children of the root) of an XML answer with `f`.
+fn xml_lists(f: fn(Vec<String>) -> Vec<String>) -> Rewrite {
+    Arc::new(move |_, mut r: MockResponse| {
+        let text = String::from_utf8_lossy(&r.body).to_string();
+        r.body = xml_records(&text, f).into_bytes();
+        r
+    })
+}
+
+/// Rewrites the JSON document of an answer (left alone when it is not JSON).
+fn edit_json(r: &mut MockResponse, f: impl FnOnce(&mut Value)) {
+    if let Ok(mut v) = serde_json::from_slice::<Value>(&r.body) {
+        f(&mut v);
+        r.body = serde_json::to_vec(&v).unwrap();
+    }
+}
+
+/// A local time `fmt`-formatted, an hour later.
+fn later(text: &str, fmt: &str) -> Option<String> {
+    let t = NaiveDateTime::parse_from_str(text, fmt).ok()?;
+    Some((t + AHEAD).format(fmt).to_string())
+}
+
+/// Whether a page of `records` records, of a list paged `size` records at a time, is
+/// its last and not empty: where a vendor whose clock is ahead writes its newest record.
+fn last_page(records: usize, size: Option<usize>) -> bool {
+    records > 0 && size.is_some_and(|n| records < n)
 }
 
 /// The kit of every vendor in the registry.
@@ -116,60 +134,27 @@ pub fn for_each_vendor(test: fn(VendorKit)) {
     assert!(failed.is_empty(), "failed for: {}", failed.join(", "));
 }
 
-/// Exotel: the documented example plus four sessions in other states and campaigns.
+/// Exotel: the demo's session and customer tables.
 pub fn exotel() -> VendorKit {
-    let example: Value =
-        serde_json::from_slice(&fixture("exotel/user-session-information.json")).unwrap();
-    let first = example["response"][0].clone();
-    let mut rows = vec![first.clone()];
-    for (i, (status, campaign)) in [
-        ("On Call", "monika_webchat"),
-        ("Break", "sales"),
-        ("Wrap-up", "sales"),
-        ("Not Ready", "support"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let mut r = first.clone();
-        r["data"]["user_id"] = json!(format!("agent_{i}"));
-        r["data"]["user_name"] = json!(format!("agent_{i}"));
-        r["data"]["user_status"] = json!(status);
-        r["data"]["campaign_name"] = json!(campaign);
-        r["data"]["campaign_id"] = json!(400 + i);
-        rows.push(r);
-    }
-    let sessions = json!({"response": rows, "metadata": {"total": rows.len(), "count": rows.len(), "offset": 0, "limit": 100}});
-    let customers =
-        json!({"response": [], "metadata": {"total": 0, "count": 0, "offset": 0, "limit": 100}});
-    let good: Good = Arc::new(move |r: &Recorded| match r.param("table-name") {
-        Some("user-session-information") if r.param("offset") == Some("0") => {
-            json_response(serde_json::to_vec(&sessions).unwrap())
-        }
-        _ => json_response(serde_json::to_vec(&customers).unwrap()),
-    });
+    use exotel::simulate::{DEMO_CC_ID, DEMO_PASSWORD, DEMO_USER};
     VendorKit {
         vendor: "exotel",
-        good,
+        good: simulated::healthy("exotel").good,
         content_type: "application/json",
         garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
         wrong_types:
             br#"{"response": {"data": "Ready"}, "metadata": {"total": "many", "count": []}}"#
                 .to_vec(),
-        duplicate: Arc::new(|_, mut r| {
-            r.body = json_records(&r.body, "response", twice);
-            r
-        }),
-        reorder: Arc::new(|_, mut r| {
-            r.body = json_records(&r.body, "response", reversed);
-            r
-        }),
-        // Sessions carry no timestamps; only the Date header can be ahead.
+        duplicate: json_lists("response", twice),
+        reorder: json_lists("response", reversed),
+        // Sessions carry durations, no timestamps; only the Date header can be ahead.
         clock_ahead: Arc::new(|_, r| with_date_ahead(r)),
         keys: Box::new(|_| {
-            format!("    cc_id: 6\n    username: api-user\n    password: {EXOTEL_PASSWORD}\n")
+            format!(
+                "    cc_id: {DEMO_CC_ID}\n    username: {DEMO_USER}\n    password: {DEMO_PASSWORD}\n"
+            )
         }),
-        secrets: vec![EXOTEL_PASSWORD.into()],
+        secrets: vec![DEMO_PASSWORD.into()],
         vendor_error: |text| {
             json!({"error_code": "CONF-1002", "status": "Unauthorized", "error_message": text})
                 .to_string()
@@ -177,88 +162,44 @@ pub fn exotel() -> VendorKit {
     }
 }
 
-/// Voximplant: the fixtures of tests/voximplant.rs with the example's day moved to today,
-/// signed in with the demo-only key (not verified here; tests/voximplant.rs does that).
+/// Voximplant: the demo's Management API, signed in with the demo-only key.
 pub fn voximplant() -> VendorKit {
-    let today = Utc::now().format("%Y-%m-%d").to_string();
-    let day = move |name: &str| {
-        fixture_text(&format!("voximplant/{name}"))
-            .replace("2019-05-20", &today)
-            .into_bytes()
-    };
-    let queues = fixture("voximplant/GetQueues.json");
-    let users = day("GetUsers.json");
-    let state = fixture("voximplant/GetACDState.json");
-    let status = day("GetACDOperatorStatusStatistics.json");
-    let queue_stats = day("GetACDQueueStatistics.json");
-    let good: Good = Arc::new(move |r: &Recorded| {
-        if r.method != "POST"
-            || !r
-                .headers
-                .get("authorization")
-                .is_some_and(|a| a.starts_with("Bearer "))
-        {
-            return json_response(
-                br#"{"error":{"msg":"Authorization failed","code":100}}"#.to_vec(),
-            );
-        }
-        let params: Vec<(String, String)> =
-            url::form_urlencoded::parse(&r.body).into_owned().collect();
-        let queue = params
-            .iter()
-            .find(|(k, _)| k == "acd_queue_id")
-            .map(|(_, v)| v.as_str());
-        let body = match r.path.rsplit('/').next().unwrap_or_default() {
-            "GetQueues" => queues.clone(),
-            "GetUsers" => users.clone(),
-            "GetACDState" => state.clone(),
-            "GetACDOperatorStatusStatistics" => status.clone(),
-            "GetACDQueueStatistics" if queue == Some("54") => queue_stats.clone(),
-            "GetACDQueueStatistics" => br#"{"result":[]}"#.to_vec(),
-            _ => br#"{"error":{"msg":"Unknown command","code":103}}"#.to_vec(),
-        };
-        json_response(body)
-    });
-    let key = fixture_text("voximplant/credentials.json");
-    let creds: Value = serde_json::from_str(&key).unwrap();
-    let pem = creds["private_key"].as_str().unwrap().to_string();
+    use voximplant::simulate::{DEMO_ACCOUNT_ID, DEMO_KEY_ID, DEMO_PRIVATE_KEY};
+    let sim = simulated::healthy("voximplant");
+    let key = json!({
+        "account_id": DEMO_ACCOUNT_ID,
+        "key_id": DEMO_KEY_ID,
+        "private_key": DEMO_PRIVATE_KEY,
+    })
+    .to_string();
     // A stretch of the key's base64 from its middle: unique to this key.
-    let b64: String = pem
+    let b64: String = DEMO_PRIVATE_KEY
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect::<String>();
-    let ahead = (Utc::now() + chrono::Duration::hours(1))
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
     let marker = b64[b64.len() / 2..b64.len() / 2 + 32].to_string();
     VendorKit {
         vendor: "voximplant",
-        good,
+        good: signed_for_the_simulation(sim),
         content_type: "application/json",
         garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
         wrong_types:
             br#"{"result": {"acd_queue_id": "fifty-four"}, "total_count": "three", "count": null}"#
                 .to_vec(),
-        duplicate: Arc::new(|_, mut r| {
-            r.body = json_records(&r.body, "result", twice);
-            r
-        }),
-        reorder: Arc::new(|_, mut r| {
-            r.body = json_records(&r.body, "result", reversed);
-            r
-        }),
-        clock_ahead: Arc::new(move |_, mut r| {
-            // Operators' last status change an hour in our future.
-            if let Ok(mut v) = serde_json::from_slice::<Value>(&r.body) {
+        duplicate: json_lists("result", twice),
+        reorder: json_lists("result", reversed),
+        clock_ahead: Arc::new(|_, mut r| {
+            // Operators' last status changes as the vendor's clock wrote them.
+            edit_json(&mut r, |v| {
                 if let Some(Value::Array(users)) = v.get_mut("result") {
                     for u in users {
-                        if u.get("acd_status_change_time").is_some() {
-                            u["acd_status_change_time"] = json!(ahead);
+                        let at = u["acd_status_change_time"].as_str().unwrap_or_default();
+                        if let Some(t) = later(at, "%Y-%m-%d %H:%M:%S") {
+                            u["acd_status_change_time"] = json!(t);
                         }
                     }
                 }
-                r.body = serde_json::to_vec(&v).unwrap();
-            }
+            });
             with_date_ahead(r)
         }),
         keys: Box::new(move |dir: &Path| {
@@ -268,6 +209,38 @@ pub fn voximplant() -> VendorKit {
         secrets: vec![marker, "PRIVATE KEY".into(), "Bearer ".into(), "eyJ".into()],
         vendor_error: |text| json!({"error": {"msg": text, "code": 100}}).to_string(),
     }
+}
+
+/// The demo API checks a token's times against the simulation's clock, which stands
+/// still here, while the exporter signs by the wall clock: a request whose token is
+/// valid now (signature, key id, account, lifetime) is handed to the simulation with
+/// the same claims signed for its instant; any other goes as it came (and is refused).
+fn signed_for_the_simulation(sim: Simulated) -> Good {
+    use contact_center_exporter::secret::Secret;
+    use voximplant::auth::{Credentials, Signer};
+    use voximplant::simulate::{
+        verify_token, DEMO_ACCOUNT_ID, DEMO_KEY_ID, DEMO_PRIVATE_KEY, DEMO_PUBLIC_KEY,
+    };
+    let creds = Credentials {
+        account_id: DEMO_ACCOUNT_ID,
+        key_id: DEMO_KEY_ID.into(),
+        private_key: Secret::new(DEMO_PRIVATE_KEY),
+    };
+    let token = Signer::new(&creds)
+        .and_then(|mut s| s.token(sim.at).map(|t| t.expose().to_string()))
+        .expect("the demo key signs");
+    let good = sim.good;
+    Arc::new(move |r: &Recorded| {
+        let auth = r.headers.get("authorization").map(String::as_str);
+        let now = Utc::now();
+        if verify_token(auth, DEMO_PUBLIC_KEY, DEMO_ACCOUNT_ID, DEMO_KEY_ID, now).is_err() {
+            return good(r);
+        }
+        let mut r = r.clone();
+        r.headers
+            .insert("authorization".into(), format!("Bearer {token}"));
+        good(&r)
+    })
 }
 
 /// Writes the Voximplant credentials into `dir` (mode 0600, as an operator would).
@@ -281,164 +254,146 @@ fn credentials_file(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
-/// 8x8: the documented examples of tests/eight_by_eight.rs, periods moved to today.
+/// 8x8: the demo's statistics API (groups and their status events, queues and their
+/// statistics and service levels).
 pub fn eight_by_eight() -> VendorKit {
-    let today = Utc::now().format("%Y-%m-%dT00:00:00+00:00").to_string();
-    let fx = move |name: &str| {
-        fixture_text(&format!("eight_by_eight/{name}")).replace("2008-02-22T13:30:00-07:00", &today)
-    };
-    let groups = fx("groups.xml");
-    let statuses = fx("group-statuses.xml");
-    let stats = fx("queue-statistics.xml");
-    let online = fx("queue-online-slas.xml");
-    let offline = fx("queue-offline-slas.xml");
-    let queues = "<queues><queue><queue-id>121</queue-id><queue-name>Support</queue-name>\
-         <media-type>T</media-type><enabled>Y</enabled><sla-enabled>Y</sla-enabled>\
-         <sla-time>20</sla-time></queue><queue><queue-id>32</queue-id>\
-         <queue-name>Support Email</queue-name><media-type>E</media-type>\
-         <sla-enabled>N</sla-enabled></queue></queues>"
-        .to_string();
-    let good: Good = Arc::new(move |r: &Recorded| {
-        let body = match r.path.as_str() {
-            "/api/stats/groups.xml" => groups.clone(),
-            "/api/stats/groups/122/statuses.xml" => statuses.clone(),
-            "/api/stats/queues.xml" => queues.clone(),
-            "/api/stats/queues/121/statistics.xml" => stats.clone(),
-            "/api/stats/queues/121/online_slas.xml" => online.clone(),
-            "/api/stats/queues/32/statistics.xml" => "<statistics/>".to_string(),
-            "/api/stats/queues/32/offline_slas.xml" => offline.clone(),
-            _ => return MockResponse::status(404, "Not found"),
-        };
-        xml_response(body)
-    });
-    let ahead = (Utc::now() + chrono::Duration::hours(1))
-        .format("%Y-%m-%dT%H:%M:%S+00:00")
-        .to_string();
-    let rewrite = |f: fn(Vec<String>) -> Vec<String>| -> Rewrite {
-        Arc::new(move |_, mut r: MockResponse| {
-            let text = String::from_utf8_lossy(&r.body).to_string();
-            r.body = xml_records(&text, f).into_bytes();
-            r
-        })
-    };
+    use eight_by_eight::simulate::{DEMO_TENANT, DEMO_TOKEN};
+    let sim = simulated::healthy("eight_by_eight");
     VendorKit {
         vendor: "eight_by_eight",
-        good,
+        good: sim.good,
         content_type: "application/xml",
         garbage: b"{\"error\": \"this is JSON, not the XML the API documents\"}".to_vec(),
         wrong_types: b"<?xml version='1.0' encoding='UTF-8' ?>\n<groups><group><group-id>one-two-two</group-id><group-name><x>1</x></group-name></group></groups>".to_vec(),
-        duplicate: rewrite(twice),
-        reorder: rewrite(reversed),
-        clock_ahead: Arc::new(move |_, mut r| {
-            let text = String::from_utf8_lossy(&r.body).to_string();
-            r.body = text
-                .replace("2009-05-21T14:23:05-07:00", &ahead)
-                .into_bytes();
-            with_date_ahead(r)
+        duplicate: xml_lists(twice),
+        reorder: xml_lists(reversed),
+        clock_ahead: eight_by_eight_newest_event(sim.at + AHEAD),
+        // Two queues (a call queue with online service levels, an email queue with
+        // offline ones) keep a poll under ten requests, like a small account.
+        keys: Box::new(|_| {
+            format!("    tenant: {DEMO_TENANT}\n    token: {DEMO_TOKEN}\n    queues: [201, 205]\n")
         }),
-        keys: Box::new(|_| format!("    tenant: acme\n    token: {EIGHT_TOKEN}\n")),
-        secrets: vec![EIGHT_TOKEN.into()],
+        secrets: vec![DEMO_TOKEN.into()],
         // 8x8 has no error envelope: text where the XML should be.
         vendor_error: |text| text.to_string(),
     }
 }
 
-/// One VCC Live state log record: `prev` from `t0` to `t1`, then `state`.
-fn vcc_record(user: u64, prev: &str, state: &str, t0: DateTime<Utc>, t1: DateTime<Utc>) -> Value {
-    let f = "%Y-%m-%d %H:%M:%S";
-    json!({
-        "userid": user, "prevstate": prev, "state": state,
-        "prevtime": t0.format(f).to_string(), "prevtime_utc": t0.format(f).to_string(),
-        "time": t1.format(f).to_string(), "time_utc": t1.format(f).to_string(),
-        "projectid": 1, "numberid": 0, "auxid": null, "emailid": 0, "chatid": 0,
-        "ticketid": 0, "connection_lost": 0,
-        "duration": (t1 - t0).num_milliseconds() as f64 / 1000.0,
-        "ticketno": "", "username": format!("user{user}"), "name": format!("User {user}")
-    })
-}
-
-/// A VCC Live API serving `log` as today's state log (paged by `start`/`num`, one day
-/// at a time as the source asks) and `online` as the online users.
-fn vcc_api(log: Vec<Value>, online: Vec<Value>) -> Good {
-    Arc::new(move |r: &Recorded| {
-        let body = match r.path.as_str() {
-            "/v2/onlineusers" => json!({"response": online, "errors": []}),
-            "/v2/statistics/userstate" => {
-                let today = Utc::now().format("%Y%m%d").to_string();
-                let start: usize = r.param("start").and_then(|v| v.parse().ok()).unwrap_or(0);
-                let num: usize = r
-                    .param("num")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(usize::MAX);
-                let page: Vec<Value> = if r.param("from") == Some(today.as_str()) {
-                    log.iter().skip(start).take(num).cloned().collect()
-                } else {
-                    Vec::new()
+/// A vendor whose clock is ahead: the last page of a group's status events ends with
+/// one more event of its last agent, at `at`.
+fn eight_by_eight_newest_event(at: DateTime<Utc>) -> Rewrite {
+    let at = at.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    Arc::new(move |req, mut r| {
+        let text = String::from_utf8_lossy(&r.body).to_string();
+        let page = eight_by_eight::types::PAGE_SIZE;
+        if let Some((pre, mut events, post)) = xml_children(&text) {
+            if req.path.ends_with("/statuses.xml") && last_page(events.len(), Some(page)) {
+                let last = &events[events.len() - 1];
+                let next = match xml_text(last, "status") {
+                    Some("Available") => "Processing",
+                    _ => "Available",
                 };
-                json!({"response": page, "errors": []})
+                let event = set_xml_text(&set_xml_text(last, "status", next), "event-time", &at);
+                events.push(event);
+                r.body = format!("{pre}{}{post}", events.join("\n")).into_bytes();
             }
-            _ => return MockResponse::status(404, "not found"),
-        };
-        let mut resp = MockResponse::status(200, serde_json::to_vec_pretty(&body).unwrap());
-        // Like the real server: JSON labelled as plain text.
-        resp.headers
-            .push(("content-type".into(), "text/plain; charset=UTF-8".into()));
-        resp
+        }
+        with_date_ahead(r)
     })
 }
 
-/// VCC Live: a state log of two users earlier today, paged 4 records at a time.
+/// Where the text of the first `<tag>` element holding text only is in `xml`.
+fn xml_text_range(xml: &str, tag: &str) -> Option<std::ops::Range<usize>> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut from = 0;
+    while let Some(p) = xml[from..].find(&open) {
+        let start = from + p + open.len();
+        let end = start + xml[start..].find(&close)?;
+        if !xml[start..end].contains('<') {
+            return Some(start..end);
+        }
+        from = start;
+    }
+    None
+}
+
+/// The text of the first `<tag>` element holding text only.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    xml_text_range(xml, tag).map(|r| &xml[r])
+}
+
+/// `xml` with the text of its first `<tag>` element holding text only set to `value`.
+fn set_xml_text(xml: &str, tag: &str, value: &str) -> String {
+    match xml_text_range(xml, tag) {
+        Some(r) => format!("{}{value}{}", &xml[..r.start], &xml[r.end..]),
+        None => xml.to_string(),
+    }
+}
+
+/// VCC Live: the demo's user state log and online users, UTC, read 100 records a page.
 pub fn vcc_live() -> VendorKit {
-    let now = Utc::now();
-    let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
-    let step = chrono::Duration::seconds(((now - midnight).num_seconds() / 12).clamp(1, 60));
-    let t = |i: i32| (now - step * 10).max(midnight + chrono::Duration::seconds(1)) + step * i;
-    let log = vec![
-        vcc_record(6, "OFFLINE", "AVAILABLE", t(0), t(1)),
-        vcc_record(7, "OFFLINE", "AVAILABLE", t(0), t(1)),
-        vcc_record(6, "AVAILABLE", "CALL", t(1), t(2)),
-        vcc_record(6, "CALL", "AFTERWORK", t(2), t(4)),
-        vcc_record(7, "AVAILABLE", "AUX", t(1), t(5)),
-        vcc_record(6, "AFTERWORK", "AVAILABLE", t(4), t(6)),
-        vcc_record(7, "AUX", "CALL", t(5), t(7)),
-    ];
-    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let online = vec![
-        json!({"userId": "6", "username": "user6", "state": "AVAILABLE",
-               "stateDuration": (now - t(6)).num_seconds(), "stateChangedAt": iso(t(6))}),
-        json!({"userId": "7", "username": "user7", "state": "CALL",
-               "stateDuration": (now - t(7)).num_seconds(), "stateChangedAt": iso(t(7))}),
-    ];
-    let good = vcc_api(log.clone(), online.clone());
-    let api = |log: Vec<Value>, online: Vec<Value>| -> Rewrite {
-        let a = vcc_api(log, online);
-        Arc::new(move |r: &Recorded, _| a(r))
-    };
-    // The vendor's clock an hour ahead: its newest record and the online user's state
-    // change are in our future.
-    let ahead = now + chrono::Duration::hours(1);
-    let mut log_ahead = log.clone();
-    log_ahead.push(vcc_record(6, "AVAILABLE", "CALL", t(6), ahead));
-    let mut online_ahead = online.clone();
-    online_ahead[0] = json!({"userId": "6", "username": "user6", "state": "CALL",
-        "stateDuration": -3600, "stateChangedAt": iso(ahead)});
-    let mut reordered = log.clone();
-    reordered.reverse();
+    use vcc_live::simulate::{CONTENT_TYPE, DEMO_CUSTOMER, DEMO_TOKEN};
+    let sim = simulated::healthy("vcc_live");
     VendorKit {
         vendor: "vcc_live",
-        good,
-        content_type: "text/plain; charset=UTF-8",
+        good: sim.good,
+        content_type: CONTENT_TYPE,
         garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
         wrong_types: br#"{"response": [{"userid": {"id": 6}, "prevstate": 17, "state": ["CALL"], "time": true, "duration": "long"}], "errors": []}"#.to_vec(),
-        duplicate: api(twice(log.clone()), twice(online.clone())),
-        reorder: api(reordered, fault_reversed(online.clone())),
-        clock_ahead: Arc::new(move |r, _| with_date_ahead(api(log_ahead.clone(), online_ahead.clone())(r, MockResponse::status(200, "")))),
-        keys: Box::new(|_| format!("    customer: acme\n    token: {VCC_TOKEN}\n    time_zone: UTC\n    page_size: 4\n")),
-        secrets: vec![VCC_TOKEN.into()],
+        duplicate: json_lists("response", twice),
+        reorder: json_lists("response", reversed),
+        clock_ahead: vcc_live_clock_ahead(sim.at + AHEAD),
+        keys: Box::new(|_| {
+            format!(
+                "    customer: {DEMO_CUSTOMER}\n    token: {DEMO_TOKEN}\n    time_zone: UTC\n    page_size: 100\n"
+            )
+        }),
+        secrets: vec![DEMO_TOKEN.into()],
         vendor_error: |text| json!({"response": [], "errors": [text]}).to_string(),
     }
 }
 
-fn fault_reversed(v: Vec<Value>) -> Vec<Value> {
-    reversed(v)
+/// A vendor whose clock is ahead: online users' state changes an hour later, and the
+/// last page of the state log ends with one more record of its last user, at `at`.
+fn vcc_live_clock_ahead(at: DateTime<Utc>) -> Rewrite {
+    Arc::new(move |req, mut r| {
+        let size = req.param("num").and_then(|n| n.parse().ok());
+        edit_json(&mut r, |v| {
+            let Some(Value::Array(records)) = v.get_mut("response") else {
+                return;
+            };
+            if req.path.ends_with("/onlineusers") {
+                for u in records {
+                    let changed = u["stateChangedAt"].as_str().unwrap_or_default();
+                    if let Ok(t) = DateTime::parse_from_rfc3339(changed) {
+                        u["stateChangedAt"] = json!((t + AHEAD).to_rfc3339());
+                    }
+                }
+            } else if last_page(records.len(), size) {
+                records.push(vcc_record_after(&records[records.len() - 1], at));
+            }
+        });
+        with_date_ahead(r)
+    })
+}
+
+/// The state log record following `last` (same user), at `at`.
+fn vcc_record_after(last: &Value, at: DateTime<Utc>) -> Value {
+    let f = "%Y-%m-%d %H:%M:%S";
+    let since = last["time_utc"].as_str().unwrap_or_default();
+    let since = NaiveDateTime::parse_from_str(since, f).map_or(at, |t| t.and_utc());
+    let mut next = last.clone();
+    next["prevstate"] = last["state"].clone();
+    next["state"] = json!(if last["state"] == "CALL" {
+        "AFTERWORK"
+    } else {
+        "CALL"
+    });
+    next["prevtime"] = last["time"].clone();
+    next["prevtime_utc"] = last["time_utc"].clone();
+    next["time"] = json!(at.format(f).to_string());
+    next["time_utc"] = json!(at.format(f).to_string());
+    next["duration"] = json!((at - since).num_milliseconds() as f64 / 1000.0);
+    next["auxid"] = Value::Null;
+    next
 }

@@ -19,8 +19,10 @@ use crate::secret::Secret;
 use crate::simulator::model::{Handling, Interaction};
 use crate::simulator::{ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi};
 
-const DEMO_TENANT: &str = "demo";
-const DEMO_TOKEN: &str = "demo-8x8-data-request-token";
+/// The demo's tenant.
+pub const DEMO_TENANT: &str = "demo";
+/// The demo's data request token (it protects nothing but the loopback demo).
+pub const DEMO_TOKEN: &str = "demo-8x8-data-request-token";
 const PERIOD_S: i64 = 1800;
 
 /// The demo config and API pair.

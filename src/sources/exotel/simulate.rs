@@ -9,9 +9,12 @@ use crate::model::Channel;
 use crate::secret::Secret;
 use crate::simulator::{ContactCenter, SimRequest, SimResponse, SimState, SimulatedApi};
 
-const DEMO_CC_ID: u64 = 6;
-const DEMO_USER: &str = "demo";
-const DEMO_PASSWORD: &str = "demo-exotel-password";
+/// The demo's contact center id.
+pub const DEMO_CC_ID: u64 = 6;
+/// The demo's API user.
+pub const DEMO_USER: &str = "demo";
+/// The demo's API password (it protects nothing but the loopback demo).
+pub const DEMO_PASSWORD: &str = "demo-exotel-password";
 
 /// The demo config and API pair.
 pub fn demo(base_url: &url::Url) -> (Config, Api) {

@@ -10,10 +10,12 @@ use super::config::{Config, DEFAULT_PAGE_SIZE};
 use crate::secret::Secret;
 use crate::simulator::{ContactCenter, SimRequest, SimResponse, SimState, SimulatedApi};
 
-const DEMO_CUSTOMER: &str = "demo";
-const DEMO_TOKEN: &str = "demo-vcc-live-token";
+/// The demo's account name.
+pub const DEMO_CUSTOMER: &str = "demo";
+/// The demo's API token (it protects nothing but the loopback demo).
+pub const DEMO_TOKEN: &str = "demo-vcc-live-token";
 /// What the real server has been seen sending with JSON.
-const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+pub const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
 /// The demo config and API pair.
 pub fn demo(base_url: &url::Url) -> (Config, Api) {

@@ -27,8 +27,10 @@ pub const DEMO_PRIVATE_KEY: &str = include_str!("demo-only-private-key.pem");
 /// Its public half, which the simulated API verifies tokens with.
 pub const DEMO_PUBLIC_KEY: &str = include_str!("demo-only-public-key.pem");
 
-const DEMO_ACCOUNT_ID: u64 = 1_000_001;
-const DEMO_KEY_ID: &str = "demo-only-key-0001";
+/// The demo's account id (the tokens' `iss`).
+pub const DEMO_ACCOUNT_ID: u64 = 1_000_001;
+/// The demo key's id (the tokens' `kid`).
+pub const DEMO_KEY_ID: &str = "demo-only-key-0001";
 const DEMO_APPLICATION_ID: u64 = 10;
 
 /// The demo config and API pair.
