@@ -668,7 +668,7 @@ fn seccomp_filter_allows_every_syscall_the_exporter_makes() {
 fn traced_syscalls(trace: &Path, args: &[&str]) -> std::collections::BTreeSet<String> {
     let port = common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut strace = Command::new("strace")
+    let mut strace = common::without_proxy_env(&mut Command::new("strace"))
         .args(["-f", "-qq", "-o"])
         .arg(trace)
         .arg(common::binary())
@@ -676,12 +676,6 @@ fn traced_syscalls(trace: &Path, args: &[&str]) -> std::collections::BTreeSet<St
         .arg("--web.listen-address")
         .arg(addr.to_string())
         .env_remove("NOTIFY_SOCKET")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, Utc};
 use common::example::{self, exotel_mock};
-use common::{http_request, sample, Exporter};
+use common::{http_request, sample, Exporter, Mock, Recorded};
 
 /// `contact_center_source_up` of `name` with its static labels `statics`
 /// (`,region="eu"` or empty), the way the exporter writes them: after the series' own
@@ -169,33 +169,15 @@ fn proxy_url_and_the_proxy_environment() {
 
     // The proxied source's vendor saw nothing; its proxy saw only absolute-form
     // requests for that vendor, each with the proxy credentials (percent-decoded).
-    assert!(vendor_behind_proxy.recorded().is_empty());
-    let via_proxy = proxy.recorded();
-    assert!(!via_proxy.is_empty());
     let want_auth = format!("Basic {}", base64_encode("ops@acme:Proxy-Pass-5521"));
-    for r in &via_proxy {
-        assert!(
-            r.target
-                .starts_with(&format!("{}/", vendor_behind_proxy.url(""))),
-            "the proxy forwarded {}",
-            r.target
-        );
+    for r in &only_through(&proxy, &vendor_behind_proxy) {
         assert_eq!(r.headers.get("proxy-authorization"), Some(&want_auth));
         // The vendor's own credentials still go to the vendor, through the proxy.
         assert!(r.headers.contains_key("authorization"));
     }
 
     // The environment's proxy carried only the source without proxy_url.
-    assert!(vendor_behind_env.recorded().is_empty());
-    let via_env = env_proxy.recorded();
-    assert!(!via_env.is_empty());
-    for r in &via_env {
-        assert!(
-            r.target
-                .starts_with(&format!("{}/", vendor_behind_env.url(""))),
-            "the environment's proxy forwarded {}",
-            r.target
-        );
+    for r in &only_through(&env_proxy, &vendor_behind_env) {
         assert!(!r.headers.contains_key("proxy-authorization"));
     }
 
@@ -358,18 +340,9 @@ fn bad_labels_proxy_and_hours_are_rejected_by_check_and_reload() {
         assert!(text.contains(&format!("{}:", e.config.display())), "{text}");
         assert!(!text.contains("Proxy-Pass-5521"), "{text}");
 
-        let (status, _, body) = http_request(e.addr, "POST", "/-/reload", &[]).unwrap();
-        let body = String::from_utf8_lossy(&body).to_string();
-        assert_eq!(status, 500, "{body}");
+        let body = e.reload_refused();
         assert!(body.contains(want), "reload: want {want:?}, got {body}");
         let text = e.scrape();
-        assert_eq!(
-            sample(
-                &text,
-                "contact_center_exporter_config_last_reload_successful"
-            ),
-            Some(0.0)
-        );
         // The running configuration stays, without the rejected labels.
         assert_eq!(sample(&text, &up("main", "")), Some(1.0));
         assert!(!text.contains("tenant="), "{text}");
@@ -406,4 +379,25 @@ fn bad_labels_proxy_and_hours_are_rejected_by_check_and_reload() {
     );
     e.signal("TERM");
     assert_eq!(e.wait_exit(Duration::from_secs(15)), Some(0));
+}
+
+/// The requests `proxy` forwarded, after checking that `vendor` was reached only
+/// through it: the vendor saw nothing directly, and the proxy carried requests for that
+/// vendor and no other.
+fn only_through(proxy: &Mock, vendor: &Mock) -> Vec<Recorded> {
+    assert!(
+        vendor.recorded().is_empty(),
+        "the vendor was reached directly"
+    );
+    let forwarded = proxy.recorded();
+    assert!(!forwarded.is_empty(), "nothing went through the proxy");
+    let base = format!("{}/", vendor.url(""));
+    for r in &forwarded {
+        assert!(
+            r.target.starts_with(&base),
+            "the proxy forwarded {}",
+            r.target
+        );
+    }
+    forwarded
 }

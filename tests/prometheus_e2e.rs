@@ -179,16 +179,7 @@ fn prometheus_scrapes_the_demo() {
             .filter(|r| r["metric"]["source"] == s.as_str())
             .map(|r| r["metric"]["state"].as_str().unwrap())
             .collect();
-        for want in [
-            "available",
-            "ringing",
-            "busy",
-            "wrap_up",
-            "break",
-            "unavailable",
-            "offline",
-            "other",
-        ] {
+        for want in contact_center_exporter::state::AgentState::ALL.map(|s| s.as_str()) {
             assert!(states.contains(&want), "{s} lacks state {want}: {states:?}");
         }
     }

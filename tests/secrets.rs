@@ -194,13 +194,7 @@ fn run_vendor(kit: VendorKit) {
     assert!(landing.contains("HTTP 401"), "{landing}");
 
     // --config.check of the same config prints a line per source, no secret.
-    let out = Command::new(common::binary())
-        .args(["--config.check", "--config.file"])
-        .arg(&e.config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = common::output_text(&out);
+    let text = e.config_check();
     assert!(
         text.contains(&format!("{}-ok", kits[0].vendor.replace('_', "-"))),
         "{text}"
@@ -353,13 +347,7 @@ fn proxy_credentials_never_leak() {
     assert_clean("the log", &log, &forbidden);
     assert_clean("/metrics", &e.scrape(), &forbidden);
     assert_clean("the landing page", &landing, &forbidden);
-    let out = Command::new(common::binary())
-        .args(["--config.check", "--config.file"])
-        .arg(&e.config)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = common::output_text(&out);
+    let text = e.config_check();
     assert!(text.contains("(with credentials)"), "{text}");
     assert_clean("--config.check", &text, &forbidden);
 }

@@ -168,16 +168,7 @@ fn sections(dom: &str) -> Vec<Section> {
 fn assert_agents_and_queues(sections: &[Section], evil_queue_vendors: &[&str]) {
     for s in sections {
         assert!(s.agents_total() > 0, "{}: no agents:\n{}", s.source, s.html);
-        for state in [
-            "available",
-            "ringing",
-            "busy",
-            "wrap_up",
-            "break",
-            "unavailable",
-            "offline",
-            "other",
-        ] {
+        for state in contact_center_exporter::state::AgentState::ALL.map(|s| s.as_str()) {
             assert!(
                 s.html.contains(&format!("<li data-state=\"{state}\"><b>")),
                 "{}: no {state} count",

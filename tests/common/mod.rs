@@ -278,7 +278,9 @@ impl Exporter {
     ) -> Exporter {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut child = Command::new(binary())
+        // Everything is on 127.0.0.1: a proxy of the developer's environment must not
+        // carry the tests' requests (tests that want one set it in `env`).
+        let mut child = without_proxy_env(&mut Command::new(binary()))
             .arg("--config.file")
             .arg(&config)
             .arg("--web.listen-address")
@@ -287,16 +289,6 @@ impl Exporter {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .env_remove("CONTACT_CENTER_EXPORTER_DEMO")
-            // Everything is on 127.0.0.1: a proxy of the developer's environment must
-            // not carry the tests' requests (tests that want one set it in `env`).
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("ALL_PROXY")
-            .env_remove("all_proxy")
-            .env_remove("NO_PROXY")
-            .env_remove("no_proxy")
             .envs(env.iter().copied())
             .spawn()
             .expect("start exporter");
@@ -347,6 +339,33 @@ impl Exporter {
             std::thread::sleep(Duration::from_millis(50));
         }
         None
+    }
+
+    /// `--config.check` of this exporter's config file: must succeed; its output.
+    pub fn config_check(&self) -> String {
+        let out = Command::new(binary())
+            .args(["--config.check", "--config.file"])
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        output_text(&out)
+    }
+
+    /// `POST /-/reload` of a config that must be refused: answers 500, says so in
+    /// `contact_center_exporter_config_last_reload_successful`; the answer's body.
+    pub fn reload_refused(&self) -> String {
+        let (status, _, body) = http_request(self.addr, "POST", "/-/reload", &[]).unwrap();
+        let body = String::from_utf8_lossy(&body).to_string();
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(
+            sample(
+                &self.scrape(),
+                "contact_center_exporter_config_last_reload_successful"
+            ),
+            Some(0.0)
+        );
+        body
     }
 
     /// A plain HTTP/1.0-style GET: (status, headers, body).
@@ -538,6 +557,26 @@ pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
     child.stdin.take()?.write_all(text.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     Some((out.status.success(), output_text(&out)))
+}
+
+/// The proxy variables reqwest reads from the environment.
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// `cmd` without the environment's proxy variables.
+pub fn without_proxy_env(cmd: &mut Command) -> &mut Command {
+    for v in PROXY_VARS {
+        cmd.env_remove(v);
+    }
+    cmd
 }
 
 /// A finished command's standard output followed by its standard error.
