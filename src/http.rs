@@ -263,6 +263,18 @@ impl PollContext {
         req: reqwest::RequestBuilder,
         parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
+        self.fetch_with_headers(endpoint, req, |_, body| parse(body))
+            .await
+    }
+
+    /// [`Self::fetch`] for answers whose headers matter too (paging headers): `parse`
+    /// gets the response headers with the body.
+    pub async fn fetch_with_headers<T>(
+        &self,
+        endpoint: &'static str,
+        req: reqwest::RequestBuilder,
+        parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, SourceError> {
         let req = req.build().map_err(|e| SourceError::Connect {
             endpoint,
             url: String::new(),
@@ -302,6 +314,7 @@ impl PollContext {
                 retry_after,
             });
         }
+        let headers = resp.headers().clone();
         let body = match read_capped(resp, self.max_response_bytes, false).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
@@ -316,7 +329,7 @@ impl PollContext {
         };
         tracing::debug!(source = %self.source, endpoint, %url, bytes = body.len(),
             elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
-        match parse(&body) {
+        match parse(&headers, &body) {
             Ok(v) => {
                 self.counters.request(endpoint, status.as_str());
                 Ok(v)

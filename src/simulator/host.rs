@@ -120,10 +120,13 @@ impl Host {
             body,
         };
         let r = self.answer(sim);
-        Response::builder()
+        let mut b = Response::builder()
             .status(r.status)
-            .header(hyper::header::CONTENT_TYPE, r.content_type)
-            .body(Full::new(Bytes::from(r.body)))
+            .header(hyper::header::CONTENT_TYPE, r.content_type);
+        for (name, value) in &r.headers {
+            b = b.header(*name, value.as_str());
+        }
+        b.body(Full::new(Bytes::from(r.body)))
             .unwrap_or_else(|_| plain(500, "bad simulated response\n"))
     }
 }

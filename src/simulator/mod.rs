@@ -78,6 +78,8 @@ pub struct SimResponse {
     pub content_type: &'static str,
     /// Body.
     pub body: Vec<u8>,
+    /// Further response headers (paging headers, for instance).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl SimResponse {
@@ -87,6 +89,7 @@ impl SimResponse {
             status: 200,
             content_type: "application/json",
             body,
+            headers: Vec::new(),
         }
     }
 
@@ -96,7 +99,14 @@ impl SimResponse {
             status,
             content_type,
             body: body.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same response with one more header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 }
 
