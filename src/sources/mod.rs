@@ -7,6 +7,7 @@
 //! the checklist.
 
 pub mod eight_by_eight;
+pub mod eight_by_eight_analytics;
 pub mod exotel;
 pub mod vcc_live;
 pub mod voximplant;
@@ -20,6 +21,7 @@ pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&voximplant::VENDOR),
     Vendor::new(&eight_by_eight::VENDOR),
     Vendor::new(&exotel::VENDOR),
+    Vendor::new(&eight_by_eight_analytics::VENDOR),
 ];
 
 /// The vendor whose `vendor:` value is `name`.
@@ -88,7 +90,13 @@ mod tests {
         let names: Vec<&str> = REGISTRY.iter().map(|v| v.as_str()).collect();
         assert_eq!(
             names,
-            ["vcc_live", "voximplant", "eight_by_eight", "exotel"]
+            [
+                "vcc_live",
+                "voximplant",
+                "eight_by_eight",
+                "exotel",
+                "eight_by_eight_analytics"
+            ]
         );
         for n in names {
             assert_eq!(find(n).map(|v| v.as_str()), Some(n));

@@ -1,0 +1,426 @@
+//! `vendor: eight_by_eight_analytics` — 8x8 Analytics for Contact Center, real-time
+//! metrics API (JSON over HTTPS, OAuth2 client credentials, v5).
+//!
+//! Each poll reads (after a token, when the cached one is near its end):
+//! - `/queues` with exactly the metrics mapped here, every page: the day's running
+//!   totals (`*.today`) become period values whose period is the day in `time_zone`
+//!   (also sent as `timezone=`, so 8x8's "today" is the same day), so the core's period
+//!   ledger counts each day once and adds only growth; the real-time gauges (`*.rt`)
+//!   become waiting, oldest wait and the per-status agent counts;
+//! - `/agents` with `status.rt` and `timeOnStatus.rt`, every page: every agent of the
+//!   tenant and how long it has been in its status.
+//!
+//! The API says nothing of a queue's media, so every queue has `channel="other"`.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod simulate;
+pub mod types;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+pub use config::Config;
+use types::{a, q, AgentRecord, QueueRecord, Value, QUEUE_AGENT_STATES};
+
+use crate::http::{PollContext, SourceError};
+use crate::model::{
+    Agent, Channel, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter, QueueGauges,
+    QueueKey, Snapshot,
+};
+use crate::state::AgentState;
+use crate::vendor::Source;
+
+/// The default vendor state → normalized state table (docs/metrics.md): `status.rt`
+/// values, and the names the queues' per-status agent counts are reported under.
+const STATES: &[(&str, AgentState)] = {
+    use AgentState::*;
+    &[
+        ("Available", Available),
+        ("Offering", Ringing),
+        ("Ringing", Ringing),
+        ("Handling", Busy),
+        ("Busy", Busy),
+        ("WrapUp", WrapUp),
+        ("PostProcessing", WrapUp),
+        ("OnBreak", Break),
+        ("WorkingOffline", Unavailable),
+        ("LoggedOut", Offline),
+    ]
+};
+
+crate::vendor::declare! {
+    name: "eight_by_eight_analytics",
+    spec: EightByEightAnalytics,
+    keys: config::Keys,
+    config: Config,
+    source: AnalyticsSource,
+    demo: simulate::demo,
+    states: STATES,
+}
+
+/// How long after local midnight a poll still counts for the old day: the API's day
+/// (in the same zone) may start a little later than ours when its clock is behind. Its
+/// totals falling back to the new day's within the old period add nothing; the new
+/// period then starts with all of them.
+pub const ROLLOVER_GRACE_SECONDS: i64 = 60;
+
+/// A polling 8x8 Analytics source.
+pub struct AnalyticsSource {
+    api: api::Api,
+}
+
+impl AnalyticsSource {
+    /// A source for `cfg` (the name is not needed: nothing is logged here).
+    pub fn new(_name: &str, cfg: Config) -> Self {
+        AnalyticsSource {
+            api: api::Api::new(cfg),
+        }
+    }
+}
+
+#[async_trait]
+impl Source for AnalyticsSource {
+    async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
+        let tz = self.api.config().time_zone;
+        let day = reporting_day(ctx.now, tz);
+        let mut extra = vec![("timezone", tz.name().to_string())];
+        if let Some(ids) = &self.api.config().queues {
+            extra.extend(ids.iter().map(|id| ("queue-ids", id.clone())));
+        }
+        let queues = self
+            .api
+            .pages(ctx, api::QUEUES, "/queues", &types::QUEUE_METRICS, &extra)
+            .await?;
+        let agents = self
+            .api
+            .pages(ctx, api::AGENTS, "/agents", &types::AGENT_METRICS, &[])
+            .await?;
+        Ok(normalize(&queues, &agents, day_start(day, tz).timestamp()))
+    }
+}
+
+/// The day whose totals a poll at `now` reports: the local date in `tz`, taken
+/// [`ROLLOVER_GRACE_SECONDS`] late.
+pub fn reporting_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    (now - chrono::Duration::seconds(ROLLOVER_GRACE_SECONDS))
+        .with_timezone(&tz)
+        .date_naive()
+}
+
+/// Local midnight starting `day` in `tz`, in UTC (the earliest one if midnight repeats,
+/// the first instant of the day if a DST gap skips it).
+pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let naive = day.and_time(chrono::NaiveTime::MIN);
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        None => (1..=180)
+            .find_map(|m| {
+                tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc()),
+    }
+}
+
+/// A count: a number ≥ 0; `null` (what the API shows for no activity) is 0; anything
+/// else, or a key the answer did not carry, is unknown.
+fn count(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Null => Some(0.0),
+        v => v.non_negative(),
+    }
+}
+
+/// Milliseconds → seconds.
+fn seconds(v: Option<&Value>) -> Option<f64> {
+    v.and_then(Value::non_negative).map(|ms| ms / 1000.0)
+}
+
+/// The queue label: `name`, else `id`.
+pub fn queue_label(r: &QueueRecord) -> Option<String> {
+    r.name.clone().or_else(|| r.id.clone())
+}
+
+/// Queues and agents → snapshot; `day_start` (Unix seconds) is the period of the
+/// `.today` totals. Queues with the same label are one series (their gauges and agent
+/// counts add up, the larger oldest wait wins); their periods stay apart by queue id.
+pub fn normalize(queues: &[QueueRecord], agents: &[AgentRecord], day_start: i64) -> Snapshot {
+    let mut snap = Snapshot::default();
+    let mut gauges: BTreeMap<QueueKey, QueueGauges> = BTreeMap::new();
+    let mut per_state: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
+    for r in queues {
+        let Some(label) = queue_label(r) else {
+            continue;
+        };
+        let scope = r.id.clone().unwrap_or_else(|| label.clone());
+        let key = QueueKey {
+            queue: label.clone(),
+            channel: Channel::Other,
+        };
+        let period = PeriodKey {
+            start: day_start,
+            scope,
+        };
+        for (counter, slot) in [
+            (QueueCounter::Entered, q::ENTERED),
+            (QueueCounter::Answered, q::ACCEPTED),
+            (QueueCounter::Abandoned, q::ABANDONED),
+            (QueueCounter::AnsweredInSla, q::ACCEPTED_IN_SLA),
+        ] {
+            if let Some(v) = count(r.get(slot)) {
+                snap.queue_counts.push(PeriodValue {
+                    series: QueueCount {
+                        key: key.clone(),
+                        counter,
+                    },
+                    period: period.clone(),
+                    value: v,
+                });
+            }
+        }
+        let waiting = count(r.get(q::WAITING)).map(|n| n.round() as u64);
+        // Nobody waiting is no wait, whatever the longest-wait figure says; `null` is
+        // what the API shows when nobody waits.
+        let oldest = match (waiting, r.get(q::LONGEST_WAIT_MS)) {
+            (Some(0), _) => Some(0.0),
+            (_, Some(Value::Null)) => Some(0.0),
+            (_, v) => seconds(v),
+        };
+        let g = gauges.entry(key.clone()).or_insert_with(|| QueueGauges {
+            key,
+            waiting: None,
+            oldest_wait_seconds: None,
+            sla_threshold_seconds: None,
+        });
+        g.waiting = add(g.waiting, waiting);
+        g.oldest_wait_seconds = max(g.oldest_wait_seconds, oldest);
+        g.sla_threshold_seconds = max(g.sla_threshold_seconds, seconds(r.get(q::SLA_THRESHOLD_MS)));
+        for (i, (_, state)) in QUEUE_AGENT_STATES.iter().enumerate() {
+            if let Some(n) = count(r.get(q::FIRST_AGENT_COUNT + i)) {
+                *per_state.entry((label.clone(), state)).or_default() += n.round() as u64;
+            }
+        }
+    }
+    snap.queues = Some(
+        gauges
+            .into_values()
+            .filter(|g| {
+                g.waiting.is_some()
+                    || g.oldest_wait_seconds.is_some()
+                    || g.sla_threshold_seconds.is_some()
+            })
+            .collect(),
+    );
+    snap.queue_agents = Some(
+        per_state
+            .into_iter()
+            .map(|((queue, state), count)| QueueAgents {
+                queue,
+                vendor_state: state.to_string(),
+                count,
+            })
+            .collect(),
+    );
+    snap.agents = Some(agents_of(agents));
+    snap
+}
+
+fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `/agents` records → agents: `status.rt` as the vendor state (`unknown` when the
+/// answer has none), `timeOnStatus.rt` (milliseconds) as its age. Records without an
+/// id are skipped.
+pub fn agents_of(records: &[AgentRecord]) -> Vec<Agent> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let id = r.id.clone()?;
+            let vendor_state = match r.get(a::STATUS) {
+                Some(Value::Text(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => "unknown".to_string(),
+            };
+            Some(Agent {
+                id,
+                vendor_state,
+                state_age_seconds: seconds(r.get(a::TIME_ON_STATUS_MS)),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::types::{parse_agents, parse_queues};
+    use super::*;
+
+    #[test]
+    fn reporting_day_starts_a_grace_minute_after_local_midnight() {
+        let ny = chrono_tz::America::New_York;
+        let local = |d: u32, h: u32, m: u32, s: u32| {
+            ny.with_ymd_and_hms(2024, 4, d, h, m, s)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let d = |n: u32| NaiveDate::from_ymd_opt(2024, 4, n).unwrap();
+        assert_eq!(reporting_day(local(4, 23, 59, 59), ny), d(4));
+        assert_eq!(reporting_day(local(5, 0, 0, 59), ny), d(4));
+        assert_eq!(reporting_day(local(5, 0, 1, 0), ny), d(5));
+        assert_eq!(
+            day_start(d(5), ny),
+            Utc.with_ymd_and_hms(2024, 4, 5, 4, 0, 0).unwrap()
+        );
+        // Santiago skips midnight when DST starts (2024-09-08 00:00 → 01:00).
+        let gap = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap();
+        assert_eq!(
+            day_start(gap, chrono_tz::America::Santiago),
+            Utc.with_ymd_and_hms(2024, 9, 8, 4, 0, 0).unwrap()
+        );
+    }
+
+    fn queue(body: &str) -> Snapshot {
+        let q = parse_queues(body.as_bytes()).unwrap();
+        normalize(&q, &[], 1000)
+    }
+
+    #[test]
+    fn counters_are_day_periods_scoped_by_queue_id() {
+        let s = queue(
+            r#"[{"id": "103", "name": "Appointments", "metrics": [
+                {"key": "entered.today", "value": 7}, {"key": "accepted.today", "value": "5"},
+                {"key": "abandoned.today", "value": null}, {"key": "acceptedInSla.today", "value": -1}]}]"#,
+        );
+        let got: Vec<(QueueCounter, &str, i64, f64)> = s
+            .queue_counts
+            .iter()
+            .map(|p| {
+                (
+                    p.series.counter,
+                    p.period.scope.as_str(),
+                    p.period.start,
+                    p.value,
+                )
+            })
+            .collect();
+        // null is no activity (0); a negative count is not a count.
+        assert_eq!(
+            got,
+            vec![
+                (QueueCounter::Entered, "103", 1000, 7.0),
+                (QueueCounter::Answered, "103", 1000, 5.0),
+                (QueueCounter::Abandoned, "103", 1000, 0.0),
+            ]
+        );
+        assert!(s
+            .queue_counts
+            .iter()
+            .all(|p| p.series.key.channel == Channel::Other));
+    }
+
+    #[test]
+    fn milliseconds_become_seconds_and_nobody_waiting_is_no_wait() {
+        let s = queue(
+            r#"[{"id": "1", "name": "A", "metrics": [
+                    {"key": "interactionsWaitInQueue.rt", "value": 2},
+                    {"key": "interactionsLongestWaitInQueue.rt", "value": 95500},
+                    {"key": "slaTimeThreshold.today", "value": "20000"}]},
+                {"id": "2", "name": "B", "metrics": [
+                    {"key": "interactionsWaitInQueue.rt", "value": 0},
+                    {"key": "interactionsLongestWaitInQueue.rt", "value": 12000}]},
+                {"id": "3", "name": "C", "metrics": [
+                    {"key": "interactionsWaitInQueue.rt", "value": 1},
+                    {"key": "interactionsLongestWaitInQueue.rt", "value": null}]},
+                {"id": "4", "name": "D", "metrics": [{"key": "entered.today", "value": 1}]}]"#,
+        );
+        let g: Vec<(String, Option<u64>, Option<f64>, Option<f64>)> = s
+            .queues
+            .unwrap()
+            .into_iter()
+            .map(|g| {
+                (
+                    g.key.queue,
+                    g.waiting,
+                    g.oldest_wait_seconds,
+                    g.sla_threshold_seconds,
+                )
+            })
+            .collect();
+        assert_eq!(
+            g,
+            vec![
+                ("A".into(), Some(2), Some(95.5), Some(20.0)),
+                ("B".into(), Some(0), Some(0.0), None),
+                ("C".into(), Some(1), Some(0.0), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn per_status_agent_counts_and_same_named_queues() {
+        let s = queue(
+            r#"[{"id": "1", "name": "Sales", "metrics": [
+                    {"key": "availableIdle.rt", "value": "2"}, {"key": "handling.rt", "value": 1},
+                    {"key": "busy.rt", "value": 9}, {"key": "interactionsWaitInQueue.rt", "value": 1},
+                    {"key": "interactionsLongestWaitInQueue.rt", "value": 4000}]},
+                {"id": "2", "name": "Sales", "metrics": [
+                    {"key": "availableIdle.rt", "value": 1}, {"key": "onBreak.rt", "value": null},
+                    {"key": "interactionsWaitInQueue.rt", "value": 2},
+                    {"key": "interactionsLongestWaitInQueue.rt", "value": 3000}]}]"#,
+        );
+        let qa: Vec<(&str, u64)> = s
+            .queue_agents
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|a| (a.vendor_state.as_str(), a.count))
+            .collect();
+        assert_eq!(qa, vec![("Available", 3), ("Handling", 1), ("OnBreak", 0)]);
+        let g = &s.queues.unwrap()[0];
+        assert_eq!((g.waiting, g.oldest_wait_seconds), (Some(3), Some(4.0)));
+    }
+
+    #[test]
+    fn agents_with_status_and_age() {
+        let body =
+            include_str!("../../../tests/fixtures/eight_by_eight_analytics/queue-agents.json");
+        let agents = agents_of(&parse_agents(body.as_bytes()).unwrap());
+        let got: Vec<(&str, &str, Option<f64>)> = agents
+            .iter()
+            .map(|a| (a.id.as_str(), a.vendor_state.as_str(), a.state_age_seconds))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("agAD21EBR1RhuV2TNDivaaa", "LoggedOut", Some(245_611.272)),
+                (
+                    "agAQDqmvKiRbG4ekigNSbbbbb",
+                    "Available",
+                    Some(1_469_499.666)
+                ),
+            ]
+        );
+        // The all-agents example was asked for other metrics: no status.
+        let body = include_str!("../../../tests/fixtures/eight_by_eight_analytics/agents.json");
+        let agents = agents_of(&parse_agents(body.as_bytes()).unwrap());
+        assert_eq!(agents.len(), 3);
+        assert!(agents
+            .iter()
+            .all(|a| a.vendor_state == "unknown" && a.state_age_seconds.is_none()));
+    }
+}
