@@ -300,7 +300,7 @@ async fn requests_name_exactly_the_metrics_used() {
     cfg.tenant = Some("acme-tenant".into());
     cfg.queues = Some(vec!["103".into(), "170".into()]);
     cfg.time_zone = chrono_tz::Europe::London;
-    let mut src = AnalyticsSource::new(cfg);
+    let mut src = AnalyticsSource::new("e88", cfg);
     src.poll(&ctx(t0())).await.unwrap();
     let q = m.requests("/queues");
     assert_eq!(q.len(), 2);
@@ -364,7 +364,10 @@ async fn regions_are_path_prefixes_of_the_api_but_not_of_the_token() {
     });
     let mut cfg = m.config();
     cfg.region = Region::Eu;
-    AnalyticsSource::new(cfg).poll(&ctx(t0())).await.unwrap();
+    AnalyticsSource::new("e88", cfg)
+        .poll(&ctx(t0()))
+        .await
+        .unwrap();
     let paths: Vec<String> = m.mock.recorded().into_iter().map(|r| r.path).collect();
     assert_eq!(
         paths,
@@ -381,7 +384,7 @@ async fn regions_are_path_prefixes_of_the_api_but_not_of_the_token() {
 #[tokio::test]
 async fn token_reuse_and_renewal_after_a_401() {
     let m = Eight::start(documented);
-    let mut src = AnalyticsSource::new(m.config());
+    let mut src = AnalyticsSource::new("e88", m.config());
     let at = |s: i64| t0() + chrono::Duration::seconds(s);
     for s in [0, 30, 60, 1738] {
         src.poll(&ctx(at(s))).await.unwrap();
@@ -414,7 +417,7 @@ async fn token_reuse_and_renewal_after_a_401() {
 
     // A token that the API refuses at once: one token request, one failed poll.
     let m = Eight::start(|_| MockResponse::status(401, ""));
-    let mut src = AnalyticsSource::new(m.config());
+    let mut src = AnalyticsSource::new("e88", m.config());
     assert!(src.poll(&ctx(at(0))).await.is_err());
     assert_eq!(m.tokens(), 1);
     assert_eq!(m.mock.recorded().len(), 2);
@@ -426,7 +429,7 @@ async fn a_refused_token_request_names_the_credentials_not_the_secret() {
         Mock::start(|_| MockResponse::status(401, r#"{"message": "Invalid client credentials"}"#));
     let mut cfg = Eight::start(documented).config();
     cfg.base_url = url::Url::parse(&m.url("")).unwrap();
-    let err = AnalyticsSource::new(cfg)
+    let err = AnalyticsSource::new("e88", cfg)
         .poll(&ctx(t0()))
         .await
         .unwrap_err();
@@ -449,7 +452,7 @@ async fn three_pages_and_never_past_the_last() {
             paged(b"[]".to_vec(), 0, 0, 0)
         }
     });
-    let snap = AnalyticsSource::new(m.config())
+    let snap = AnalyticsSource::new("e88", m.config())
         .poll(&ctx(t0()))
         .await
         .unwrap();
@@ -489,7 +492,10 @@ async fn a_server_ignoring_page_or_without_headers_counts_nothing_twice() {
     });
     let mut cfg = m.config();
     cfg.page_size = 2;
-    let snap = AnalyticsSource::new(cfg).poll(&ctx(t0())).await.unwrap();
+    let snap = AnalyticsSource::new("e88", cfg)
+        .poll(&ctx(t0()))
+        .await
+        .unwrap();
     assert_eq!(snap.agents.unwrap().len(), 2);
     assert_eq!(m.requests("/agents").len(), 3);
 
@@ -502,7 +508,10 @@ async fn a_server_ignoring_page_or_without_headers_counts_nothing_twice() {
     });
     let mut cfg = m.config();
     cfg.page_size = 2;
-    let snap = AnalyticsSource::new(cfg).poll(&ctx(t0())).await.unwrap();
+    let snap = AnalyticsSource::new("e88", cfg)
+        .poll(&ctx(t0()))
+        .await
+        .unwrap();
     assert_eq!(snap.agents.unwrap().len(), 5);
     assert_eq!(m.requests("/agents").len(), 3);
 }
@@ -534,7 +543,7 @@ async fn day_rollover_through_the_period_ledger() {
     let ny = chrono_tz::America::New_York;
     let mut cfg = m.config();
     cfg.time_zone = ny;
-    let mut src = AnalyticsSource::new(cfg);
+    let mut src = AnalyticsSource::new("e88", cfg);
     let mapper = StateMapper::new(
         "e88",
         sources::find("eight_by_eight_analytics").unwrap().states(),
@@ -755,7 +764,7 @@ async fn the_demo_api_round_trip() {
     let base = url::Url::parse(&format!("http://{addr}/eight_by_eight_analytics")).unwrap();
     let (cfg, _) = simulate::demo(&base);
     assert_eq!(cfg.page_size, 100);
-    let mut src = AnalyticsSource::new(cfg);
+    let mut src = AnalyticsSource::new("e88", cfg);
     let snap = src.poll(&ctx(Utc::now())).await.unwrap();
     assert_eq!(snap.agents.as_ref().unwrap().len(), 150);
     let queues = snap.queues.as_ref().unwrap();

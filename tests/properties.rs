@@ -287,6 +287,50 @@ fn vcc_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
     .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
 }
 
+/// 8x8 Analytics documented shapes: (endpoint selector, body). Records `{id, name,
+/// metrics: [{key, value}]}` with the keys the source reads and others, values of every
+/// documented shape (numbers, numeric strings, null, text, lists).
+fn e88a_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let mut keys: Vec<&'static str> =
+        sources::eight_by_eight_analytics::types::QUEUE_METRICS.to_vec();
+    keys.extend(sources::eight_by_eight_analytics::types::AGENT_METRICS);
+    keys.extend([
+        "busy.rt",
+        "slaPercentage.today",
+        "activeQueues.rt",
+        "lastLogin.rt",
+    ]);
+    let value = prop_oneof![
+        8 => num(),
+        2 => typed(Kind::State),
+        1 => Just(Value::Null),
+        1 => typed(Kind::Date),
+        1 => list_of(object(&["id", "name", "count"])),
+    ];
+    let item = (prop::sample::select(keys), value).prop_map(|(k, v)| json!({"key": k, "value": v}));
+    let record = (
+        prop::option::weighted(0.95, typed(Kind::Id)),
+        prop::option::weighted(0.9, typed(Kind::Str)),
+        prop::collection::vec(item, 0..12),
+    )
+        .prop_map(|(id, name, metrics)| {
+            let mut r = json!({"metrics": metrics});
+            if let Some(id) = id {
+                r["id"] = id;
+            }
+            if let Some(name) = name {
+                r["name"] = name;
+            }
+            r
+        });
+    prop_oneof![
+        4 => (0u8..2, prop::collection::vec(record, 0..6)).prop_map(|(s, r)| (s, json!(r))),
+        1 => object(&["access_token", "expires_in", "issued_at"]).prop_map(|t| (2u8, t)),
+        1 => typed(Kind::Str).prop_map(|m| (0u8, json!({"message": m}))),
+    ]
+    .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
+}
+
 /// XML text content of the field `name`: a value of its documented kind with edge
 /// cases, or, rarely, any text (escaped).
 fn xml_text(name: &str) -> BoxedStrategy<String> {
@@ -566,6 +610,11 @@ proptest! {
     }
 
     #[test]
+    fn eight_by_eight_analytics_documented_shapes_with_wrong_values((selector, body) in e88a_payload()) {
+        pipeline::eight_by_eight_analytics(selector, &body);
+    }
+
+    #[test]
     fn config_takes_arbitrary_text(text in "\\PC{0,200}") {
         pipeline::config_text(&text);
     }
@@ -603,6 +652,12 @@ fn generated_shapes_often_parse() {
         (
             "eight_by_eight",
             rate(eight_payload(), |(s, b)| pipeline::eight_by_eight(s, &b)),
+        ),
+        (
+            "eight_by_eight_analytics",
+            rate(e88a_payload(), |(s, b)| {
+                pipeline::eight_by_eight_analytics(s, &b)
+            }),
         ),
     ];
     eprintln!("accepted: {rates:?}");
@@ -642,6 +697,16 @@ fn fixtures_pass_the_pipeline() {
         pipeline::eight_by_eight(s, &read(&format!("eight_by_eight/{f}")));
     }
     pipeline::vcc_live(0, &read("vcc_live/userstate-example.json"));
+    for (s, f) in [
+        (0, "queues.json"),
+        (0, "queues-all-metrics.json"),
+        (0, "error-tenant-missing.json"),
+        (1, "queue-agents.json"),
+        (1, "agents.json"),
+        (2, "token.json"),
+    ] {
+        pipeline::eight_by_eight_analytics(s, &read(&format!("eight_by_eight_analytics/{f}")));
+    }
     pipeline::config_text(
         &std::fs::read_to_string(dir.join("../../examples/contact-center-exporter.yml")).unwrap(),
     );

@@ -220,6 +220,7 @@ fn vendor_of<'a>(kits: &'a [VendorKit], source: &str) -> &'a str {
 fn config_errors_never_print_a_secret() {
     let secret = vendors::EXOTEL_PASSWORD;
     let token = vendors::EIGHT_TOKEN;
+    let e88a = vendors::E88A_SECRET;
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("pw");
     std::fs::write(&secret_file, secret).unwrap();
@@ -255,6 +256,10 @@ fn config_errors_never_print_a_secret() {
         exotel(&format!("    password: x\n    proxy_url_file: {}\n", secret_file.display())),
         // A duplicate source name after valid secrets.
         format!("sources:\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n  - name: b\n    vendor: eight_by_eight\n    base_url: https://x\n    tenant: acme\n    token: {token}\n"),
+        // The API key's secret inline and as a file, as a list, under a misspelt key.
+        format!("sources:\n  - name: c\n    vendor: eight_by_eight_analytics\n    client_id: k\n    client_secret: {e88a}\n    client_secret_file: {}\n", secret_file.display()),
+        format!("sources:\n  - name: c\n    vendor: eight_by_eight_analytics\n    client_id: k\n    client_secret: [{e88a}]\n"),
+        format!("sources:\n  - name: c\n    vendor: eight_by_eight_analytics\n    client_id: k\n    client_secrt: {e88a}\n"),
     ];
     for (i, yaml) in cases.iter().enumerate() {
         let path = dir.path().join(format!("c{i}.yml"));
@@ -266,7 +271,7 @@ fn config_errors_never_print_a_secret() {
             .unwrap();
         let text = common::output_text(&out);
         eprintln!("case {i}: exit {:?}: {}", out.status.code(), text.trim());
-        for s in [secret, token] {
+        for s in [secret, token, e88a] {
             assert!(
                 !text.contains(s),
                 "case {i} prints the secret:\n{yaml}\n---\n{text}"

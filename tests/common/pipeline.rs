@@ -14,7 +14,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
-use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
+use contact_center_exporter::sources::{
+    eight_by_eight, eight_by_eight_analytics, exotel, vcc_live, voximplant,
+};
 use contact_center_exporter::store::SourceEntry;
 
 /// A fixed "now" inside the fixtures' days and a second one, an hour later.
@@ -82,6 +84,7 @@ fn source_config(vendor: &str) -> SourceConfig {
         "vcc_live" => "customer: c\n    token: t",
         "exotel" => "base_url: http://127.0.0.1:1\n    cc_id: 1\n    username: u\n    password: p",
         "eight_by_eight" => "base_url: http://127.0.0.1:1\n    tenant: t\n    token: t",
+        "eight_by_eight_analytics" => "client_id: c\n    client_secret: s",
         _ => "",
     };
     let yaml = if vendor == "voximplant" {
@@ -251,6 +254,7 @@ pub fn vendor(name: &str, selector: u8, body: &[u8]) -> bool {
         "voximplant" => voximplant(selector, body),
         "eight_by_eight" => eight_by_eight(selector, body),
         "vcc_live" => vcc_live(selector, body),
+        "eight_by_eight_analytics" => eight_by_eight_analytics(selector, body),
         other => panic!("vendor {other} has no hostile-input path in tests/common/pipeline.rs"),
     }
 }
@@ -318,6 +322,42 @@ pub fn eight_by_eight(selector: u8, body: &[u8]) -> bool {
     }
     let parsed = snap != Snapshot::default();
     ingest_and_render("eight_by_eight", vec![snap]);
+    parsed
+}
+
+/// 8x8 Analytics: `selector` picks `/queues`, `/agents` or the token answer.
+pub fn eight_by_eight_analytics(selector: u8, body: &[u8]) -> bool {
+    use eight_by_eight_analytics::types as t;
+    let day = now().timestamp() - 13 * 3600;
+    let mut snap = Snapshot::default();
+    match selector % 3 {
+        0 => {
+            if let Ok(queues) = t::parse_queues(body) {
+                snap = eight_by_eight_analytics::normalize(&queues, &[], day);
+                // The same answer split in two (a second page) gives the same series.
+                let half =
+                    eight_by_eight_analytics::normalize(&queues[..queues.len() / 2], &[], day);
+                assert!(half.queue_counts.len() <= snap.queue_counts.len());
+            }
+        }
+        1 => {
+            if let Ok(agents) = t::parse_agents(body) {
+                snap = eight_by_eight_analytics::normalize(&[], &agents, day);
+                assert!(snap
+                    .agents
+                    .as_ref()
+                    .is_some_and(|a| a.len() <= agents.len()));
+            }
+        }
+        _ => {
+            if let Ok(token) = t::parse_token(body) {
+                assert!(token.expires_in.is_none_or(|s| s >= 1));
+                return true;
+            }
+        }
+    }
+    let parsed = snap != Snapshot::default();
+    ingest_and_render("eight_by_eight_analytics", vec![snap]);
     parsed
 }
 

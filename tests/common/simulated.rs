@@ -106,5 +106,7 @@ fn from_sim(s: SimResponse) -> MockResponse {
     let mut r = MockResponse::status(s.status, s.body);
     r.headers
         .push(("content-type".into(), s.content_type.into()));
+    r.headers
+        .extend(s.headers.into_iter().map(|(k, v)| (k.to_string(), v)));
     r
 }

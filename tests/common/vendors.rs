@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use contact_center_exporter::sources::{eight_by_eight, exotel, vcc_live, voximplant};
+use contact_center_exporter::sources::{
+    eight_by_eight, eight_by_eight_analytics, exotel, vcc_live, voximplant,
+};
 use serde_json::{json, Value};
 
 use super::fault::{json_records, reversed, twice, xml_children, xml_records, Good, Rewrite};
@@ -20,6 +22,8 @@ use super::{MockResponse, Recorded};
 pub const EXOTEL_PASSWORD: &str = exotel::simulate::DEMO_PASSWORD;
 /// The 8x8 demo API token.
 pub const EIGHT_TOKEN: &str = eight_by_eight::simulate::DEMO_TOKEN;
+/// The 8x8 Analytics demo API key's secret.
+pub const E88A_SECRET: &str = eight_by_eight_analytics::simulate::DEMO_CLIENT_SECRET;
 
 /// How far ahead of ours the clock of a `clock_ahead` vendor is.
 const AHEAD: Duration = Duration::hours(1);
@@ -115,6 +119,7 @@ pub fn kit(vendor: &str) -> VendorKit {
         "exotel" => exotel(),
         "voximplant" => voximplant(),
         "eight_by_eight" => eight_by_eight(),
+        "eight_by_eight_analytics" => eight_by_eight_analytics(),
         other => panic!("vendor {other} has no kit in tests/common/vendors.rs: add one"),
     }
 }
@@ -327,6 +332,53 @@ fn set_xml_text(xml: &str, tag: &str, value: &str) -> String {
     match xml_text_range(xml, tag) {
         Some(r) => format!("{}{value}{}", &xml[..r.start], &xml[r.end..]),
         None => xml.to_string(),
+    }
+}
+
+/// Rewrites an answer whose top level is the list of records (8x8 Analytics) with `f`;
+/// any other body (the token answer, an error) stays as it is.
+fn json_top_lists(f: fn(Vec<Value>) -> Vec<Value>) -> Rewrite {
+    Arc::new(move |_, mut r: MockResponse| {
+        edit_json(&mut r, |v| {
+            if let Value::Array(items) = v {
+                *items = f(std::mem::take(items));
+            }
+        });
+        r
+    })
+}
+
+/// 8x8 Analytics: the demo's token endpoint and real-time API (queues and agents, one
+/// page each at the demo's page size, with the paging headers).
+pub fn eight_by_eight_analytics() -> VendorKit {
+    use eight_by_eight_analytics::simulate::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN_PREFIX,
+    };
+    let sim = simulated::healthy("eight_by_eight_analytics");
+    let issued_ahead = (sim.at + AHEAD).timestamp_millis().to_string();
+    VendorKit {
+        vendor: "eight_by_eight_analytics",
+        good: sim.good,
+        content_type: "application/json",
+        garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        wrong_types: br#"[{"id": {"queue": 103}, "name": ["Appointments"], "metrics": {"entered.today": "seven"}}]"#.to_vec(),
+        duplicate: json_top_lists(twice),
+        reorder: json_top_lists(reversed),
+        // The answers carry no clock but the token's issued_at (which the source does
+        // not trust) and the Date header.
+        clock_ahead: Arc::new(move |_, mut r| {
+            edit_json(&mut r, |v| {
+                if v.get("issued_at").is_some() {
+                    v["issued_at"] = json!(issued_ahead);
+                }
+            });
+            with_date_ahead(r)
+        }),
+        keys: Box::new(|_| {
+            format!("    client_id: {DEMO_CLIENT_ID}\n    client_secret: {DEMO_CLIENT_SECRET}\n")
+        }),
+        secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
+        vendor_error: |text| json!({ "message": text }).to_string(),
     }
 }
 

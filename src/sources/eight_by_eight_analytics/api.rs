@@ -194,9 +194,9 @@ fn with_message(e: SourceError) -> SourceError {
             let message = types::error_message(detail.as_bytes());
             let hint = hint.or_else(|| match status {
                 400 => message.as_deref().and_then(types::hint_for_message),
-                401 => Some(format!(
-                    "the token was refused; a new one is requested at the next poll ({AUTH_HINT})"
-                )),
+                401 => {
+                    Some("the token was refused; a new one is requested at the next poll".into())
+                }
                 403 => Some(FORBIDDEN_HINT.to_string()),
                 404 => Some(URL_HINT.to_string()),
                 _ => None,

@@ -22,8 +22,12 @@ use super::config::{Config, Region, MAX_PAGE_SIZE};
 use crate::secret::Secret;
 use crate::simulator::{ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi};
 
-const DEMO_CLIENT_ID: &str = "demo-8x8-analytics-key";
-const DEMO_CLIENT_SECRET: &str = "demo-8x8-analytics-secret";
+/// The demo API key (client id).
+pub const DEMO_CLIENT_ID: &str = "demo-8x8-analytics-key";
+/// The demo API key's secret.
+pub const DEMO_CLIENT_SECRET: &str = "demo-8x8-analytics-secret";
+/// How every demo access token starts (the rest numbers it).
+pub const DEMO_TOKEN_PREFIX: &str = "demo8x8a";
 /// Records per page of the demo source: a demo of more than 100 agents pages.
 const DEMO_PAGE_SIZE: u64 = 100;
 /// Lifetime of a simulated token, as in 8x8's example.
@@ -81,7 +85,7 @@ impl Api {
 
     fn issue(&self, now: DateTime<Utc>) -> SimResponse {
         let n = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let token = format!("demo8x8a{n:04}T{}", now.timestamp());
+        let token = format!("{DEMO_TOKEN_PREFIX}{n:04}T{}", now.timestamp());
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         tokens.retain(|_, exp| *exp > now);
         tokens.insert(
