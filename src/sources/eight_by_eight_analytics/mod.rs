@@ -18,8 +18,6 @@ pub mod config;
 pub mod simulate;
 pub mod types;
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -99,7 +97,7 @@ impl Source for AnalyticsSource {
             .api
             .pages(ctx, api::AGENTS, "/agents", &types::AGENT_METRICS, &[])
             .await?;
-        Ok(normalize(&queues, &agents, day_start(day, tz).timestamp()))
+        Ok(normalize(queues, agents, day_start(day, tz).timestamp()))
     }
 }
 
@@ -149,17 +147,20 @@ pub fn queue_label(r: &QueueRecord) -> Option<String> {
 /// Queues and agents → snapshot; `day_start` (Unix seconds) is the period of the
 /// `.today` totals. Queues with the same label are one series (their gauges and agent
 /// counts add up, the larger oldest wait wins); their periods stay apart by queue id.
-pub fn normalize(queues: &[QueueRecord], agents: &[AgentRecord], day_start: i64) -> Snapshot {
-    let mut snap = Snapshot::default();
-    let mut gauges: BTreeMap<QueueKey, QueueGauges> = BTreeMap::new();
-    let mut per_state: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
-    for r in queues {
+pub fn normalize(queues: Vec<QueueRecord>, agents: Vec<AgentRecord>, day_start: i64) -> Snapshot {
+    let mut snap = Snapshot {
+        queue_counts: Vec::with_capacity(queues.len() * 4),
+        ..Snapshot::default()
+    };
+    let mut gauges: Vec<QueueGauges> = Vec::with_capacity(queues.len());
+    let mut queue_agents: Vec<QueueAgents> = Vec::with_capacity(queues.len() * 2);
+    for r in &queues {
         let Some(label) = queue_label(r) else {
             continue;
         };
         let scope = r.id.clone().unwrap_or_else(|| label.clone());
         let key = QueueKey {
-            queue: label.clone(),
+            queue: label,
             channel: Channel::Other,
         };
         let period = PeriodKey {
@@ -183,6 +184,30 @@ pub fn normalize(queues: &[QueueRecord], agents: &[AgentRecord], day_start: i64)
                 });
             }
         }
+        // The renderer adds up the counts of one label; a queue whose counts are all
+        // zero keeps one entry, so that its zeros are shown.
+        let before = queue_agents.len();
+        let mut known = false;
+        for (i, (_, state)) in QUEUE_AGENT_STATES.iter().enumerate() {
+            let Some(n) = count(r.get(q::FIRST_AGENT_COUNT + i)) else {
+                continue;
+            };
+            known = true;
+            if n >= 0.5 {
+                queue_agents.push(QueueAgents {
+                    queue: key.queue.clone(),
+                    vendor_state: state.to_string(),
+                    count: n.round() as u64,
+                });
+            }
+        }
+        if known && queue_agents.len() == before {
+            queue_agents.push(QueueAgents {
+                queue: key.queue.clone(),
+                vendor_state: QUEUE_AGENT_STATES[0].1.to_string(),
+                count: 0,
+            });
+        }
         let waiting = count(r.get(q::WAITING)).map(|n| n.round() as u64);
         // Nobody waiting is no wait, whatever the longest-wait figure says; `null` is
         // what the API shows when nobody waits.
@@ -191,41 +216,29 @@ pub fn normalize(queues: &[QueueRecord], agents: &[AgentRecord], day_start: i64)
             (_, Some(Value::Null)) => Some(0.0),
             (_, v) => seconds(v),
         };
-        let g = gauges.entry(key.clone()).or_insert_with(|| QueueGauges {
-            key,
-            waiting: None,
-            oldest_wait_seconds: None,
-            sla_threshold_seconds: None,
-        });
-        g.waiting = add(g.waiting, waiting);
-        g.oldest_wait_seconds = max(g.oldest_wait_seconds, oldest);
-        g.sla_threshold_seconds = max(g.sla_threshold_seconds, seconds(r.get(q::SLA_THRESHOLD_MS)));
-        for (i, (_, state)) in QUEUE_AGENT_STATES.iter().enumerate() {
-            if let Some(n) = count(r.get(q::FIRST_AGENT_COUNT + i)) {
-                *per_state.entry((label.clone(), state)).or_default() += n.round() as u64;
-            }
+        let sla = seconds(r.get(q::SLA_THRESHOLD_MS));
+        if waiting.is_some() || oldest.is_some() || sla.is_some() {
+            gauges.push(QueueGauges {
+                key,
+                waiting,
+                oldest_wait_seconds: oldest,
+                sla_threshold_seconds: sla,
+            });
         }
     }
-    snap.queues = Some(
-        gauges
-            .into_values()
-            .filter(|g| {
-                g.waiting.is_some()
-                    || g.oldest_wait_seconds.is_some()
-                    || g.sla_threshold_seconds.is_some()
-            })
-            .collect(),
-    );
-    snap.queue_agents = Some(
-        per_state
-            .into_iter()
-            .map(|((queue, state), count)| QueueAgents {
-                queue,
-                vendor_state: state.to_string(),
-                count,
-            })
-            .collect(),
-    );
+    // Same-labelled queues: one gauge series.
+    gauges.sort_by(|a, b| a.key.cmp(&b.key));
+    gauges.dedup_by(|later, kept| {
+        if later.key != kept.key {
+            return false;
+        }
+        kept.waiting = add(kept.waiting, later.waiting);
+        kept.oldest_wait_seconds = max(kept.oldest_wait_seconds, later.oldest_wait_seconds);
+        kept.sla_threshold_seconds = max(kept.sla_threshold_seconds, later.sla_threshold_seconds);
+        true
+    });
+    snap.queues = Some(gauges);
+    snap.queue_agents = Some(queue_agents);
     snap.agents = Some(agents_of(agents));
     snap
 }
@@ -247,19 +260,26 @@ fn max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// `/agents` records → agents: `status.rt` as the vendor state (`unknown` when the
 /// answer has none), `timeOnStatus.rt` (milliseconds) as its age. Records without an
 /// id are skipped.
-pub fn agents_of(records: &[AgentRecord]) -> Vec<Agent> {
+pub fn agents_of(records: Vec<AgentRecord>) -> Vec<Agent> {
     records
-        .iter()
-        .filter_map(|r| {
-            let id = r.id.clone()?;
-            let vendor_state = match r.get(a::STATUS) {
-                Some(Value::Text(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        .into_iter()
+        .filter_map(|mut r| {
+            let state_age_seconds = seconds(r.get(a::TIME_ON_STATUS_MS));
+            let status = r.values[a::STATUS].take();
+            let vendor_state = match status {
+                Some(Value::Text(s)) if !s.trim().is_empty() => {
+                    if s.trim().len() == s.len() {
+                        s
+                    } else {
+                        s.trim().to_string()
+                    }
+                }
                 _ => "unknown".to_string(),
             };
             Some(Agent {
-                id,
+                id: r.id?,
                 vendor_state,
-                state_age_seconds: seconds(r.get(a::TIME_ON_STATUS_MS)),
+                state_age_seconds,
             })
         })
         .collect()
@@ -296,7 +316,7 @@ mod tests {
 
     fn queue(body: &str) -> Snapshot {
         let q = parse_queues(body.as_bytes()).unwrap();
-        normalize(&q, &[], 1000)
+        normalize(q, vec![], 1000)
     }
 
     #[test]
@@ -383,14 +403,26 @@ mod tests {
                     {"key": "interactionsWaitInQueue.rt", "value": 2},
                     {"key": "interactionsLongestWaitInQueue.rt", "value": 3000}]}]"#,
         );
-        let qa: Vec<(&str, u64)> = s
+        let qa: Vec<(&str, &str, u64)> = s
             .queue_agents
             .as_ref()
             .unwrap()
             .iter()
-            .map(|a| (a.vendor_state.as_str(), a.count))
+            .map(|a| (a.queue.as_str(), a.vendor_state.as_str(), a.count))
             .collect();
-        assert_eq!(qa, vec![("Available", 3), ("Handling", 1), ("OnBreak", 0)]);
+        // Zero counts are left to the renderer, which shows all eight states of a queue.
+        assert_eq!(
+            qa,
+            vec![
+                ("Sales", "Available", 2),
+                ("Sales", "Handling", 1),
+                ("Sales", "Available", 1)
+            ]
+        );
+        let zeros = queue(
+            r#"[{"id": "1", "name": "Idle", "metrics": [{"key": "onBreak.rt", "value": "0"}]}]"#,
+        );
+        assert_eq!(zeros.queue_agents.unwrap().len(), 1);
         let g = &s.queues.unwrap()[0];
         assert_eq!((g.waiting, g.oldest_wait_seconds), (Some(3), Some(4.0)));
     }
@@ -399,7 +431,7 @@ mod tests {
     fn agents_with_status_and_age() {
         let body =
             include_str!("../../../tests/fixtures/eight_by_eight_analytics/queue-agents.json");
-        let agents = agents_of(&parse_agents(body.as_bytes()).unwrap());
+        let agents = agents_of(parse_agents(body.as_bytes()).unwrap());
         let got: Vec<(&str, &str, Option<f64>)> = agents
             .iter()
             .map(|a| (a.id.as_str(), a.vendor_state.as_str(), a.state_age_seconds))
@@ -417,7 +449,7 @@ mod tests {
         );
         // The all-agents example was asked for other metrics: no status.
         let body = include_str!("../../../tests/fixtures/eight_by_eight_analytics/agents.json");
-        let agents = agents_of(&parse_agents(body.as_bytes()).unwrap());
+        let agents = agents_of(parse_agents(body.as_bytes()).unwrap());
         assert_eq!(agents.len(), 3);
         assert!(agents
             .iter()
