@@ -256,7 +256,7 @@ fn documented_examples_end_to_end_golden() {
             "contact_center_agent_state",
         ],
     );
-    assert_golden("eight_by_eight_analytics.prom", &selected);
+    assert_golden("end_to_end/eight_by_eight_analytics.prom", &selected);
     if let Some((ok, out)) = common::promtool_check_metrics(&text) {
         assert!(ok, "promtool check metrics: {out}");
     }

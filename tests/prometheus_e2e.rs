@@ -157,7 +157,7 @@ fn prometheus_scrapes_the_demo() {
     while Instant::now() < deadline {
         up = results(&query(prom.port, "contact_center_source_up == 1"));
         agents = results(&query(prom.port, "contact_center_agents"));
-        if up.len() == 4 && !agents.is_empty() {
+        if up.len() == contact_center_exporter::sources::REGISTRY.len() && !agents.is_empty() {
             break;
         }
         std::thread::sleep(Duration::from_millis(500));

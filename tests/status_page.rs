@@ -214,7 +214,7 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
             String::from_utf8_lossy(&body)
                 .matches("<span class=\"agents-total\">")
                 .count()
-                == 4
+                == 5
         })
     });
     let dom = dump_dom(browser, &url);
@@ -226,7 +226,13 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
     vendors.sort();
     assert_eq!(
         vendors,
-        ["eight_by_eight", "exotel", "vcc_live", "voximplant"],
+        [
+            "eight_by_eight",
+            "eight_by_eight_analytics",
+            "exotel",
+            "vcc_live",
+            "voximplant"
+        ],
         "{dom}"
     );
     assert_agents_and_queues(&found, &[]);
@@ -280,6 +286,9 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "exotel" => renamed(kit, |_, body| {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
+            "eight_by_eight_analytics" => renamed(kit, |_, body| {
+                body.replace("\"Claims\"", &format!("\"{EVIL}\""))
+            }),
             _ => renamed(kit, |_, body| body),
         };
         yaml.push_str(&format!(
@@ -295,14 +304,22 @@ fn vendor_queue_names_show_as_text_in_chromium() {
     e.wait_until("every mock source to have data", WAIT, |e| {
         e.get("/").is_some_and(|(_, _, body)| {
             let html = String::from_utf8_lossy(&body);
-            html.matches("<span class=\"agents-total\">").count() == 4
-                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 3
+            html.matches("<span class=\"agents-total\">").count() == 5
+                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 4
         })
     });
     let dom = dump_dom(browser, &url);
     let found = sections(&dom);
-    assert_eq!(found.len(), 4, "{dom}");
-    assert_agents_and_queues(&found, &["eight_by_eight", "voximplant", "exotel"]);
+    assert_eq!(found.len(), 5, "{dom}");
+    assert_agents_and_queues(
+        &found,
+        &[
+            "eight_by_eight",
+            "voximplant",
+            "exotel",
+            "eight_by_eight_analytics",
+        ],
+    );
     // No element was injected: Chromium writes a real <img> with quoted attributes.
     assert!(!dom.contains("<img src=\"x\""), "{dom}");
     assert!(!dom.contains("onerror=\""), "{dom}");

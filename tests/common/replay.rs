@@ -49,6 +49,9 @@ pub struct Route {
     /// Offset/limit paging of the JSON array at `list`: `[list, offset param, limit param]`.
     #[serde(default)]
     pub paged: Option<(String, String, String)>,
+    /// Response headers (paging headers such as `X-Total-Pages`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
 }
 
 impl GoldenCase {
@@ -120,6 +123,8 @@ impl GoldenCase {
             let mut resp = MockResponse::status(200, body);
             resp.headers
                 .push(("content-type".into(), content_type.into()));
+            resp.headers
+                .extend(route.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
             resp
         }
     }
