@@ -368,25 +368,23 @@ mod tests {
                     {"key": "interactionsLongestWaitInQueue.rt", "value": null}]},
                 {"id": "4", "name": "D", "metrics": [{"key": "entered.today", "value": 1}]}]"#,
         );
-        let g: Vec<(String, Option<u64>, Option<f64>, Option<f64>)> = s
+        let g: Vec<String> = s
             .queues
             .unwrap()
             .into_iter()
             .map(|g| {
-                (
-                    g.key.queue,
-                    g.waiting,
-                    g.oldest_wait_seconds,
-                    g.sla_threshold_seconds,
+                format!(
+                    "{} {:?} {:?} {:?}",
+                    g.key.queue, g.waiting, g.oldest_wait_seconds, g.sla_threshold_seconds
                 )
             })
             .collect();
         assert_eq!(
             g,
-            vec![
-                ("A".into(), Some(2), Some(95.5), Some(20.0)),
-                ("B".into(), Some(0), Some(0.0), None),
-                ("C".into(), Some(1), Some(0.0), None),
+            [
+                "A Some(2) Some(95.5) Some(20.0)",
+                "B Some(0) Some(0.0) None",
+                "C Some(1) Some(0.0) None",
             ]
         );
     }
