@@ -297,8 +297,10 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         }
         let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
         for qa in &data.queue_agents {
-            per_queue.entry(qa.queue.as_str()).or_default()[m.map(&qa.vendor_state).index()] +=
-                qa.count;
+            // A vendor's counts are added up per queue and state: saturate, whatever it sent.
+            let n = &mut per_queue.entry(qa.queue.as_str()).or_default()
+                [m.map(&qa.vendor_state).index()];
+            *n = n.saturating_add(qa.count);
         }
         for (q, counts) in per_queue {
             for st in AgentState::ALL {

@@ -803,3 +803,17 @@ async fn the_demo_api_round_trip() {
         .sum();
     assert!(counted > 0 && counted <= served, "{counted} of {served}");
 }
+
+/// Found by the property tests: two queues of one name with agent counts near u64::MAX
+/// (a huge number in the answer) add up in the renderer without overflowing.
+#[test]
+fn huge_agent_counts_of_same_named_queues_saturate() {
+    let body = json!([
+        queue("1", "Sales", &[("handling.rt", json!(1e300))]),
+        queue("2", "Sales", &[("handling.rt", json!(u64::MAX))]),
+    ]);
+    assert!(common::pipeline::eight_by_eight_analytics(
+        0,
+        &serde_json::to_vec(&body).unwrap()
+    ));
+}
