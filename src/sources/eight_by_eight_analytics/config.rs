@@ -136,6 +136,13 @@ impl Config {
                     "is empty; omit it for a single-tenant key",
                 ))
             }
+            // It travels as a header value.
+            Some(t) if !t.bytes().all(|b| b.is_ascii_graphic() || b == b' ') => {
+                return Err(FieldError::new(
+                    "tenant",
+                    "must be printable ASCII (it is sent as the X-Tenant-Info header)",
+                ))
+            }
             Some(t) => Some(t.to_string()),
         };
         let queues = match &raw.queues {
@@ -289,7 +296,11 @@ mod tests {
         assert_eq!(check(r).unwrap_err().key, "page_size");
         let mut r = raw();
         r.tenant = Some(" ".into());
-        assert_eq!(check(r).unwrap_err().key, "tenant");
+        assert_eq!(check(r.clone()).unwrap_err().key, "tenant");
+        r.tenant = Some("acme\nX-Evil: 1".into());
+        assert_eq!(check(r.clone()).unwrap_err().key, "tenant");
+        r.tenant = Some("acme-tenant".into());
+        assert_eq!(check(r).unwrap().tenant.as_deref(), Some("acme-tenant"));
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub const ROLLOVER_GRACE_SECONDS: i64 = 60;
 /// A polling 8x8 Analytics source.
 pub struct AnalyticsSource {
     api: api::Api,
+    /// The day the last successful poll reported.
+    day: Option<NaiveDate>,
 }
 
 impl AnalyticsSource {
@@ -76,6 +78,7 @@ impl AnalyticsSource {
     pub fn new(_name: &str, cfg: Config) -> Self {
         AnalyticsSource {
             api: api::Api::new(cfg),
+            day: None,
         }
     }
 }
@@ -84,7 +87,7 @@ impl AnalyticsSource {
 impl Source for AnalyticsSource {
     async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
         let tz = self.api.config().time_zone;
-        let day = reporting_day(ctx.now, tz);
+        let day = reporting_day(ctx.now, tz, self.day);
         let mut extra = vec![("timezone", tz.name().to_string())];
         if let Some(ids) = &self.api.config().queues {
             extra.extend(ids.iter().map(|id| ("queue-ids", id.clone())));
@@ -97,16 +100,25 @@ impl Source for AnalyticsSource {
             .api
             .pages(ctx, api::AGENTS, "/agents", &types::AGENT_METRICS, &[])
             .await?;
+        self.day = Some(day);
         Ok(normalize(queues, agents, day_start(day, tz).timestamp()))
     }
 }
 
 /// The day whose totals a poll at `now` reports: the local date in `tz`, taken
-/// [`ROLLOVER_GRACE_SECONDS`] late.
-pub fn reporting_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
-    (now - chrono::Duration::seconds(ROLLOVER_GRACE_SECONDS))
-        .with_timezone(&tz)
-        .date_naive()
+/// [`ROLLOVER_GRACE_SECONDS`] late once a day has been reported (`previous`). A first
+/// poll has no old day to finish: it reports the local date, as the API (in sync)
+/// already does.
+pub fn reporting_day(
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    previous: Option<NaiveDate>,
+) -> NaiveDate {
+    let at = match previous {
+        Some(_) => now - chrono::Duration::seconds(ROLLOVER_GRACE_SECONDS),
+        None => now,
+    };
+    at.with_timezone(&tz).date_naive()
 }
 
 /// Local midnight starting `day` in `tz`, in UTC (the earliest one if midnight repeats,
@@ -299,9 +311,12 @@ mod tests {
                 .with_timezone(&Utc)
         };
         let d = |n: u32| NaiveDate::from_ymd_opt(2024, 4, n).unwrap();
-        assert_eq!(reporting_day(local(4, 23, 59, 59), ny), d(4));
-        assert_eq!(reporting_day(local(5, 0, 0, 59), ny), d(4));
-        assert_eq!(reporting_day(local(5, 0, 1, 0), ny), d(5));
+        let seen = Some(d(4));
+        assert_eq!(reporting_day(local(4, 23, 59, 59), ny, seen), d(4));
+        assert_eq!(reporting_day(local(5, 0, 0, 59), ny, seen), d(4));
+        assert_eq!(reporting_day(local(5, 0, 1, 0), ny, seen), d(5));
+        // A source started within the grace minute has no old day to finish.
+        assert_eq!(reporting_day(local(5, 0, 0, 30), ny, None), d(5));
         assert_eq!(
             day_start(d(5), ny),
             Utc.with_ymd_and_hms(2024, 4, 5, 4, 0, 0).unwrap()

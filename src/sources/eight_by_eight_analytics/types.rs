@@ -94,7 +94,8 @@ impl Value {
     /// The value as a count or duration: a finite number ≥ 0, else `None`.
     pub fn non_negative(&self) -> Option<f64> {
         match self {
-            Value::Number(n) if n.is_finite() && *n >= 0.0 => Some(*n),
+            // `+ 0.0` turns a `-0` into 0.
+            Value::Number(n) if n.is_finite() && *n >= 0.0 => Some(*n + 0.0),
             _ => None,
         }
     }
