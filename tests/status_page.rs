@@ -287,7 +287,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
             "eight_by_eight_analytics" => renamed(kit, |_, body| {
-                body.replace("\"Claims\"", &format!("\"{EVIL}\""))
+                body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
             _ => renamed(kit, |_, body| body),
         };
