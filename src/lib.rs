@@ -14,6 +14,7 @@ pub mod gzip;
 pub mod http;
 pub mod hub;
 pub mod labels;
+pub mod local_day;
 pub mod logging;
 pub mod metrics;
 pub mod model;

@@ -126,6 +126,25 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// `value` (or `default` when the key is not set), which must lie in `range`.
+    pub fn between(
+        &self,
+        key: &str,
+        value: Option<u64>,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, FieldError> {
+        let v = value.unwrap_or(default);
+        if range.contains(&v) {
+            Ok(v)
+        } else {
+            Err(FieldError::new(
+                key,
+                format!("must be between {} and {}", range.start(), range.end()),
+            ))
+        }
+    }
+
     /// "missing (required for vendor …)" for `key`.
     pub fn missing(&self, key: &str) -> FieldError {
         FieldError::new(

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -190,13 +189,7 @@ fn proxy_url_and_the_proxy_environment() {
     );
 
     // --config.check shows where the proxy is, not its credentials.
-    let out = Command::new(common::binary())
-        .args(["--config.check", "--config.file"])
-        .arg(&e.config)
-        .output()
-        .unwrap();
-    let text = common::output_text(&out);
-    assert!(out.status.success(), "{text}");
+    let text = e.config_check();
     assert!(
         text.contains(&format!("proxy http://{}/ (with credentials)", proxy.addr)),
         "{text}"
@@ -326,13 +319,8 @@ fn bad_labels_proxy_and_hours_are_rejected_by_check_and_reload() {
     for (extra, want) in cases {
         let yaml = format!("sources:\n{}", example::source_yaml("main", &mock, extra));
         std::fs::write(&e.config, &yaml).unwrap();
-        let out = Command::new(common::binary())
-            .args(["--config.check", "--config.file"])
-            .arg(&e.config)
-            .output()
-            .unwrap();
-        let text = common::output_text(&out);
-        assert_eq!(out.status.code(), Some(1), "{text}");
+        let (code, text) = e.try_config_check();
+        assert_eq!(code, Some(1), "{text}");
         assert!(
             text.contains(want),
             "--config.check: want {want:?}, got {text}"

@@ -343,13 +343,19 @@ impl Exporter {
 
     /// `--config.check` of this exporter's config file: must succeed; its output.
     pub fn config_check(&self) -> String {
+        let (code, text) = self.try_config_check();
+        assert_eq!(code, Some(0), "{text}");
+        text
+    }
+
+    /// `--config.check` of this exporter's config file: its exit code and output.
+    pub fn try_config_check(&self) -> (Option<i32>, String) {
         let out = Command::new(binary())
             .args(["--config.check", "--config.file"])
             .arg(&self.config)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        output_text(&out)
+        (out.status.code(), output_text(&out))
     }
 
     /// `POST /-/reload` of a config that must be refused: answers 500, says so in
@@ -543,6 +549,15 @@ pub fn assert_golden(name: &str, actual: &str) {
     }
 }
 
+/// The `families` of a scraped `text` must equal the golden file `name`, and the
+/// whole text must pass `promtool check metrics` (where promtool is installed).
+pub fn assert_golden_families(name: &str, text: &str, families: &[&str]) {
+    assert_golden(name, &select_families(text, families));
+    if let Some((ok, out)) = promtool_check_metrics(text) {
+        assert!(ok, "promtool check metrics: {out}");
+    }
+}
+
 /// Runs `promtool check metrics` on `text` when promtool is installed; returns its
 /// output, or None when promtool is missing.
 pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
@@ -557,6 +572,23 @@ pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
     child.stdin.take()?.write_all(text.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     Some((out.status.success(), output_text(&out)))
+}
+
+/// The context of one poll at `now` for a source under test (a 5 s timeout, a plain
+/// client, fresh counters).
+pub fn poll_ctx(
+    source: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    max_bytes: u64,
+) -> contact_center_exporter::http::PollContext {
+    contact_center_exporter::http::PollContext::new(
+        source,
+        now,
+        reqwest::Client::new(),
+        Duration::from_secs(5),
+        max_bytes,
+        Arc::new(contact_center_exporter::http::RequestCounters::default()),
+    )
 }
 
 /// The proxy variables reqwest reads from the environment.

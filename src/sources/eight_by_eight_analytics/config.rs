@@ -173,13 +173,8 @@ impl Config {
                 Some(out)
             }
         };
-        let page_size = raw.page_size.unwrap_or(MAX_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(FieldError::new(
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
-        }
+        let page_size =
+            entry.between("page_size", raw.page_size, MAX_PAGE_SIZE, 1..=MAX_PAGE_SIZE)?;
         Ok(Config {
             base_url,
             region: raw.region.unwrap_or_default(),

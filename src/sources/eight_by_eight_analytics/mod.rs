@@ -19,7 +19,7 @@ pub mod simulate;
 pub mod types;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use config::Config;
 use types::{a, q, AgentRecord, QueueRecord, Value, QUEUE_AGENT_STATES};
@@ -121,21 +121,7 @@ pub fn reporting_day(
     at.with_timezone(&tz).date_naive()
 }
 
-/// Local midnight starting `day` in `tz`, in UTC (the earliest one if midnight repeats,
-/// the first instant of the day if a DST gap skips it).
-pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
-    let naive = day.and_time(chrono::NaiveTime::MIN);
-    match tz.from_local_datetime(&naive).earliest() {
-        Some(t) => t.with_timezone(&Utc),
-        None => (1..=180)
-            .find_map(|m| {
-                tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
-                    .earliest()
-            })
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| naive.and_utc()),
-    }
-}
+pub use crate::local_day::day_start;
 
 /// A count: a number ≥ 0; `null` (what the API shows for no activity) is 0; anything
 /// else, or a key the answer did not carry, is unknown.
@@ -301,6 +287,7 @@ pub fn agents_of(records: Vec<AgentRecord>) -> Vec<Agent> {
 mod tests {
     use super::types::{parse_agents, parse_queues};
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn reporting_day_starts_a_grace_minute_after_local_midnight() {
@@ -320,12 +307,6 @@ mod tests {
         assert_eq!(
             day_start(d(5), ny),
             Utc.with_ymd_and_hms(2024, 4, 5, 4, 0, 0).unwrap()
-        );
-        // Santiago skips midnight when DST starts (2024-09-08 00:00 → 01:00).
-        let gap = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap();
-        assert_eq!(
-            day_start(gap, chrono_tz::America::Santiago),
-            Utc.with_ymd_and_hms(2024, 9, 8, 4, 0, 0).unwrap()
         );
     }
 

@@ -51,13 +51,12 @@ impl Config {
         let cc_id = raw.cc_id.ok_or_else(|| entry.missing("cc_id"))?;
         let username = entry.required_str("username", &raw.username)?;
         let password = entry.secret("password", &raw.password, &raw.password_file)?;
-        let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(FieldError::new(
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
-        }
+        let page_size = entry.between(
+            "page_size",
+            raw.page_size,
+            DEFAULT_PAGE_SIZE,
+            1..=MAX_PAGE_SIZE,
+        )?;
         Ok(Config {
             base_url,
             cc_id,

@@ -87,13 +87,12 @@ impl Config {
         };
         let base_url = entry.base_url(default_url)?;
         let token = entry.secret("token", &raw.token, &raw.token_file)?;
-        let page_size = raw.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(FieldError::new(
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
-        }
+        let page_size = entry.between(
+            "page_size",
+            raw.page_size,
+            DEFAULT_PAGE_SIZE,
+            1..=MAX_PAGE_SIZE,
+        )?;
         let list = |key: &str, v: &Option<Vec<u64>>| -> Result<Vec<u64>, FieldError> {
             match v {
                 Some(ids) if ids.is_empty() => Err(FieldError::new(
