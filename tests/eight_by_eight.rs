@@ -759,13 +759,7 @@ async fn simulated_api_round_trip_gives_sane_numbers() {
     let agents = snap.agents.unwrap();
     assert!(!agents.is_empty() && agents.len() <= 40, "{}", agents.len());
     assert_eq!(snap.queues.as_ref().unwrap().len(), 6);
-    let total = |c: QueueCounter| -> f64 {
-        snap.queue_counts
-            .iter()
-            .filter(|p| p.series.counter == c)
-            .map(|p| p.value)
-            .sum()
-    };
+    let total = |c: QueueCounter| common::counter_total(&snap.queue_counts, c);
     let entered = total(QueueCounter::Entered);
     let answered = total(QueueCounter::Answered);
     // The simulation starts 30 minutes back, but not before midnight UTC.

@@ -729,13 +729,7 @@ async fn the_demo_api_round_trip() {
             assert_eq!(g.oldest_wait_seconds, Some(0.0));
         }
     }
-    let total = |c: QueueCounter| -> f64 {
-        snap.queue_counts
-            .iter()
-            .filter(|p| p.series.counter == c)
-            .map(|p| p.value)
-            .sum()
-    };
+    let total = |c: QueueCounter| common::counter_total(&snap.queue_counts, c);
     assert!(total(QueueCounter::Answered) <= total(QueueCounter::Entered));
     assert!(total(QueueCounter::AnsweredInSla) <= total(QueueCounter::Answered));
     // Logged-in agents are counted per queue by status (one busy with another queue's

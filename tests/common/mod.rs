@@ -591,6 +591,20 @@ pub fn poll_ctx(
     )
 }
 
+/// The sum of every period value of `counter` in a snapshot's queue counts.
+pub fn counter_total(
+    counts: &[contact_center_exporter::model::PeriodValue<
+        contact_center_exporter::model::QueueCount,
+    >],
+    counter: contact_center_exporter::model::QueueCounter,
+) -> f64 {
+    counts
+        .iter()
+        .filter(|p| p.series.counter == counter)
+        .map(|p| p.value)
+        .sum()
+}
+
 /// The proxy variables reqwest reads from the environment.
 pub const PROXY_VARS: [&str; 8] = [
     "HTTP_PROXY",
