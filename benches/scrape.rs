@@ -38,6 +38,7 @@ fn hub_with_agents(n: usize) -> Arc<Hub> {
     let agents: Vec<Agent> = (0..n)
         .map(|i| Agent {
             id: format!("a{i}"),
+            name: None,
             vendor_state: STATES[i % STATES.len()].into(),
             state_age_seconds: Some(i as f64),
         })

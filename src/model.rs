@@ -42,6 +42,9 @@ pub struct Snapshot {
 pub struct Agent {
     /// Vendor's agent/user id (stable key; never exported as a label).
     pub id: String,
+    /// The agent's display name where the vendor reports one (a person's name: shown
+    /// only where `agent_names` allows it). `None` where the API gives only an id.
+    pub name: Option<String>,
     /// The vendor's own name for the agent's current state (e.g. `WAITING4CALL`).
     pub vendor_state: String,
     /// How long the agent has been in the current state, if the vendor says.

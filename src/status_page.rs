@@ -522,6 +522,7 @@ mod tests {
             Snapshot {
                 agents: Some(vec![Agent {
                     id: "1".into(),
+                    name: None,
                     vendor_state: "</td><script>alert(2)</script>".into(),
                     state_age_seconds: None,
                 }]),
@@ -558,6 +559,7 @@ mod tests {
         let e = entry("cc");
         let agent = |state: &str| Agent {
             id: state.into(),
+            name: None,
             vendor_state: state.into(),
             state_age_seconds: None,
         };

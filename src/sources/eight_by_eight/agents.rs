@@ -113,6 +113,7 @@ impl AgentBook {
             .iter()
             .map(|(id, l)| Agent {
                 id: id.clone(),
+                name: None,
                 vendor_state: l.status.clone(),
                 state_age_seconds: Some(
                     ((now - l.since).num_milliseconds() as f64 / 1000.0).max(0.0),

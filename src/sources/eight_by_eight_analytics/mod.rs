@@ -276,6 +276,7 @@ pub fn agents_of(records: Vec<AgentRecord>) -> Vec<Agent> {
             };
             Some(Agent {
                 id: r.id?,
+                name: None,
                 vendor_state,
                 state_age_seconds,
             })

@@ -110,6 +110,7 @@ pub fn normalize(sessions: &[Session], customers: &[Session]) -> Snapshot {
             .to_string();
         agents.entry(id.clone()).or_insert_with(|| Agent {
             id: id.clone(),
+            name: None,
             vendor_state: state.clone(),
             state_age_seconds: s.user_status_duration,
         });

@@ -283,6 +283,7 @@ pub fn agents(
             &u.user,
             Agent {
                 id: u.user.to_string(),
+                name: None,
                 vendor_state: u.state.clone(),
                 state_age_seconds: age,
             },
@@ -291,6 +292,7 @@ pub fn agents(
     for (user, seen) in last_seen {
         out.entry(user).or_insert_with(|| Agent {
             id: user.to_string(),
+            name: None,
             vendor_state: OFFLINE.to_string(),
             state_age_seconds: seen
                 .since
@@ -353,6 +355,7 @@ mod tests {
             a,
             vec![Agent {
                 id: "6".into(),
+                name: None,
                 vendor_state: "OFFLINE".into(),
                 state_age_seconds: None
             }]

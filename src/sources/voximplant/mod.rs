@@ -390,6 +390,7 @@ pub fn agents_of(
             .map(|t| (now.timestamp() - t).max(0) as f64);
         out.entry(u.user_id.0).or_insert_with(|| Agent {
             id: u.user_id.to_string(),
+            name: None,
             vendor_state: status.to_string(),
             state_age_seconds: age,
         });
