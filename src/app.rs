@@ -1,6 +1,6 @@
 //! Wiring: config (or demo), pollers, HTTP server, signals, reloads, shutdown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::cli::{Cli, DemoScenario};
 use crate::config::{self, Config, SourceConfig};
 use crate::hub::Hub;
+use crate::persist::{StateDir, REMOVED_SOURCE_GRACE};
 use crate::poller::Prepared;
 use crate::server::{self, ReloadRequest, ServerState};
 use crate::simulator::{self, ContactCenter, Scenario, SimOptions};
@@ -73,21 +74,50 @@ impl Origin {
 struct Running {
     hub: Arc<Hub>,
     tasks: HashMap<String, JoinHandle<()>>,
+    /// `--storage.path`: where sources keep their counters.
+    state: Option<Arc<StateDir>>,
 }
 
 impl Running {
-    /// Applies `cfg`: unchanged sources keep running with their data; new and changed
-    /// ones start afresh (a changed source's counters restart, which Prometheus reads as
-    /// a counter reset); removed ones stop and their series vanish. Nothing changes
-    /// unless every new source could be prepared.
+    /// Applies `cfg`: unchanged sources keep running with their data; a source whose
+    /// identity ([`SourceConfig::identity`]: vendor, account, filters, time zone, labels,
+    /// state map) is unchanged but whose other settings changed restarts its poller and
+    /// keeps its counters; a source with another identity starts afresh (Prometheus
+    /// reads a counter reset); a new source continues from its state file when it has
+    /// one of the same identity; removed ones stop and their series vanish. Nothing
+    /// changes unless every new source could be prepared.
     fn apply(&mut self, cfg: &Config) -> Result<(), String> {
         let current = self.hub.by_name();
         let mut prepared: Vec<Prepared> = Vec::new();
         let mut keep: Vec<Arc<SourceEntry>> = Vec::new();
         for s in &cfg.sources {
-            match current.get(&s.name) {
-                Some(e) if e.config == *s => keep.push(Arc::clone(e)),
-                _ => prepared.push(Prepared::new(s)?),
+            let p = match current.get(&s.name) {
+                Some(e) if e.config == *s => {
+                    keep.push(Arc::clone(e));
+                    continue;
+                }
+                Some(e) if e.config.identity() == s.identity() => {
+                    tracing::info!(source = %s.name, "source settings changed; its counters continue (same vendor, account, filters, labels)");
+                    Prepared::new(s)?.continuing(e)
+                }
+                Some(_) => {
+                    tracing::warn!(source = %s.name, "source settings that define its data changed (vendor, account, filters, time zone, labels or state map): its counters start afresh");
+                    Prepared::new(s)?
+                }
+                None => {
+                    let p = Prepared::new(s)?;
+                    match self.state.as_ref().and_then(|d| d.restore(s)) {
+                        Some(data) => p.with_data(data),
+                        None => p,
+                    }
+                }
+            };
+            prepared.push(p.saving_to(self.state.clone()));
+        }
+        if let Some(dir) = &self.state {
+            let names: HashSet<String> = cfg.sources.iter().map(|s| s.name.clone()).collect();
+            for f in dir.forget_removed(&names, REMOVED_SOURCE_GRACE, SystemTime::now()) {
+                tracing::info!(file = %f, "state of a source removed from the configuration over 48 h ago deleted");
             }
         }
         let kept: Vec<String> = keep.iter().map(|e| e.name.clone()).collect();
@@ -221,9 +251,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
+    let state = cli.storage_path.as_deref().map(|dir| {
+        Arc::new(StateDir::open(dir).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "state directory unusable: counters will not survive a restart");
+            StateDir::unchecked(dir)
+        }))
+    });
+    if state.is_none() {
+        tracing::info!("no --storage.path: counters start afresh at every start");
+    }
     let mut running = Running {
         hub: Arc::clone(&hub),
         tasks: HashMap::new(),
+        state,
     };
     if let Err(e) = running.apply(&initial) {
         tracing::error!(error = %e, "cannot start sources");

@@ -155,6 +155,13 @@ pub struct Cli {
     #[arg(long = "demo.interval", env = "CONTACT_CENTER_EXPORTER_DEMO_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub demo_interval: std::time::Duration,
 
+    /// Directory where each source's counter state (running totals and the period
+    /// ledger) is kept, so that a restart continues every counter where it stood instead
+    /// of resetting it; without it, counters start afresh at every start
+    /// (docs/reliability.md).
+    #[arg(long = "storage.path", env = "CONTACT_CENTER_EXPORTER_STORAGE_PATH")]
+    pub storage_path: Option<PathBuf>,
+
     /// For tests only: read every poll's time from this file (one RFC 3339 instant)
     /// instead of the system clock.
     #[arg(

@@ -169,6 +169,33 @@ impl SourceConfig {
         }
     }
 
+    /// The source's identity: its name, vendor, labels, state map and the vendor's
+    /// series-defining settings ([`crate::vendor::Settings::identity`]), as one line
+    /// without secrets. Counters and the period ledger carry over a reload and a
+    /// restart only while it is unchanged: a different account, filter, time zone,
+    /// label or state mapping is different data, and starts afresh.
+    pub fn identity(&self) -> String {
+        let mut state_map: Vec<(&String, &AgentState)> = self.state_map.iter().collect();
+        state_map.sort_by(|a, b| a.0.cmp(b.0));
+        let state_map: Vec<String> = state_map
+            .into_iter()
+            .map(|(v, s)| format!("{v}={}", s.as_str()))
+            .collect();
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(n, v)| format!("{n}={v:?}"))
+            .collect();
+        format!(
+            "source={:?} vendor={} {} labels={{{}}} state_map={{{}}}",
+            self.name,
+            self.vendor,
+            self.vendor_config.identity(),
+            labels.join(","),
+            state_map.join(",")
+        )
+    }
+
     /// The keys every vendor has, for `--config.check` (never a secret): labels,
     /// proxy and opening hours where set.
     pub fn common_summary(&self) -> String {

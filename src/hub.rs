@@ -50,12 +50,14 @@ pub struct Hub {
     pub reload_ok: prometheus::Gauge,
     /// `contact_center_exporter_config_last_reload_success_timestamp_seconds`.
     pub reload_ts: prometheus::Gauge,
+    /// `contact_center_exporter_state_write_failures_total`.
+    pub state_write_failures: prometheus::IntCounter,
 }
 
 impl Hub {
     /// An empty hub with the exporter's own metrics registered.
     pub fn new() -> Arc<Self> {
-        let (registry, reload_ok, reload_ts) = metrics::exporter_registry();
+        let (registry, reload_ok, reload_ts, state_write_failures) = metrics::exporter_registry();
         Arc::new(Hub {
             sources: RwLock::new(Vec::new()),
             rendered: ArcSwap::from_pointee(Rendered::default()),
@@ -64,6 +66,7 @@ impl Hub {
             registry,
             reload_ok,
             reload_ts,
+            state_write_failures,
         })
     }
 

@@ -503,7 +503,12 @@ pub fn open_families(sources: &[Arc<SourceEntry>], now: DateTime<Utc>) -> Vec<Me
 }
 
 /// The registry of fixed exporter metrics: build info, reload status, process.
-pub fn exporter_registry() -> (prometheus::Registry, prometheus::Gauge, prometheus::Gauge) {
+pub fn exporter_registry() -> (
+    prometheus::Registry,
+    prometheus::Gauge,
+    prometheus::Gauge,
+    prometheus::IntCounter,
+) {
     let registry = prometheus::Registry::new();
     let build = prometheus::GaugeVec::new(
         Opts::new(
@@ -520,7 +525,12 @@ pub fn exporter_registry() -> (prometheus::Registry, prometheus::Gauge, promethe
         "contact_center_exporter_config_last_reload_success_timestamp_seconds",
         "Unix time of the last successful configuration load.",
     );
+    let state_write_failures = prometheus::IntCounter::new(
+        "contact_center_exporter_state_write_failures_total",
+        "Writes of a source's state file (--storage.path) that failed; the poll itself succeeded.",
+    );
     // Names and labels above are constants: these cannot fail at run time.
+    let state_write_failures = state_write_failures.expect("static metric options are valid");
     let build = build.expect("static metric options are valid");
     let reload_ok = reload_ok.expect("static metric options are valid");
     let reload_ts = reload_ts.expect("static metric options are valid");
@@ -535,11 +545,12 @@ pub fn exporter_registry() -> (prometheus::Registry, prometheus::Gauge, promethe
         Box::new(build) as Box<dyn prometheus::core::Collector>,
         Box::new(reload_ok.clone()),
         Box::new(reload_ts.clone()),
+        Box::new(state_write_failures.clone()),
         Box::new(prometheus::process_collector::ProcessCollector::for_self()),
     ] {
         if let Err(e) = registry.register(c) {
             tracing::error!(error = %e, "cannot register exporter metric");
         }
     }
-    (registry, reload_ok, reload_ts)
+    (registry, reload_ok, reload_ts, state_write_failures)
 }

@@ -63,7 +63,10 @@ pub struct QueueAgents {
 }
 
 /// Interaction channel of a queue (the `channel` label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Telephone.
     Voice,
@@ -97,7 +100,9 @@ impl fmt::Display for Channel {
 }
 
 /// Identifies one queue series: queue name plus channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct QueueKey {
     /// Queue name (falling back to its id).
     pub queue: String,
@@ -125,11 +130,21 @@ pub struct StateInterval {
     pub vendor_state: String,
     /// How long the agent was in it.
     pub seconds: f64,
+    /// The vendor's id of the agent.
+    pub agent: String,
+    /// When the interval ended (Unix seconds, the vendor's time of the next state
+    /// change), when the vendor says. A source started afresh over kept counters (a
+    /// restart with `--storage.path`, a reload that changed no series-defining setting)
+    /// reads its log again from the start of the day: the core then skips each agent's
+    /// intervals that ended no later than the last one it had counted.
+    pub ended_at: Option<i64>,
 }
 
 /// Identifies one vendor aggregation period of one series. Two samples with the same
 /// key are the same period seen twice (the later value replaces the earlier).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct PeriodKey {
     /// Period start, Unix seconds (UTC). Used to forget old periods.
     pub start: i64,
@@ -150,7 +165,10 @@ pub struct PeriodValue<S> {
 }
 
 /// Which queue counter a [`PeriodValue`] feeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum QueueCounter {
     /// `contact_center_queue_entered_total`.
     Entered,
@@ -172,7 +190,9 @@ pub enum QueueCounter {
 }
 
 /// Queue counter series: which counter of which queue.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct QueueCount {
     /// The queue.
     pub key: QueueKey,
@@ -181,7 +201,10 @@ pub struct QueueCount {
 }
 
 /// Which wait-time histogram a [`PeriodHistogram`] feeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum WaitHistogram {
     /// `contact_center_queue_answer_wait_seconds` (online channels).
     AnswerWait,

@@ -16,8 +16,9 @@ use tokio::task::JoinHandle;
 use crate::config::SourceConfig;
 use crate::http::PollContext;
 use crate::hub::Hub;
+use crate::persist::{StateDir, StateFile};
 use crate::sources::Source;
-use crate::store::SourceEntry;
+use crate::store::{SourceData, SourceEntry};
 
 /// Longest `Retry-After` honoured; a vendor asking for more gets this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -28,6 +29,8 @@ pub struct Prepared {
     entry: Arc<SourceEntry>,
     client: reqwest::Client,
     source: Box<dyn Source>,
+    /// Where to keep the source's counters after each successful poll.
+    state: Option<Arc<StateDir>>,
 }
 
 impl Prepared {
@@ -48,7 +51,29 @@ impl Prepared {
             entry: Arc::new(SourceEntry::new(cfg)),
             client,
             source,
+            state: None,
         })
+    }
+
+    /// Starts from `data` (counters restored from the state directory) instead of
+    /// nothing.
+    pub fn with_data(self, data: SourceData) -> Self {
+        *self.entry.data.lock().unwrap_or_else(|e| e.into_inner()) = data;
+        self
+    }
+
+    /// Continues `old`, a running source of the same identity whose other settings
+    /// changed ([`SourceEntry::continuing`]).
+    pub fn continuing(self, old: &SourceEntry) -> Self {
+        Prepared {
+            entry: Arc::new(SourceEntry::continuing(&self.entry.config, old)),
+            ..self
+        }
+    }
+
+    /// Writes the source's counters to `dir` after each successful poll.
+    pub fn saving_to(self, dir: Option<Arc<StateDir>>) -> Self {
+        Prepared { state: dir, ..self }
     }
 
     /// The hub entry this source writes to.
@@ -100,9 +125,12 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
         entry,
         client,
         mut source,
+        state,
     } = p;
     let cfg = &entry.config;
     let mut rng = SmallRng::from_os_rng();
+    // Whether the last state write failed (one warning per run of failures).
+    let mut state_failing = false;
     loop {
         let started = Instant::now();
         let now = crate::clock::now();
@@ -142,9 +170,36 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
         entry.observe_poll(elapsed.as_secs_f64());
         let sleep = match result {
             Ok(snap) => {
-                {
+                let saved = {
                     let mut data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
                     data.ingest(snap, &entry.mapper, now.timestamp());
+                    state.as_ref().map(|_| data.saved())
+                };
+                if let (Some(dir), Some(saved)) = (&state, saved) {
+                    let file = StateFile::new(cfg, saved, now.timestamp());
+                    let dir = Arc::clone(dir);
+                    // File I/O and fsync off the async workers.
+                    let written = tokio::task::spawn_blocking(move || dir.save(&file))
+                        .await
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                        .and_then(|r| r);
+                    match written {
+                        Ok(()) if state_failing => {
+                            state_failing = false;
+                            tracing::info!(source = %entry.name, "state file written again");
+                        }
+                        Ok(()) => {}
+                        Err(e) => {
+                            hub.state_write_failures.inc();
+                            if !state_failing {
+                                state_failing = true;
+                                tracing::warn!(source = %entry.name, error = %e,
+                                    "cannot write the state file; counters keep counting but a restart would reset them");
+                            } else {
+                                tracing::debug!(source = %entry.name, error = %e, "state file write failed again");
+                            }
+                        }
+                    }
                 }
                 let mut st = entry.status.lock().unwrap_or_else(|e| e.into_inner());
                 st.up = true;

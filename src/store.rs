@@ -90,7 +90,7 @@ pub struct VendorHistogram {
     pub cumulative: Vec<u64>,
     /// Total observations.
     pub count: u64,
-    /// Sum of observations, when every period so far reported one.
+    /// Sum of observations of the periods that reported one; `None` until one did.
     pub sum: Option<f64>,
 }
 
@@ -244,6 +244,11 @@ pub struct SourceData {
     /// Whether any poll succeeded (before that, nothing is exported).
     pub has_data: bool,
     ledger: Ledger,
+    /// Per agent, when the latest interval counted so far ended (Unix seconds).
+    interval_marks: HashMap<String, i64>,
+    /// The marks as they stood when these counters were carried over to a source started
+    /// afresh (restart, reload): its intervals that ended no later are already counted.
+    resumed_marks: HashMap<String, i64>,
 }
 
 impl SourceData {
@@ -262,6 +267,21 @@ impl SourceData {
         for iv in snap.intervals {
             if !iv.seconds.is_finite() || iv.seconds < 0.0 {
                 continue;
+            }
+            if let Some(end) = iv.ended_at {
+                if self
+                    .resumed_marks
+                    .get(&iv.agent)
+                    .is_some_and(|mark| end <= *mark)
+                {
+                    continue;
+                }
+                match self.interval_marks.get_mut(&iv.agent) {
+                    Some(mark) => *mark = (*mark).max(end),
+                    None => {
+                        self.interval_marks.insert(iv.agent.clone(), end);
+                    }
+                }
             }
             let st = mapper.map(&iv.vendor_state);
             if !snap.intervals_histogram_only {
@@ -303,6 +323,8 @@ impl SourceData {
             self.ingest_histogram(h);
         }
         self.ledger.prune(cutoff);
+        self.interval_marks.retain(|_, end| *end >= cutoff);
+        self.resumed_marks.retain(|_, end| *end >= cutoff);
     }
 
     fn ingest_histogram(&mut self, h: PeriodHistogram) {
@@ -323,7 +345,7 @@ impl SourceData {
                 bounds,
                 cumulative: vec![0; growth.len()],
                 count: 0,
-                sum: h.sum.map(|_| 0.0),
+                sum: None,
             });
         // A vendor count near u64::MAX (hostile or corrupt) must not overflow: the
         // counter saturates instead.
@@ -331,9 +353,13 @@ impl SourceData {
             *c = c.saturating_add(g);
         }
         entry.count = entry.count.saturating_add(count_growth);
+        // Once a sum has started it stays: a period without one adds nothing (rendering
+        // a missing sum as 0 would read as a counter reset), and a sum that starts late
+        // starts from that period's.
         entry.sum = match (entry.sum, sum_growth) {
             (Some(s), Some(g)) => Some(s + g),
-            _ => None,
+            (Some(s), None) => Some(s),
+            (None, g) => g,
         };
     }
 
@@ -358,6 +384,328 @@ impl SourceData {
     /// Number of remembered periods (for tests and memory checks).
     pub fn ledger_len(&self) -> usize {
         self.ledger.len()
+    }
+}
+
+/// A source's counters and period ledger as its state file keeps them
+/// (docs/reliability.md, "State directory"): every counter's running total, what each
+/// vendor period has contributed so far, and each agent's last counted interval. The
+/// current picture (agents, queue gauges) is not kept: the next poll brings it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedData {
+    /// `agent_state_seconds_total` by normalized state (in [`AgentState`] order).
+    pub state_seconds: Vec<f64>,
+    /// Whether the state-seconds counter is exported.
+    pub has_state_seconds: bool,
+    /// `agent_state_duration_seconds` by normalized state.
+    pub durations: Vec<SavedFixedHistogram>,
+    /// Whether the duration histogram is exported.
+    pub has_durations: bool,
+    /// Queue counters.
+    pub queue_counters: Vec<SavedCounter>,
+    /// Vendor-bucketed wait histograms.
+    pub wait_histograms: Vec<SavedHistogram>,
+    /// The period ledger.
+    pub ledger: Vec<SavedPeriod>,
+    /// Per agent id, when the latest counted interval ended (Unix seconds).
+    pub interval_marks: BTreeMap<String, i64>,
+}
+
+/// One normalized state's duration histogram: non-cumulative counts per bucket of
+/// [`DURATION_BUCKETS`] and +Inf, and the sum.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedFixedHistogram {
+    /// Counts per bucket (`DURATION_BUCKETS.len() + 1` of them).
+    pub counts: Vec<u64>,
+    /// Sum of observations.
+    pub sum: f64,
+}
+
+/// One queue counter's running total.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedCounter {
+    /// Which counter of which queue.
+    pub series: QueueCount,
+    /// Its total.
+    pub value: f64,
+}
+
+/// One wait histogram's running totals.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedHistogram {
+    /// Which histogram.
+    pub histogram: WaitHistogram,
+    /// Of which queue.
+    pub key: QueueKey,
+    /// Upper bounds (`null` in JSON for +Inf).
+    pub bounds: Vec<Option<f64>>,
+    /// Cumulative counts per bound.
+    pub cumulative: Vec<u64>,
+    /// Total observations.
+    pub count: u64,
+    /// Sum, once one was reported.
+    pub sum: Option<f64>,
+}
+
+/// What one vendor period has contributed so far (its highest value seen).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SavedPeriod {
+    /// Vendor state time of one state.
+    State {
+        /// Vendor state name.
+        series: String,
+        /// The period.
+        period: PeriodKey,
+        /// Its value.
+        value: f64,
+    },
+    /// A queue counter.
+    Queue {
+        /// Which counter of which queue.
+        series: QueueCount,
+        /// The period.
+        period: PeriodKey,
+        /// Its value.
+        value: f64,
+    },
+    /// A wait histogram.
+    Histogram {
+        /// Which histogram.
+        histogram: WaitHistogram,
+        /// Of which queue.
+        key: QueueKey,
+        /// The period.
+        period: PeriodKey,
+        /// Cumulative counts per bucket.
+        cumulative: Vec<u64>,
+        /// Observations.
+        count: u64,
+        /// Sum, when reported.
+        sum: Option<f64>,
+    },
+}
+
+fn finite(v: f64) -> Result<f64, String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "counter value {v} is not a finite, non-negative number"
+        ))
+    }
+}
+
+fn bound_to_saved(b: f64) -> Option<f64> {
+    b.is_finite().then_some(b)
+}
+
+impl SourceData {
+    /// The counters and ledger to keep in the state file.
+    pub fn saved(&self) -> SavedData {
+        let mut ledger: Vec<SavedPeriod> = self
+            .ledger
+            .seen
+            .iter()
+            .filter_map(|(k, v)| match (k, v) {
+                (LedgerKey::State(series, period), LedgerValue::Scalar(value)) => {
+                    Some(SavedPeriod::State {
+                        series: series.clone(),
+                        period: period.clone(),
+                        value: *value,
+                    })
+                }
+                (LedgerKey::Queue(series, period), LedgerValue::Scalar(value)) => {
+                    Some(SavedPeriod::Queue {
+                        series: series.clone(),
+                        period: period.clone(),
+                        value: *value,
+                    })
+                }
+                (
+                    LedgerKey::Hist(histogram, key, period),
+                    LedgerValue::Hist {
+                        cumulative,
+                        count,
+                        sum,
+                    },
+                ) => Some(SavedPeriod::Histogram {
+                    histogram: *histogram,
+                    key: key.clone(),
+                    period: period.clone(),
+                    cumulative: cumulative.clone(),
+                    count: *count,
+                    sum: *sum,
+                }),
+                // The ledger never stores a key and a value of different kinds.
+                _ => None,
+            })
+            .collect();
+        // A stable order, so that equal data writes equal files.
+        ledger.sort_by_cached_key(|p| serde_json::to_string(p).unwrap_or_default());
+        let mut marks: BTreeMap<String, i64> = self
+            .resumed_marks
+            .iter()
+            .map(|(a, e)| (a.clone(), *e))
+            .collect();
+        for (a, e) in &self.interval_marks {
+            let m = marks.entry(a.clone()).or_insert(*e);
+            *m = (*m).max(*e);
+        }
+        SavedData {
+            state_seconds: self.state_seconds.to_vec(),
+            has_state_seconds: self.has_state_seconds,
+            durations: self
+                .durations
+                .iter()
+                .map(|h| SavedFixedHistogram {
+                    counts: h.counts.clone(),
+                    sum: h.sum,
+                })
+                .collect(),
+            has_durations: self.has_durations,
+            queue_counters: self
+                .queue_counters
+                .iter()
+                .map(|(series, value)| SavedCounter {
+                    series: series.clone(),
+                    value: *value,
+                })
+                .collect(),
+            wait_histograms: self
+                .wait_histograms
+                .iter()
+                .map(|((histogram, key), h)| SavedHistogram {
+                    histogram: *histogram,
+                    key: key.clone(),
+                    bounds: h.bounds.iter().map(|b| bound_to_saved(*b)).collect(),
+                    cumulative: h.cumulative.clone(),
+                    count: h.count,
+                    sum: h.sum,
+                })
+                .collect(),
+            ledger,
+            interval_marks: marks,
+        }
+    }
+
+    /// Counters and ledger restored from a state file, for a source started afresh:
+    /// it exports nothing until its first successful poll, which adds only what its
+    /// periods grew by since the file was written. Fails on values no version of this
+    /// code writes (the caller sets the file aside).
+    pub fn restored(saved: SavedData) -> Result<SourceData, String> {
+        let mut d = SourceData::default();
+        if saved.state_seconds.len() != d.state_seconds.len() {
+            return Err(format!(
+                "{} state-seconds counters, expected {}",
+                saved.state_seconds.len(),
+                d.state_seconds.len()
+            ));
+        }
+        for (to, v) in d.state_seconds.iter_mut().zip(&saved.state_seconds) {
+            *to = finite(*v)?;
+        }
+        d.has_state_seconds = saved.has_state_seconds;
+        if saved.durations.len() != d.durations.len() {
+            return Err(format!(
+                "{} duration histograms, expected {}",
+                saved.durations.len(),
+                d.durations.len()
+            ));
+        }
+        for (to, h) in d.durations.iter_mut().zip(saved.durations) {
+            if h.counts.len() != to.counts.len() {
+                return Err(format!(
+                    "a duration histogram with {} buckets, expected {}",
+                    h.counts.len(),
+                    to.counts.len()
+                ));
+            }
+            to.counts = h.counts;
+            to.sum = finite(h.sum)?;
+        }
+        d.has_durations = saved.has_durations;
+        for c in saved.queue_counters {
+            d.queue_counters.insert(c.series, finite(c.value)?);
+        }
+        for h in saved.wait_histograms {
+            if h.bounds.len() != h.cumulative.len() {
+                return Err(format!(
+                    "wait histogram of queue {:?}: {} bounds but {} counts",
+                    h.key.queue,
+                    h.bounds.len(),
+                    h.cumulative.len()
+                ));
+            }
+            d.wait_histograms.insert(
+                (h.histogram, h.key),
+                VendorHistogram {
+                    bounds: h
+                        .bounds
+                        .iter()
+                        .map(|b| b.unwrap_or(f64::INFINITY))
+                        .collect(),
+                    cumulative: h.cumulative,
+                    count: h.count,
+                    sum: h.sum.map(finite).transpose()?,
+                },
+            );
+        }
+        for p in saved.ledger {
+            let (key, value) = match p {
+                SavedPeriod::State {
+                    series,
+                    period,
+                    value,
+                } => (
+                    LedgerKey::State(series, period),
+                    LedgerValue::Scalar(finite(value)?),
+                ),
+                SavedPeriod::Queue {
+                    series,
+                    period,
+                    value,
+                } => (
+                    LedgerKey::Queue(series, period),
+                    LedgerValue::Scalar(finite(value)?),
+                ),
+                SavedPeriod::Histogram {
+                    histogram,
+                    key,
+                    period,
+                    cumulative,
+                    count,
+                    sum,
+                } => (
+                    LedgerKey::Hist(histogram, key, period),
+                    LedgerValue::Hist {
+                        cumulative,
+                        count,
+                        sum: sum.map(finite).transpose()?,
+                    },
+                ),
+            };
+            d.ledger.seen.insert(key, value);
+        }
+        d.resumed_marks = saved.interval_marks.into_iter().collect();
+        Ok(d)
+    }
+
+    /// These counters carried over to a source of the same identity started afresh
+    /// (a reload that changed only settings like the interval or a secret): the new
+    /// source reads its day again, the ledger adds only growth, and intervals already
+    /// counted are skipped.
+    pub fn carried_over(&self) -> SourceData {
+        let mut d = self.clone();
+        for (a, e) in std::mem::take(&mut d.interval_marks) {
+            let m = d.resumed_marks.entry(a).or_insert(e);
+            *m = (*m).max(e);
+        }
+        d
     }
 }
 
@@ -417,6 +765,29 @@ impl SourceEntry {
         }
     }
 
+    /// An entry for `cfg` continuing `old` (same identity, other settings): its status,
+    /// request counters, poll durations and vendor counters carry over, so a reload
+    /// that changed the interval or a secret moves no counter.
+    pub fn continuing(cfg: &SourceConfig, old: &SourceEntry) -> Self {
+        let data = old
+            .data
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .carried_over();
+        SourceEntry {
+            status: Mutex::new(old.status()),
+            data: Mutex::new(data),
+            counters: Arc::clone(&old.counters),
+            poll_duration: Mutex::new(
+                old.poll_duration
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            ),
+            ..SourceEntry::new(cfg)
+        }
+    }
+
     /// Notes how long one poll took.
     pub fn observe_poll(&self, seconds: f64) {
         self.poll_duration
@@ -452,6 +823,7 @@ impl SourceEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::QueueCount;
     use crate::model::{Channel, PeriodValue, QueueCounter, StateInterval};
 
     fn mapper() -> StateMapper {
@@ -624,14 +996,20 @@ mod tests {
                     StateInterval {
                         vendor_state: "READY".into(),
                         seconds: 4.0,
+                        agent: "a".into(),
+                        ended_at: None,
                     },
                     StateInterval {
                         vendor_state: "READY".into(),
                         seconds: 100.0,
+                        agent: "a".into(),
+                        ended_at: None,
                     },
                     StateInterval {
                         vendor_state: "READY".into(),
                         seconds: f64::NAN,
+                        agent: "a".into(),
+                        ended_at: None,
                     },
                 ],
                 ..Default::default()
@@ -657,6 +1035,8 @@ mod tests {
                 intervals: vec![StateInterval {
                     vendor_state: "READY".into(),
                     seconds: 30.0,
+                    agent: "a".into(),
+                    ended_at: None,
                 }],
                 intervals_histogram_only: true,
                 state_seconds: vec![PeriodValue {
@@ -744,5 +1124,123 @@ mod tests {
         d.ingest(snap, &mapper(), 7200);
         let h = d.wait_histograms.values().next().unwrap();
         assert_eq!(h.count, u64::MAX);
+    }
+
+    /// A period without a sum adds nothing to a started `_sum` (before, the sum fell to
+    /// none and rendered as 0: a counter reset); a sum that starts late starts there.
+    #[test]
+    fn a_histogram_sum_once_started_never_falls() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        let h = |start: i64, count: u64, sum: Option<f64>| Snapshot {
+            queue_histograms: vec![PeriodHistogram {
+                histogram: WaitHistogram::AbandonWait,
+                key: qkey(),
+                period: period(start, "q"),
+                buckets: vec![(f64::INFINITY, count)],
+                count,
+                sum,
+            }],
+            ..Default::default()
+        };
+        d.ingest(h(0, 1, None), &m, 7200);
+        assert_eq!(d.wait_histograms.values().next().unwrap().sum, None);
+        d.ingest(h(3600, 3, Some(120.0)), &m, 7200);
+        assert_eq!(d.wait_histograms.values().next().unwrap().sum, Some(120.0));
+        d.ingest(h(7200, 2, None), &m, 7200);
+        let vh = d.wait_histograms.values().next().unwrap();
+        assert_eq!((vh.count, vh.sum), (6, Some(120.0)));
+        d.ingest(h(3600, 4, Some(150.0)), &m, 7200);
+        let vh = d.wait_histograms.values().next().unwrap();
+        assert_eq!((vh.count, vh.sum), (7, Some(150.0)));
+    }
+
+    fn iv(agent: &str, state: &str, seconds: f64, end: i64) -> StateInterval {
+        StateInterval {
+            vendor_state: state.into(),
+            seconds,
+            agent: agent.into(),
+            ended_at: Some(end),
+        }
+    }
+
+    /// Everything a poll can bring, for the round trip below.
+    fn busy_snapshot(v: f64) -> Snapshot {
+        Snapshot {
+            intervals: vec![iv("a", "READY", 30.0, 1000), iv("b", "READY", 5.0, 1010)],
+            state_seconds: vec![PeriodValue {
+                series: "READY".into(),
+                period: period(0, "u1"),
+                value: v,
+            }],
+            queue_counts: vec![PeriodValue {
+                series: QueueCount {
+                    key: qkey(),
+                    counter: QueueCounter::Entered,
+                },
+                period: period(0, "q"),
+                value: v / 10.0,
+            }],
+            queue_histograms: vec![PeriodHistogram {
+                histogram: WaitHistogram::AnswerWait,
+                key: qkey(),
+                period: period(0, "q"),
+                buckets: vec![(20.0, 1), (f64::INFINITY, 2)],
+                count: 2,
+                sum: Some(v),
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// What a restart (state file) or a reload (carried over) keeps: counters continue
+    /// exactly, a re-read period adds only its growth, an interval read again is not
+    /// counted again, and new intervals are.
+    #[test]
+    fn restored_and_carried_counters_continue_exactly() {
+        let m = mapper();
+        let mut d = SourceData::default();
+        d.ingest(busy_snapshot(100.0), &m, 2000);
+        let saved = d.saved();
+        let json = serde_json::to_string(&saved).unwrap();
+        let back: SavedData = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, saved);
+        for mut r in [SourceData::restored(back).unwrap(), d.carried_over()] {
+            // The restarted source reads its day again, grown a little.
+            let mut again = busy_snapshot(150.0);
+            again.intervals.push(iv("a", "READY", 7.0, 1100));
+            r.ingest(again, &m, 2000);
+            let mut control = d.clone();
+            let mut grown = busy_snapshot(150.0);
+            grown.intervals = vec![iv("a", "READY", 7.0, 1100)];
+            control.ingest(grown, &m, 2000);
+            assert_eq!(r.state_seconds, control.state_seconds);
+            assert_eq!(r.queue_counters, control.queue_counters);
+            assert_eq!(r.wait_histograms, control.wait_histograms);
+            assert_eq!(
+                r.durations[AgentState::Available.index()].cumulative(),
+                control.durations[AgentState::Available.index()].cumulative()
+            );
+            assert_eq!(r.saved(), control.saved());
+        }
+    }
+
+    #[test]
+    fn restoring_refuses_values_no_version_writes() {
+        let mut saved = SourceData::default().saved();
+        saved.state_seconds.pop();
+        assert!(SourceData::restored(saved).is_err());
+        let mut saved = SourceData::default().saved();
+        saved.durations[0].counts.push(1);
+        assert!(SourceData::restored(saved).is_err());
+        let mut saved = SourceData::default().saved();
+        saved.queue_counters.push(SavedCounter {
+            series: QueueCount {
+                key: qkey(),
+                counter: QueueCounter::Entered,
+            },
+            value: -1.0,
+        });
+        assert!(SourceData::restored(saved).is_err());
     }
 }

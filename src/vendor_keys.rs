@@ -189,6 +189,17 @@ pub trait Settings: fmt::Debug + Send + Sync + 'static {
     /// One line for `--config.check` (never a secret).
     fn summary(&self) -> String;
 
+    /// What makes this source's series what they are: the settings whose change means
+    /// other data (account, tenant, instance, queue or user filters, time zone), as one
+    /// line without secrets. A source whose identity is unchanged keeps its counters and
+    /// period ledger over a reload and a restart; any other change of its settings (poll
+    /// interval, page size, a rotated key) applies without restarting its counters.
+    /// Defaults to [`Settings::summary`], which names every non-secret setting: a vendor
+    /// overrides it to leave out settings that do not change what is counted.
+    fn identity(&self) -> String {
+        self.summary()
+    }
+
     /// The zone whose days the vendor's day totals are counted in (what "today" means
     /// on the status page): the source's `time_zone` where the vendor takes one.
     fn day_zone(&self) -> chrono_tz::Tz {
@@ -229,6 +240,11 @@ impl VendorConfig {
     /// One line for `--config.check` (never a secret).
     pub fn summary(&self) -> String {
         self.0.settings().summary()
+    }
+
+    /// What makes the series what they are ([`Settings::identity`]).
+    pub fn identity(&self) -> String {
+        self.0.settings().identity()
     }
 
     /// The zone whose days the vendor's day totals are counted in.

@@ -88,6 +88,8 @@ impl AgentBook {
                         out.push(StateInterval {
                             vendor_state: latest.status.clone(),
                             seconds: (c.at - latest.since).num_milliseconds() as f64 / 1000.0,
+                            agent: c.agent.clone(),
+                            ended_at: Some(c.at.timestamp()),
                         });
                     }
                     latest.status = c.status;
@@ -167,11 +169,15 @@ mod tests {
             vec![
                 StateInterval {
                     vendor_state: "Available".into(),
-                    seconds: 60.0
+                    seconds: 60.0,
+                    agent: "fred".into(),
+                    ended_at: Some(at(10, 1, 0).timestamp()),
                 },
                 StateInterval {
                     vendor_state: "Processing".into(),
-                    seconds: 180.0
+                    seconds: 180.0,
+                    agent: "fred".into(),
+                    ended_at: Some(at(10, 4, 0).timestamp()),
                 },
             ]
         );
@@ -212,7 +218,9 @@ mod tests {
             iv,
             vec![StateInterval {
                 vendor_state: "On Break".into(),
-                seconds: 2700.0
+                seconds: 2700.0,
+                agent: "fred".into(),
+                ended_at: Some(at(10, 15, 0).timestamp()),
             }]
         );
     }

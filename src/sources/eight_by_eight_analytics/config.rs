@@ -207,6 +207,23 @@ impl Settings for Config {
         )
     }
 
+    /// The tenant, region, queues and day's zone; not the page size or which OAuth
+    /// client reads them (a rotated client keeps the counters).
+    fn identity(&self) -> String {
+        let queues = match &self.queues {
+            Some(q) => q.join(","),
+            None => "all".to_string(),
+        };
+        format!(
+            "{} region={} tenant={} queues={} time_zone={}",
+            crate::http::display_url(&self.base_url),
+            self.region.as_str(),
+            self.tenant.as_deref().unwrap_or("-"),
+            queues,
+            self.time_zone.name(),
+        )
+    }
+
     /// `time_zone`: its days are the `.today` totals' days.
     fn day_zone(&self) -> chrono_tz::Tz {
         self.time_zone

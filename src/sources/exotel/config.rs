@@ -78,4 +78,13 @@ impl Settings for Config {
             self.page_size
         )
     }
+
+    /// The contact center; not the login that reads it or the page size.
+    fn identity(&self) -> String {
+        format!(
+            "{} cc_id={}",
+            crate::http::display_url(&self.base_url),
+            self.cc_id
+        )
+    }
 }

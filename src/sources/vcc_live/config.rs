@@ -145,6 +145,12 @@ impl Settings for Config {
             self.page_size
         )
     }
+
+    /// The account, its filters and its day's zone; not the page size.
+    fn identity(&self) -> String {
+        let s = self.summary();
+        s[..s.rfind(" page_size=").unwrap_or(s.len())].to_string()
+    }
 }
 
 /// `1,2,3`, the vendor's list syntax.

@@ -221,13 +221,15 @@ pub fn fold_changes(
         if !c.is_usable() {
             continue;
         }
+        let since = instant(c.time_utc, c.time_local, tz);
         if let Some(seconds) = interval_of(&c, tz) {
             intervals.push(StateInterval {
                 vendor_state: c.prev_state.to_string(),
                 seconds,
+                agent: c.user.to_string(),
+                ended_at: since,
             });
         }
-        let since = instant(c.time_utc, c.time_local, tz);
         match last_seen.get_mut(&c.user) {
             // Later in the log is later in time, unless the times say otherwise.
             Some(seen) => update(seen, c.state, since),

@@ -94,6 +94,21 @@ impl Settings for Config {
             queues
         )
     }
+
+    /// The account and its queues; not the service-account key (a rotated key keeps
+    /// the counters).
+    fn identity(&self) -> String {
+        let queues = match &self.acd_queues {
+            None => "all".to_string(),
+            Some(ids) => ids.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+        };
+        format!(
+            "{} account_id={} acd_queues={}",
+            crate::http::display_url(&self.base_url),
+            self.credentials.account_id,
+            queues
+        )
+    }
 }
 
 #[cfg(test)]
