@@ -72,6 +72,27 @@ pub fn healthy(vendor: &str) -> Simulated {
     Simulated { good, at }
 }
 
+/// The demo API of the registered `vendor` over a seeded contact center that moves with
+/// `clock` (which the test also writes to the exporter's `--testing.clock-file`): every
+/// request sees the simulation at the clock's instant, so two exporters polling at the
+/// same clock see the same data.
+pub fn moving(vendor: &str, clock: Arc<Mutex<DateTime<Utc>>>) -> Good {
+    let v = contact_center_exporter::sources::find(vendor)
+        .unwrap_or_else(|| panic!("{vendor} is not in the registry"));
+    let opts = SimOptions {
+        agents: AGENTS,
+        ..SimOptions::default()
+    };
+    let start = *clock.lock().unwrap();
+    let cc = ContactCenter::new(&opts, start);
+    let mut host = Host::new(Arc::new(Mutex::new(cc))).with_clock(clock);
+    let placeholder = url::Url::parse(&format!("http://127.0.0.1/{vendor}")).unwrap();
+    let (_, api) = v.demo(&placeholder);
+    host.mount(vendor, api);
+    let mount = format!("/{vendor}");
+    Arc::new(move |r: &Recorded| from_sim(host.answer(to_sim(r, &mount))))
+}
+
 /// What an answer depends on: method, path, query, credentials and body.
 type Key = (
     String,
