@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::fault::FaultServer;
+use common::fault::{Fault, FaultServer};
 use common::vendors::{self, VendorKit};
 use common::Exporter;
 
@@ -39,6 +39,11 @@ impl Clock {
 
     fn set(&self, at: DateTime<Utc>) {
         *self.sim.lock().unwrap() = at;
+        self.set_file(at);
+    }
+
+    /// Moves only the exporters' clock.
+    fn set_file(&self, at: DateTime<Utc>) {
         // Written whole through a rename: an exporter never reads half an instant.
         let tmp = self.file.with_extension("tmp");
         std::fs::write(&tmp, at.to_rfc3339()).unwrap();
@@ -185,4 +190,163 @@ fn counters_continue_over_restarts(kit: VendorKit) {
 #[test]
 fn every_vendor_continues_its_counters_over_kill_and_restart() {
     vendors::for_each_vendor(counters_continue_over_restarts);
+}
+
+/// The queue counters, by series.
+fn queue_counters(text: &str) -> std::collections::BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| l.starts_with("contact_center_queue_") && l.contains("_total{"))
+        .filter_map(|l| {
+            let (series, v) = l.rsplit_once(' ')?;
+            Some((series.to_string(), v.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The counters of `main` (their sum: enough to tell fresh from continued).
+fn counter_sum(text: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with("contact_center_queue_") && l.contains("_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+fn logged(e: &Exporter, what: &str) -> bool {
+    e.log_lines().iter().any(|l| l.contains(what))
+}
+
+/// What can go wrong with the state directory, one source of a vendor with day counters:
+/// a corrupt and a truncated file (set aside, fresh start, serving), a directory nobody
+/// can write to (a warning and a metric, polls stay up), settings that change the data
+/// (fresh) or do not (continue) — over a restart and over a reload — and a state file two
+/// days old.
+#[test]
+fn state_files_that_cannot_be_used_never_stop_the_exporter() {
+    let kit = vendors::kit("eight_by_eight_analytics");
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Clock::new(tmp.path(), at(10, 0, 0, 1));
+    let api = FaultServer::start(common::simulated::moving(
+        kit.vendor,
+        Arc::clone(&clock.sim),
+    ));
+    let yaml = config(&kit, tmp.path(), &api.url());
+    let state = tmp.path().join("state");
+    let control = start(&yaml, &tmp.path().join("control"), &clock);
+    let e = start(&yaml, &state, &clock);
+    settle(&[&e, &control]);
+    let file = state.join("main.state.json");
+    let good = std::fs::read(&file).unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    assert_eq!(saved["format"], 1);
+    assert!(counter_sum(&e.scrape()) > 0.0);
+    drop(e);
+
+    // Corrupt, then truncated: set aside, started afresh, serving.
+    for (case, bytes) in [
+        ("corrupt", b"{\"format\": 1, \"garbage".to_vec()),
+        ("truncated", good[..good.len() / 3].to_vec()),
+    ] {
+        std::fs::write(&file, &bytes).unwrap();
+        let e = start(&yaml, &state, &clock);
+        settle(&[&e]);
+        assert!(
+            logged(&e, "saved state unusable"),
+            "{case}: {:?}",
+            e.log_lines()
+        );
+        assert_eq!(
+            std::fs::read(state.join("main.state.json.corrupt")).unwrap(),
+            bytes
+        );
+        // Fresh: today's totals so far, which the vendor's day-so-far answer equals.
+        assert!(counter_sum(&e.scrape()) > 0.0, "{case}");
+        assert!(file.exists(), "{case}: a new state file is written");
+    }
+
+    // A directory no one can write to, root included: polls stay up, one warning, a metric.
+    let e = start(&yaml, Path::new("/proc/self/fdinfo"), &clock);
+    settle(&[&e]);
+    let text = e.scrape();
+    assert!(up(&text));
+    let failures = common::sample(&text, "contact_center_exporter_state_write_failures_total")
+        .expect("the failure counter");
+    assert!(failures >= 2.0, "{failures}");
+    let warnings = e
+        .log_lines()
+        .iter()
+        .filter(|l| l.contains("cannot write the state file"))
+        .count();
+    assert_eq!(warnings, 1, "{:?}", e.log_lines());
+    drop(e);
+
+    // Continue from a good state file, then over a reload that changes only the poll
+    // interval and timeout: equal to the control throughout.
+    let e = start(&yaml, &tmp.path().join("control2"), &clock);
+    settle(&[&e, &control]);
+    drop(e);
+    let e = start(&yaml, &tmp.path().join("control2"), &clock);
+    clock.set(at(10, 5, 0, 1));
+    settle(&[&e, &control]);
+    assert_same(kit.vendor, "restarted", &e, &control);
+    std::fs::write(
+        &e.config,
+        yaml.replace("interval: 1s", "interval: 2s")
+            .replace("timeout: 900ms", "timeout: 1500ms"),
+    )
+    .unwrap();
+    e.signal("HUP");
+    e.wait_until("the reload", Duration::from_secs(10), |e| {
+        logged(e, "its counters continue")
+    });
+    clock.set(at(10, 10, 0, 1));
+    settle(&[&e, &control]);
+    assert_same(kit.vendor, "after a reload of the interval", &e, &control);
+
+    // Two days later: every counter goes on from where it stood (nothing reset),
+    // yesterday's periods the vendor no longer reports are not invented, and the new
+    // day's totals are added once: restored = at the stop + what a fresh exporter shows.
+    // (The simulation of that day starts anew at day 3: moving the first one on two days
+    // a second at a time would take minutes.)
+    let before = queue_counters(&e.scrape());
+    drop(e);
+    let day3 = Arc::new(Mutex::new(at(9, 0, 0, 3)));
+    let sim3 = common::simulated::moving(kit.vendor, day3);
+    api.set(Fault::Rewrite(Arc::new(move |r, _| sim3(r))));
+    clock.set_file(at(9, 0, 0, 3));
+    let slower = yaml
+        .replace("interval: 1s", "interval: 2s")
+        .replace("timeout: 900ms", "timeout: 1500ms");
+    let e = start(&slower, &tmp.path().join("control2"), &clock);
+    let fresh = start(&yaml, &tmp.path().join("fresh"), &clock);
+    settle(&[&e, &fresh]);
+    assert!(logged(&e, "counters restored from saved state"));
+    let (after, today) = (queue_counters(&e.scrape()), queue_counters(&fresh.scrape()));
+    assert!(!today.is_empty() && today.values().any(|v| *v > 0.0));
+    for (series, v) in &after {
+        let expected = before.get(series).unwrap_or(&0.0) + today.get(series).unwrap_or(&0.0);
+        assert_eq!(*v, expected, "{series}: {before:?} + {today:?}");
+    }
+    for series in before.keys() {
+        assert!(after.contains_key(series), "{series} vanished");
+    }
+
+    // A label changes what the series are: fresh over a reload, and over a restart.
+    let labelled = yaml.replace(
+        "    interval: 1s\n",
+        "    interval: 1s\n    labels: {tenant: other}\n",
+    );
+    std::fs::write(&e.config, &labelled).unwrap();
+    e.signal("HUP");
+    e.wait_until("the reload", Duration::from_secs(10), |e| {
+        logged(e, "its counters start afresh")
+    });
+    settle(&[&e]);
+    drop(e);
+    let e = start(&labelled, &state, &clock);
+    settle(&[&e]);
+    assert!(
+        logged(&e, "saved state is of other settings"),
+        "{:?}",
+        e.log_lines()
+    );
 }
