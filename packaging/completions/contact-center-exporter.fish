@@ -15,6 +15,8 @@ complete -c contact-center-exporter -l demo.scenario -d 'Demo scenario' -r -f -a
 sla-breach\t'Demand triples, agents go on break or pick up slowly: service level collapses'"
 complete -c contact-center-exporter -l demo.scenario-duration -d 'Return the demo to the normal scenario after this long (e.g. `90s`); by default the scenario lasts as long as the process' -r
 complete -c contact-center-exporter -l demo.interval -d 'Demo poll interval' -r
+complete -c contact-center-exporter -l storage.path -d 'Directory where each source\'s counter state (running totals and the period ledger) is kept, so that a restart continues every counter where it stood instead of resetting it; without it, counters start afresh at every start (docs/reliability.md)' -r -F
+complete -c contact-center-exporter -l testing.clock-file -d 'For tests only: read every poll\'s time from this file (one RFC 3339 instant) instead of the system clock' -r -F
 complete -c contact-center-exporter -l config.check -d 'Validate the configuration and credential files, print a summary, and exit 0 or 1'
 complete -c contact-center-exporter -l demo -d 'Run against the built-in simulated contact center (no config, no network)'
 complete -c contact-center-exporter -s h -l help -d 'Print help (see more with \'--help\')'
