@@ -350,3 +350,97 @@ fn state_files_that_cannot_be_used_never_stop_the_exporter() {
         e.log_lines()
     );
 }
+
+/// The issue's "done when": a real Prometheus scraping an exporter through a SIGKILL
+/// after local midnight sees no counter reset, and its last samples equal those of a
+/// control exporter that never restarted.
+#[test]
+fn prometheus_sees_no_reset_over_a_kill_after_midnight() {
+    let kit = vendors::kit("eight_by_eight_analytics");
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Clock::new(tmp.path(), at(23, 58, 0, 1));
+    let api = FaultServer::start(common::simulated::moving(
+        kit.vendor,
+        Arc::clone(&clock.sim),
+    ));
+    let yaml = config(&kit, tmp.path(), &api.url());
+    let port = common::free_port();
+    let target = format!("127.0.0.1:{port}");
+    let state = tmp.path().join("a");
+    let start_on_port = || {
+        Exporter::start(
+            &yaml,
+            &[
+                "--web.listen-address",
+                &target,
+                "--storage.path",
+                state.to_str().unwrap(),
+                "--testing.clock-file",
+                clock.file.to_str().unwrap(),
+            ],
+        )
+    };
+    let Some(prom) = common::prometheus::start_prometheus(&target) else {
+        return;
+    };
+    let mut a = start_on_port();
+    let control = start(&yaml, &tmp.path().join("b"), &clock);
+    settle(&[&a, &control]);
+    for t in [at(23, 59, 30, 1), at(0, 0, 30, 2), at(0, 3, 0, 2)] {
+        clock.set(t);
+        settle(&[&a, &control]);
+    }
+    // Let Prometheus scrape the day's counters before the kill.
+    std::thread::sleep(Duration::from_secs(3));
+    let before = queue_counters(&a.scrape());
+    a.signal("KILL");
+    a.wait_exit(Duration::from_secs(10));
+    clock.set(at(0, 6, 0, 2));
+    std::thread::sleep(Duration::from_secs(2));
+    let a = start_on_port();
+    settle(&[&a, &control]);
+    clock.set(at(0, 9, 0, 2));
+    settle(&[&a, &control]);
+    assert_same(kit.vendor, "after the kill", &a, &control);
+    let after = queue_counters(&a.scrape());
+    assert!(
+        after
+            .iter()
+            .any(|(s, v)| *v > before.get(s).copied().unwrap_or(0.0)),
+        "the vendor did not grow across the kill: {before:?} {after:?}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let counters = r#"{__name__=~"contact_center_(queue|agent)_.*(_total|_count|_bucket|_sum)",source="main"}"#;
+    let resets = common::prometheus::results(&common::prometheus::query(
+        prom.port,
+        &format!("resets({counters}[10m]) > 0"),
+    ));
+    assert!(
+        resets.is_empty(),
+        "Prometheus saw counter resets: {resets:?}"
+    );
+    let stored = common::prometheus::results(&common::prometheus::query(
+        prom.port,
+        &format!("count({counters})"),
+    ));
+    assert!(
+        stored
+            .first()
+            .and_then(|r| r["value"][1].as_str())
+            .is_some_and(|n| n != "0"),
+        "Prometheus stored no counters: {stored:?}"
+    );
+    // What Prometheus holds last is what the control counted.
+    for (series, v) in queue_counters(&control.scrape()) {
+        let name = series.split('{').next().unwrap().to_string();
+        let labels = &series[name.len()..];
+        let q = format!("{name}{labels}");
+        let got = common::prometheus::results(&common::prometheus::query(prom.port, &q));
+        let value: f64 = got
+            .first()
+            .and_then(|r| r["value"][1].as_str())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN);
+        assert_eq!(value, v, "{series}: Prometheus {got:?}");
+    }
+}

@@ -8,6 +8,7 @@
 pub mod example;
 pub mod fault;
 pub mod pipeline;
+pub mod prometheus;
 pub mod replay;
 pub mod simulated;
 pub mod vendors;
