@@ -113,7 +113,10 @@ impl Source {
     }
 }
 
-fn counters(d: &SourceData) -> (Vec<f64>, Vec<(f64, u64)>, BTreeMap<QueueCount, f64>) {
+/// State seconds, the available-state duration buckets, and the queue counters.
+type Counters = (Vec<f64>, Vec<(f64, u64)>, BTreeMap<QueueCount, f64>);
+
+fn counters(d: &SourceData) -> Counters {
     let (cum, count) = d.durations[AgentState::Available.index()].cumulative();
     let mut cum = cum;
     cum.push((f64::INFINITY, count));
