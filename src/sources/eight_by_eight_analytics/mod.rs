@@ -224,35 +224,10 @@ pub fn normalize(queues: Vec<QueueRecord>, agents: Vec<AgentRecord>, day_start: 
             });
         }
     }
-    // Same-labelled queues: one gauge series.
-    gauges.sort_by(|a, b| a.key.cmp(&b.key));
-    gauges.dedup_by(|later, kept| {
-        if later.key != kept.key {
-            return false;
-        }
-        kept.waiting = add(kept.waiting, later.waiting);
-        kept.oldest_wait_seconds = max(kept.oldest_wait_seconds, later.oldest_wait_seconds);
-        kept.sla_threshold_seconds = max(kept.sla_threshold_seconds, later.sla_threshold_seconds);
-        true
-    });
-    snap.queues = Some(gauges);
+    snap.queues = Some(QueueGauges::merge_same_labels(gauges));
     snap.queue_agents = Some(queue_agents);
     snap.agents = Some(agents_of(agents));
     snap
-}
-
-fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.saturating_add(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// `/agents` records → agents: `status.rt` as the vendor state (`unknown` when the

@@ -171,7 +171,7 @@ impl Source for VoximplantSource {
             snap.queue_histograms.extend(hists);
             gauges.push(queue_gauges(q, &state, sla, ctx.now));
         }
-        snap.queues = Some(gauges);
+        snap.queues = Some(QueueGauges::merge_same_labels(gauges));
         tracing::debug!(source = %self.name, agents = snap.agents.as_ref().map_or(0, Vec::len),
             queues = watched.len(), periods = snap.state_seconds.len(), "voximplant poll");
         self.read_to = Some(to);
@@ -542,13 +542,16 @@ pub fn queue_counters(
     Option<f64>,
 ) {
     let key = key_of(q);
+    let scope = q.id.to_string();
     let mut counts = Vec::with_capacity(hours.len() * 7);
     let mut hists = Vec::new();
     let mut sla: Option<(i64, f64)> = None;
     for h in hours {
+        // Scoped by queue id: two queues may share a name (the `queue` label), and
+        // one period per name would keep only the larger queue's figures.
         let period = PeriodKey {
             start: h.start,
-            scope: String::new(),
+            scope: scope.clone(),
         };
         let r = &h.record;
         let mut push = |counter: QueueCounter, v: Option<f64>| {

@@ -234,7 +234,7 @@ fn queue_statistics_become_hourly_counters_and_abandon_histograms() {
     assert_eq!(sla, Some(20.0));
     assert!(counts.iter().all(|v| v.series.key.queue == "Sales"
         && v.series.key.channel == Channel::Voice
-        && v.period.scope.is_empty()));
+        && v.period.scope == "54"));
     // AT only in hour 11: one +Inf bucket with the vendor's count and sum.
     assert_eq!(hists.len(), 1);
     let h = &hists[0];
@@ -242,6 +242,19 @@ fn queue_statistics_become_hourly_counters_and_abandon_histograms() {
     assert_eq!(h.period.start, DAY + 11 * 3600);
     assert_eq!(h.buckets, vec![(f64::INFINITY, 2)]);
     assert_eq!((h.count, h.sum), (2, Some(95.0)));
+}
+
+/// Two queues may share a name (the `queue` label): their periods stay apart by queue
+/// id, so neither hides the other's figures in the core's ledger.
+#[test]
+fn same_named_queues_have_periods_of_their_own() {
+    let hours = queue_periods(parse_queue_statistics(QUEUE_STATS).unwrap()).unwrap();
+    let mut w = watched();
+    w[1].name = w[0].name.clone();
+    let (a, ..) = queue_counters(&w[0], &hours);
+    let (b, ..) = queue_counters(&w[1], &hours);
+    let keys: HashSet<_> = a.iter().chain(&b).map(|v| (&v.series, &v.period)).collect();
+    assert_eq!(keys.len(), a.len() + b.len());
 }
 
 #[test]
