@@ -154,6 +154,15 @@ pub struct Cli {
     /// Demo poll interval.
     #[arg(long = "demo.interval", env = "CONTACT_CENTER_EXPORTER_DEMO_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub demo_interval: std::time::Duration,
+
+    /// For tests only: read every poll's time from this file (one RFC 3339 instant)
+    /// instead of the system clock.
+    #[arg(
+        long = "testing.clock-file",
+        env = "CONTACT_CENTER_EXPORTER_TESTING_CLOCK_FILE",
+        hide = true
+    )]
+    pub testing_clock_file: Option<PathBuf>,
 }
 
 #[cfg(test)]

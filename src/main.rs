@@ -28,6 +28,11 @@ fn main() {
     return_large_buffers_to_the_system();
     let cli = Cli::parse();
     logging::init(cli.log_level, cli.log_format);
+    if let Some(f) = &cli.testing_clock_file {
+        contact_center_exporter::clock::install(contact_center_exporter::clock::Clock::File(
+            f.clone(),
+        ));
+    }
     if cli.config_check {
         std::process::exit(app::config_check(&cli.config_file));
     }

@@ -105,7 +105,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
     let mut rng = SmallRng::from_os_rng();
     loop {
         let started = Instant::now();
-        let now = chrono::Utc::now();
+        let now = crate::clock::now();
         let ctx = PollContext::new(
             &entry.name,
             now,
