@@ -470,8 +470,9 @@ async fn a_server_ignoring_page_or_without_headers_counts_nothing_twice() {
 }
 
 /// The day's totals through the core's ledger: repeated polls add nothing, growth adds
-/// exactly its growth, and local midnight (New York) starts a new period without a
-/// drop, a minute late: the API's day may turn a little after ours.
+/// exactly its growth, and the API's day turning three minutes after our local midnight
+/// (New York) counts each day's totals once (issue 27 item 2): its old-day answers after
+/// midnight are held, and booked to the old day once its totals fall.
 #[tokio::test]
 async fn day_rollover_through_the_period_ledger() {
     let entered = Arc::new(Mutex::new(10u64));
@@ -512,13 +513,14 @@ async fn day_rollover_through_the_period_ledger() {
         (local(4, 23, 50, 0), 10, 10.0),
         (local(4, 23, 55, 0), 10, 10.0),
         (local(4, 23, 59, 0), 13, 13.0),
-        // Past midnight, inside the grace minute: the API's new day (2 so far) in the
-        // old period adds nothing and takes nothing away.
-        (local(5, 0, 0, 30), 2, 13.0),
-        // The new day's period: all of it counts, once.
-        (local(5, 0, 1, 30), 3, 16.0),
-        (local(5, 0, 2, 0), 3, 16.0),
-        (local(5, 9, 0, 0), 40, 53.0),
+        // Past midnight the API still reports yesterday, grown: held, nothing counted.
+        (local(5, 0, 1, 0), 14, 13.0),
+        (local(5, 0, 2, 30), 15, 13.0),
+        // Its day starts: yesterday's last 15 counts for yesterday, the new 2 for today.
+        (local(5, 0, 3, 0), 2, 17.0),
+        (local(5, 0, 3, 30), 3, 18.0),
+        (local(5, 0, 4, 0), 3, 18.0),
+        (local(5, 9, 0, 0), 40, 55.0),
     ];
     for (at, n, want) in steps {
         *entered.lock().unwrap() = n;
