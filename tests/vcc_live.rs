@@ -591,8 +591,8 @@ async fn shifted_log_is_reread_without_double_counting() {
 
 /// Days are Europe/Budapest days: on 2026-03-29 (23 h) the day after starts at
 /// 22:00 UTC, on 2026-10-25 (25 h) at 23:00 UTC. At each local midnight the old day's
-/// late records are read once more, then the new day from its start; current states
-/// carry over.
+/// late records are read once more, then the new day from its start, and the old day
+/// again from its cursor for two hours; current states carry over.
 #[tokio::test]
 async fn day_rollover_in_budapest_across_dst_changes() {
     let tz = chrono_tz::Europe::Budapest;
@@ -654,8 +654,32 @@ async fn day_rollover_in_budapest_across_dst_changes() {
     assert_eq!(agents[1].vendor_state, "OFFLINE");
     assert_eq!(agents[1].state_age_seconds, Some(30.0 + 60.0));
 
-    // 23:59 CEST (UTC+2) on the 29th is still the 29th, though 21:59 UTC; the 28th is
-    // never asked for again.
+    // 00:30 local: for two hours after midnight the 28th is read again from its
+    // cursor (issue 27 item 3): a record VCC Live wrote late into it counts, once.
+    h.mock.push(
+        "20260328",
+        vec![r(1, "CALL", "AFTERWORK", at(2026, 3, 28, 22, 58, 0), 90)],
+    );
+    let snap = h.poll(at(2026, 3, 28, 23, 30, 0)).await.unwrap();
+    let got: Vec<&str> = snap
+        .intervals
+        .iter()
+        .map(|i| i.vendor_state.as_str())
+        .collect();
+    assert_eq!(got, vec!["CALL"]);
+    assert_eq!(
+        userstate_requests(&h.mock.take_seen()),
+        vec![("20260328".into(), 1), ("20260329".into(), 0)]
+    );
+    let snap = h.poll(at(2026, 3, 29, 0, 59, 0)).await.unwrap();
+    assert!(snap.intervals.is_empty(), "{:?}", snap.intervals);
+    assert_eq!(
+        userstate_requests(&h.mock.take_seen()),
+        vec![("20260328".into(), 2), ("20260329".into(), 0)]
+    );
+
+    // 23:59 CEST (UTC+2) on the 29th is still the 29th, though 21:59 UTC; two hours
+    // after midnight the 28th is never asked for again.
     h.mock.push(
         "20260329",
         vec![r(
