@@ -807,3 +807,115 @@ async fn simulated_api_round_trip() {
     assert_eq!(online, logged_in);
     assert!(agents.len() <= cc.agents.len());
 }
+
+/// Issue 27 item 3 through the binary, under a clock the test moves: a record VCC Live
+/// writes into the old day after midnight is counted (once) while the old day is read
+/// again, for two hours after local midnight; after that the old day is not read.
+#[test]
+fn late_records_of_the_old_day_count_through_the_binary() {
+    use common::{sample, Exporter};
+    let midnight = utc(2026, 3, 3, 0, 0, 0);
+    let days: Arc<Mutex<HashMap<String, Vec<Value>>>> = Arc::default();
+    days.lock().unwrap().insert(
+        "20260302".into(),
+        vec![rec(
+            1,
+            "AVAILABLE",
+            "CALL",
+            utc(2026, 3, 2, 23, 30, 0),
+            utc(2026, 3, 2, 23, 40, 0),
+        )],
+    );
+    let served = days.clone();
+    let mock = common::Mock::start(move |r| {
+        if !r.path.ends_with("/userstate") {
+            return MockResponse::json(r#"{"response": [], "errors": []}"#);
+        }
+        let day = r.param("from").unwrap_or_default().to_string();
+        let num = |k: &str| {
+            r.param(k)
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        let records: Vec<Value> = served
+            .lock()
+            .unwrap()
+            .get(&day)
+            .map(|v| {
+                v.iter()
+                    .skip(num("start"))
+                    .take(num("num"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        MockResponse::json(json!({"response": records, "errors": []}).to_string())
+    });
+    let clock = common::clock::TestClock::at(midnight - chrono::Duration::minutes(10));
+    let args = clock.args();
+    let yaml = format!(
+        "sources:\n  - {{name: vcc, vendor: vcc_live, customer: acme, token: t, time_zone: UTC, \
+         interval: 1s, timeout: 900ms, base_url: \"{}\"}}\n",
+        mock.url("/vcc")
+    );
+    let e = Exporter::start(&yaml, &[args[0].as_str(), args[1].as_str()]);
+    let seconds = |e: &Exporter, state: &str| {
+        sample(
+            &e.scrape(),
+            &format!(
+                r#"contact_center_agent_state_seconds_total{{source="vcc",vendor="vcc_live",state="{state}"}}"#
+            ),
+        )
+    };
+    let old_day_reads = || {
+        mock.recorded()
+            .iter()
+            .filter(|r| r.path.ends_with("/userstate") && r.param("from") == Some("20260302"))
+            .count()
+    };
+    let polls_after = |e: &Exporter, n: usize| {
+        let reads = || {
+            mock.recorded()
+                .iter()
+                .filter(|r| r.path.ends_with("/userstate"))
+                .count()
+        };
+        let seen = reads();
+        e.wait_until("more polls", Duration::from_secs(20), |_| {
+            reads() >= seen + n
+        });
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    e.wait_until("the old day's record", Duration::from_secs(20), |e| {
+        seconds(e, "available") == Some(600.25)
+    });
+    // 00:10: the new day; then VCC Live writes a record into the old day.
+    clock.set(midnight + chrono::Duration::minutes(10));
+    polls_after(&e, 3);
+    days.lock().unwrap().get_mut("20260302").unwrap().push(rec(
+        2,
+        "CALL",
+        "AFTERWORK",
+        utc(2026, 3, 2, 23, 58, 0),
+        utc(2026, 3, 2, 23, 59, 30),
+    ));
+    e.wait_until("the late record", Duration::from_secs(20), |e| {
+        seconds(e, "busy") == Some(90.25)
+    });
+    polls_after(&e, 4);
+    assert_eq!(seconds(&e, "busy"), Some(90.25), "counted once");
+    // Two hours after midnight the old day is not read any more.
+    clock.set(midnight + chrono::Duration::hours(2));
+    polls_after(&e, 2);
+    let reads = old_day_reads();
+    days.lock().unwrap().get_mut("20260302").unwrap().push(rec(
+        3,
+        "CALL",
+        "AFTERWORK",
+        utc(2026, 3, 2, 23, 59, 0),
+        utc(2026, 3, 2, 23, 59, 50),
+    ));
+    polls_after(&e, 4);
+    assert_eq!(old_day_reads(), reads);
+    assert_eq!(seconds(&e, "busy"), Some(90.25));
+}
