@@ -33,5 +33,6 @@ pub mod status_page;
 pub mod store;
 pub mod systemd;
 pub mod vendor;
+pub mod vendor_day;
 pub mod vendor_keys;
 pub mod web_config;

@@ -1,7 +1,20 @@
 //! Local days in a time zone: where a vendor's "today" starts, for the vendors whose
 //! figures are per local day of the account.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+
+/// How long after local midnight the sources that read whole days (8x8 legacy, VCC
+/// Live) keep reading the previous day as well: vendors fill a day's figures late (8x8's
+/// handling columns up to an hour after the calls; VCC Live log records written late),
+/// and the period ledger or the log cursor counts only what is new. Two hours, like
+/// the window Voximplant re-reads.
+pub const PREVIOUS_DAY_REREAD: TimeDelta = TimeDelta::hours(2);
+
+/// Whether a poll at `now` still re-reads the day before its local day in `tz`.
+pub fn rereads_previous_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> bool {
+    let today = now.with_timezone(&tz).date_naive();
+    now < day_start(today, tz) + PREVIOUS_DAY_REREAD
+}
 
 /// Local midnight starting `day` in `tz`, in UTC (the earliest one if midnight repeats,
 /// the first instant of the day if a DST gap skips it).
@@ -22,6 +35,17 @@ pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_previous_day_is_reread_for_two_hours_after_local_midnight() {
+        let ny = chrono_tz::America::New_York;
+        // New York midnight of 2024-04-05 is 04:00 UTC.
+        let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2024, 4, 5, h, m, 0).unwrap();
+        assert!(!rereads_previous_day(at(3, 59), ny));
+        assert!(rereads_previous_day(at(4, 0), ny));
+        assert!(rereads_previous_day(at(5, 59), ny));
+        assert!(!rereads_previous_day(at(6, 0), ny));
+    }
 
     #[test]
     fn day_start_in_zones() {

@@ -123,6 +123,39 @@ pub struct QueueGauges {
     pub sla_threshold_seconds: Option<f64>,
 }
 
+impl QueueGauges {
+    /// Makes queues that share a label one series: a vendor may have two queues of the
+    /// same name (in two applications, say), and two series with equal labels would be a
+    /// duplicate in the exposition. Their waiting counts add up; the longer oldest wait
+    /// and the larger SLA threshold win (the looser target, so a ratio computed against
+    /// it is not held to a threshold one of the queues does not use). The result is
+    /// sorted by key.
+    pub fn merge_same_labels(mut gauges: Vec<QueueGauges>) -> Vec<QueueGauges> {
+        gauges.sort_by(|a, b| a.key.cmp(&b.key));
+        gauges.dedup_by(|later, kept| {
+            if later.key != kept.key {
+                return false;
+            }
+            kept.waiting = match (kept.waiting, later.waiting) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                (a, b) => a.or(b),
+            };
+            kept.oldest_wait_seconds = larger(kept.oldest_wait_seconds, later.oldest_wait_seconds);
+            kept.sla_threshold_seconds =
+                larger(kept.sla_threshold_seconds, later.sla_threshold_seconds);
+            true
+        });
+        gauges
+    }
+}
+
+fn larger(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// One completed state interval of one agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateInterval {

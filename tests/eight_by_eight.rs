@@ -677,15 +677,43 @@ async fn at_local_midnight_the_old_day_is_finished_and_states_carry_over() {
     assert_eq!(got, vec![("Available", 3300.0), ("On Break", 600.0)]);
     assert_eq!(snap.agents.unwrap()[0].vendor_state, "Available");
 
-    // The next poll reads only the new day, from its cursor.
+    // For two hours after midnight the old day is read again too (8x8 fills its
+    // columns late), its status events from their cursor (issue 27 item 3)...
+    let days = |m: &Mock| -> Vec<String> {
+        m.take_log()
+            .iter()
+            .filter(|(p, _)| p.contains("/statuses") || p.contains("/offline_slas"))
+            .map(|(p, q)| {
+                format!(
+                    "{} {} n={}",
+                    p.rsplit('/').next().unwrap_or(""),
+                    q["d"],
+                    q.get("n").map_or("-", String::as_str)
+                )
+            })
+            .collect()
+    };
     src.poll(&ctx(local(5, 0, 20))).await.unwrap();
-    let days: Vec<String> = m
-        .take_log()
-        .iter()
-        .filter(|(p, _)| p.contains("/statuses"))
-        .map(|(_, q)| format!("{} n={}", q["d"], q["n"]))
-        .collect();
-    assert_eq!(days, vec!["2024-04-05,2024-04-06 n=1"]);
+    assert_eq!(
+        days(&m),
+        vec![
+            "statuses.xml 2024-04-04,2024-04-05 n=2",
+            "statuses.xml 2024-04-05,2024-04-06 n=1",
+            "offline_slas.xml 2024-04-04,2024-04-05 n=1",
+            "offline_slas.xml 2024-04-05,2024-04-06 n=1",
+        ]
+    );
+    src.poll(&ctx(local(5, 1, 59))).await.unwrap();
+    assert_eq!(days(&m).len(), 4);
+    // ...and from two hours after midnight only the new day, from its cursor.
+    src.poll(&ctx(local(5, 2, 0))).await.unwrap();
+    assert_eq!(
+        days(&m),
+        vec![
+            "statuses.xml 2024-04-05,2024-04-06 n=1",
+            "offline_slas.xml 2024-04-05,2024-04-06 n=1",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -891,4 +919,109 @@ fn documented_examples_end_to_end_golden() {
         ],
     );
     assert!(!text.contains("s3cret"));
+}
+
+/// Issue 27 item 3 through the binary, under a clock the test moves: 8x8 fills the
+/// handled, processing and post-processing columns of the 23:30 period around 00:20.
+/// The old day is read again for two hours after midnight, so they count (once); from
+/// two hours after midnight it is not read any more.
+#[test]
+fn late_filled_columns_of_the_old_day_count_through_the_binary() {
+    use common::{sample, Exporter, MockResponse};
+    let midnight = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
+    let old_day = "2026-03-02,2026-03-03";
+    // The 23:30 period of the old day: (handled, talk, after-call work), None = empty.
+    let late = Arc::new(Mutex::new(None::<(u32, u32, u32)>));
+    let served = late.clone();
+    let mock = common::Mock::start(move |r| {
+        let d = r.param("d").unwrap_or_default().to_string();
+        let body = match r.path.as_str() {
+            "/api/stats/groups.xml" => "<groups/>".to_string(),
+            "/api/stats/queues.xml" => {
+                "<queues><queue><queue-id>121</queue-id><queue-name>Support</queue-name>\
+                 <media-type>T</media-type><enabled>Y</enabled><sla-enabled>Y</sla-enabled>\
+                 <sla-time>20</sla-time></queue></queues>"
+                    .to_string()
+            }
+            "/api/stats/queues/121/statistics.xml" if d == old_day => {
+                let columns = served.lock().unwrap().map_or(String::new(), |(h, t, a)| {
+                    format!(
+                        "<finish-processing-count>{h}</finish-processing-count>\
+                         <time-processing>{t}</time-processing>\
+                         <time-post-processing>{a}</time-post-processing>"
+                    )
+                });
+                format!(
+                    "<statistics><statistic><queue-name>Support</queue-name>\
+                     <time-stamp>2026-03-02T23:30:00+00:00</time-stamp><media-type>T</media-type>\
+                     <entered-count>5</entered-count><accepted-count>5</accepted-count>{columns}\
+                     </statistic></statistics>"
+                )
+            }
+            "/api/stats/queues/121/statistics.xml" => "<statistics/>".to_string(),
+            "/api/stats/queues/121/online_slas.xml" => "<online_slas/>".to_string(),
+            _ => return MockResponse::status(404, "Not found"),
+        };
+        MockResponse::status(200, body)
+    });
+    let clock = common::clock::TestClock::at(midnight - chrono::Duration::minutes(10));
+    let args = clock.args();
+    let yaml = format!(
+        "sources:\n  - name: eight\n    vendor: eight_by_eight\n    base_url: {}\n    tenant: acme\n    token: s3cret\n    interval: 1s\n    timeout: 500ms\n",
+        mock.url("")
+    );
+    let e = Exporter::start(&yaml, &[args[0].as_str(), args[1].as_str()]);
+    let support = |e: &Exporter, m: &str| {
+        sample(
+            &e.scrape(),
+            &format!(
+                r#"{m}{{source="eight",vendor="eight_by_eight",queue="Support",channel="voice"}}"#
+            ),
+        )
+    };
+    let old_day_reads = |m: &common::Mock| {
+        m.recorded()
+            .iter()
+            .filter(|r| r.path.ends_with("/statistics.xml") && r.param("d") == Some(old_day))
+            .count()
+    };
+    let polls_after = |e: &Exporter, n: usize| {
+        let path = "/api/stats/queues/121/online_slas.xml";
+        let seen = mock.recorded().iter().filter(|r| r.path == path).count();
+        e.wait_until("more polls", Duration::from_secs(20), |_| {
+            mock.recorded().iter().filter(|r| r.path == path).count() >= seen + n
+        });
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    e.wait_until("the old day's entered", Duration::from_secs(20), |e| {
+        support(e, "contact_center_queue_entered_total") == Some(5.0)
+    });
+    // Just past midnight the columns are still empty.
+    clock.set(midnight + chrono::Duration::seconds(15));
+    polls_after(&e, 2);
+    // 00:20: 8x8 fills them in; the re-read of the old day counts them, once.
+    clock.set(midnight + chrono::Duration::minutes(20));
+    *late.lock().unwrap() = Some((4, 600, 120));
+    e.wait_until("the late columns", Duration::from_secs(20), |e| {
+        support(e, "contact_center_queue_handled_total") == Some(4.0)
+    });
+    polls_after(&e, 2);
+    assert_eq!(support(&e, "contact_center_queue_handled_total"), Some(4.0));
+    assert_eq!(
+        support(&e, "contact_center_queue_talk_seconds_total"),
+        Some(600.0)
+    );
+    assert_eq!(
+        support(&e, "contact_center_queue_after_call_work_seconds_total"),
+        Some(120.0)
+    );
+    assert_eq!(support(&e, "contact_center_queue_entered_total"), Some(5.0));
+    // Two hours after midnight the old day is no longer read.
+    clock.set(midnight + chrono::Duration::hours(2));
+    polls_after(&e, 1);
+    let reads = old_day_reads(&mock);
+    *late.lock().unwrap() = Some((6, 900, 180));
+    polls_after(&e, 2);
+    assert_eq!(old_day_reads(&mock), reads);
+    assert_eq!(support(&e, "contact_center_queue_handled_total"), Some(4.0));
 }

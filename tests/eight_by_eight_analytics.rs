@@ -470,8 +470,9 @@ async fn a_server_ignoring_page_or_without_headers_counts_nothing_twice() {
 }
 
 /// The day's totals through the core's ledger: repeated polls add nothing, growth adds
-/// exactly its growth, and local midnight (New York) starts a new period without a
-/// drop, a minute late: the API's day may turn a little after ours.
+/// exactly its growth, and the API's day turning three minutes after our local midnight
+/// (New York) counts each day's totals once (issue 27 item 2): its old-day answers after
+/// midnight are held, and booked to the old day once its totals fall.
 #[tokio::test]
 async fn day_rollover_through_the_period_ledger() {
     let entered = Arc::new(Mutex::new(10u64));
@@ -512,13 +513,14 @@ async fn day_rollover_through_the_period_ledger() {
         (local(4, 23, 50, 0), 10, 10.0),
         (local(4, 23, 55, 0), 10, 10.0),
         (local(4, 23, 59, 0), 13, 13.0),
-        // Past midnight, inside the grace minute: the API's new day (2 so far) in the
-        // old period adds nothing and takes nothing away.
-        (local(5, 0, 0, 30), 2, 13.0),
-        // The new day's period: all of it counts, once.
-        (local(5, 0, 1, 30), 3, 16.0),
-        (local(5, 0, 2, 0), 3, 16.0),
-        (local(5, 9, 0, 0), 40, 53.0),
+        // Past midnight the API still reports yesterday, grown: held, nothing counted.
+        (local(5, 0, 1, 0), 14, 13.0),
+        (local(5, 0, 2, 30), 15, 13.0),
+        // Its day starts: yesterday's last 15 counts for yesterday, the new 2 for today.
+        (local(5, 0, 3, 0), 2, 17.0),
+        (local(5, 0, 3, 30), 3, 18.0),
+        (local(5, 0, 4, 0), 3, 18.0),
+        (local(5, 9, 0, 0), 40, 55.0),
     ];
     for (at, n, want) in steps {
         *entered.lock().unwrap() = n;
@@ -773,4 +775,84 @@ async fn poll_pages_of_2(m: &Eight) -> Snapshot {
         .poll(&ctx(t0()))
         .await
         .unwrap()
+}
+
+/// Issue 27 item 2 through the binary, under a clock the test moves: 8x8's day turns
+/// three minutes after our midnight (UTC). Before midnight the day's 20 count; after
+/// it, 8x8 still reports yesterday (grown to 24): held, nothing added; when its totals
+/// fall to the new day's 5, yesterday's last 24 counts for yesterday and 5 for today
+/// (29, not 20 + 24 + …); then only growth. The queue's first abandon of the new day
+/// counts once.
+#[test]
+fn a_late_vendor_day_counts_each_day_once_through_the_binary() {
+    let figures = Arc::new(Mutex::new((20u64, Value::Null)));
+    let served = figures.clone();
+    let m = Eight::start(move |r| {
+        if r.path.ends_with("/queues") {
+            let (entered, abandoned) = served.lock().unwrap().clone();
+            let q = queue(
+                "103",
+                "Appointments",
+                &[
+                    ("entered.today", json!(entered)),
+                    ("abandoned.today", abandoned),
+                ],
+            );
+            paged(serde_json::to_vec(&[q]).unwrap(), 0, 1, 1)
+        } else {
+            paged(b"[]".to_vec(), 0, 0, 0)
+        }
+    });
+    let midnight = Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0).unwrap();
+    let clock = common::clock::TestClock::at(midnight - chrono::Duration::minutes(1));
+    let args = clock.args();
+    let e = Exporter::start(
+        &yaml(&m.mock.url(""), ""),
+        &[args[0].as_str(), args[1].as_str()],
+    );
+    let entered = |e: &Exporter| {
+        counter(
+            &e.scrape(),
+            "contact_center_queue_entered_total",
+            "Appointments",
+        )
+    };
+    let abandoned = |e: &Exporter| {
+        counter(
+            &e.scrape(),
+            "contact_center_queue_abandoned_total",
+            "Appointments",
+        )
+    };
+    let wait = |e: &Exporter, what: &str, want: f64| {
+        e.wait_until(what, Duration::from_secs(20), |e| entered(e) == Some(want))
+    };
+    let polls_after = |e: &Exporter, n: usize| {
+        let seen = m.requests("/queues").len();
+        e.wait_until("more polls", Duration::from_secs(20), |_| {
+            m.requests("/queues").len() >= seen + n
+        });
+        // Let the last poll's snapshot be ingested.
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    wait(&e, "the day's 20", 20.0);
+    // 00:01: our new day; 8x8 still reports yesterday, grown.
+    clock.set(midnight + chrono::Duration::minutes(1));
+    figures.lock().unwrap().0 = 24;
+    polls_after(&e, 3);
+    assert_eq!(entered(&e), Some(20.0), "yesterday's totals are held");
+    assert_eq!(abandoned(&e), Some(0.0));
+    // 00:03: 8x8's day turns: its totals fall.
+    clock.set(midnight + chrono::Duration::minutes(3));
+    *figures.lock().unwrap() = (5, json!(1));
+    wait(&e, "yesterday's 24 and today's 5", 29.0);
+    polls_after(&e, 2);
+    assert_eq!(entered(&e), Some(29.0));
+    assert_eq!(abandoned(&e), Some(1.0));
+    // Later in the day: growth only.
+    clock.set(midnight + chrono::Duration::hours(9));
+    figures.lock().unwrap().0 = 9;
+    wait(&e, "growth only", 33.0);
+    polls_after(&e, 2);
+    assert_eq!(abandoned(&e), Some(1.0));
 }

@@ -711,3 +711,224 @@ fn fixtures_pass_the_pipeline() {
         &std::fs::read_to_string(dir.join("../../examples/contact-center-exporter.yml")).unwrap(),
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Counting exactly once (issue 27): the period ledger under any order of polls and
+// late fills, and the vendor-day rule under any vendor rollover within its window.
+
+mod exactly_once {
+    use std::collections::HashMap;
+
+    use chrono::{TimeZone, Utc};
+    use contact_center_exporter::model::{
+        Channel, PeriodKey, PeriodValue, QueueCount, QueueCounter, QueueKey, Snapshot,
+    };
+    use contact_center_exporter::state::StateMapper;
+    use contact_center_exporter::store::SourceData;
+    use contact_center_exporter::vendor_day::VendorDay;
+
+    /// Our local midnight (UTC) between the old day D and the new day.
+    pub fn midnight() -> i64 {
+        Utc.with_ymd_and_hms(2026, 3, 3, 0, 0, 0)
+            .unwrap()
+            .timestamp()
+    }
+
+    fn series(counter: QueueCounter) -> QueueCount {
+        QueueCount {
+            key: QueueKey {
+                queue: "Q".into(),
+                channel: Channel::Other,
+            },
+            counter,
+        }
+    }
+
+    fn mapper() -> StateMapper {
+        StateMapper::new("p", &[], &HashMap::new())
+    }
+
+    fn counter(d: &SourceData, c: QueueCounter) -> f64 {
+        d.queue_counters.get(&series(c)).copied().unwrap_or(0.0)
+    }
+
+    /// Periods re-read in any order while they fill late: `fills` are (period,
+    /// amount) in time order; each poll reads the listed periods' values so far (any
+    /// subset, any order, repeats allowed), and a last poll reads them all. The counter
+    /// ends at the sum of every period's final value.
+    pub fn late_fills(fills: &[(u8, u8)], polls: &[(usize, Vec<u8>)]) -> (f64, f64) {
+        let mut data = SourceData::default();
+        let now = midnight();
+        let value_at = |p: u8, step: usize| -> f64 {
+            fills[..step.min(fills.len())]
+                .iter()
+                .filter(|(q, _)| *q == p)
+                .map(|(_, a)| f64::from(*a))
+                .sum()
+        };
+        let read = |periods: &[u8], step: usize| Snapshot {
+            queue_counts: periods
+                .iter()
+                .map(|p| PeriodValue {
+                    series: series(QueueCounter::Handled),
+                    period: PeriodKey {
+                        start: now - 1800 * i64::from(*p),
+                        scope: "7".into(),
+                    },
+                    value: value_at(*p, step),
+                })
+                .collect(),
+            ..Snapshot::default()
+        };
+        let mut steps: Vec<&(usize, Vec<u8>)> = polls.iter().collect();
+        steps.sort_by_key(|(s, _)| *s);
+        for (step, periods) in steps {
+            data.ingest(read(periods, *step), &mapper(), now);
+        }
+        let all: Vec<u8> = (0..6).collect();
+        data.ingest(read(&all, fills.len()), &mapper(), now);
+        let want: f64 = fills.iter().map(|(_, a)| f64::from(*a)).sum();
+        (counter(&data, QueueCounter::Handled), want)
+    }
+
+    /// One scenario of "today so far" totals around midnight.
+    #[derive(Debug, Clone)]
+    pub struct Rollover {
+        /// Calls of the old day before the hour around midnight.
+        pub base: u32,
+        /// Calls: seconds from our midnight, and whether abandoned.
+        pub calls: Vec<(i64, bool)>,
+        /// Where the vendor's day starts, seconds from our midnight (negative: early).
+        pub shift: i64,
+        /// First poll, seconds from our midnight.
+        pub start: i64,
+        /// Seconds between polls.
+        pub gaps: Vec<i64>,
+    }
+
+    impl Rollover {
+        /// The vendor's answer at `t` (seconds from midnight): (entered, abandoned) of
+        /// its current day so far, and whether that day is the old one.
+        fn answer(&self, t: i64) -> ((u32, u32), bool) {
+            let old = t < self.shift;
+            let mut totals = if old { (self.base, 0) } else { (0, 0) };
+            for (at, abandoned) in &self.calls {
+                if *at <= t && (*at < self.shift) == old {
+                    totals.0 += 1;
+                    totals.1 += u32::from(*abandoned);
+                }
+            }
+            (totals, old)
+        }
+
+        fn poll_times(&self) -> Vec<i64> {
+            let mut t = self.start;
+            let mut out = vec![t];
+            for g in self.gaps.iter().cycle() {
+                t += g;
+                if t > 3 * 3600 {
+                    break;
+                }
+                out.push(t);
+            }
+            out
+        }
+
+        /// Whether the rollover shows in the data: the new day's first answer is below
+        /// the old day's last (a new day that overtakes the old one before the next
+        /// poll cannot be told from it), and the first answer is not the new day's
+        /// before our midnight (a first poll has nothing to compare with).
+        pub fn observable(&self) -> bool {
+            let times = self.poll_times();
+            let first_new = times.iter().position(|t| !self.answer(*t).1);
+            let (Some(i), true) = (first_new, times.iter().any(|t| *t >= 15 * 60)) else {
+                return false;
+            };
+            let sum = |a: (u32, u32)| a.0 + a.1;
+            let fell = i > 0 && sum(self.answer(times[i]).0) < sum(self.answer(times[i - 1]).0);
+            let quiet_old = i == 0 || sum(self.answer(times[i - 1]).0) == 0;
+            let early_first = i == 0 && times[0] < 0;
+            (fell || quiet_old) && !early_first
+        }
+
+        /// Runs the polls through the vendor-day rule and the store; returns the
+        /// (entered, abandoned) counters and what each should be: the old day's totals
+        /// at its last answer plus the new day's at its last.
+        pub fn run(&self) -> ((f64, f64), (f64, f64)) {
+            let mut day = VendorDay::new(chrono_tz::UTC);
+            let mut data = SourceData::default();
+            let (mut last_old, mut last_new) = ((0, 0), (0, 0));
+            for t in self.poll_times() {
+                let (totals, old) = self.answer(t);
+                if old {
+                    last_old = totals;
+                } else {
+                    last_new = totals;
+                }
+                let values = [
+                    (QueueCounter::Entered, totals.0),
+                    (QueueCounter::Abandoned, totals.1),
+                ]
+                .into_iter()
+                .map(|(c, v)| PeriodValue {
+                    series: series(c),
+                    period: PeriodKey {
+                        start: 0,
+                        scope: "7".into(),
+                    },
+                    value: f64::from(v),
+                })
+                .collect();
+                let now = Utc.timestamp_opt(midnight() + t, 0).unwrap();
+                let booked = day.book(now, values);
+                let snap = Snapshot {
+                    queue_counts: booked,
+                    ..Snapshot::default()
+                };
+                data.ingest(snap, &mapper(), now.timestamp());
+            }
+            (
+                (
+                    counter(&data, QueueCounter::Entered),
+                    counter(&data, QueueCounter::Abandoned),
+                ),
+                (
+                    f64::from(last_old.0 + last_new.0),
+                    f64::from(last_old.1 + last_new.1),
+                ),
+            )
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg(512))]
+
+    /// Any order of re-reads of periods that fill late counts each period's final
+    /// value exactly once.
+    #[test]
+    fn late_fills_in_any_read_order_count_each_period_once(
+        fills in prop::collection::vec((0u8..6, 1u8..20), 0..30),
+        polls in prop::collection::vec((0usize..31, prop::collection::vec(0u8..6, 0..8)), 0..12),
+    ) {
+        let (got, want) = exactly_once::late_fills(&fills, &polls);
+        prop_assert_eq!(got, want);
+    }
+
+    /// A vendor whose day turns early, late or in sync (within 10 minutes of our
+    /// midnight), polled every 5 s to 4 min from any start: each day's totals count
+    /// exactly once, whenever the rollover shows in the data.
+    #[test]
+    fn vendor_rollovers_count_each_day_once(
+        base in 0u32..60,
+        calls in prop::collection::vec((-3600i64..3600, any::<bool>()), 0..40),
+        shift in -600i64..=600,
+        start in -3600i64..1200,
+        gaps in prop::collection::vec(5i64..240, 1..6),
+    ) {
+        let r = exactly_once::Rollover { base, calls, shift, start, gaps };
+        prop_assume!(r.observable());
+        let (got, want) = r.run();
+        prop_assert_eq!(got, want, "{:?}", r);
+    }
+}

@@ -591,8 +591,8 @@ async fn shifted_log_is_reread_without_double_counting() {
 
 /// Days are Europe/Budapest days: on 2026-03-29 (23 h) the day after starts at
 /// 22:00 UTC, on 2026-10-25 (25 h) at 23:00 UTC. At each local midnight the old day's
-/// late records are read once more, then the new day from its start; current states
-/// carry over.
+/// late records are read once more, then the new day from its start, and the old day
+/// again from its cursor for two hours; current states carry over.
 #[tokio::test]
 async fn day_rollover_in_budapest_across_dst_changes() {
     let tz = chrono_tz::Europe::Budapest;
@@ -654,8 +654,32 @@ async fn day_rollover_in_budapest_across_dst_changes() {
     assert_eq!(agents[1].vendor_state, "OFFLINE");
     assert_eq!(agents[1].state_age_seconds, Some(30.0 + 60.0));
 
-    // 23:59 CEST (UTC+2) on the 29th is still the 29th, though 21:59 UTC; the 28th is
-    // never asked for again.
+    // 00:30 local: for two hours after midnight the 28th is read again from its
+    // cursor (issue 27 item 3): a record VCC Live wrote late into it counts, once.
+    h.mock.push(
+        "20260328",
+        vec![r(1, "CALL", "AFTERWORK", at(2026, 3, 28, 22, 58, 0), 90)],
+    );
+    let snap = h.poll(at(2026, 3, 28, 23, 30, 0)).await.unwrap();
+    let got: Vec<&str> = snap
+        .intervals
+        .iter()
+        .map(|i| i.vendor_state.as_str())
+        .collect();
+    assert_eq!(got, vec!["CALL"]);
+    assert_eq!(
+        userstate_requests(&h.mock.take_seen()),
+        vec![("20260328".into(), 1), ("20260329".into(), 0)]
+    );
+    let snap = h.poll(at(2026, 3, 29, 0, 59, 0)).await.unwrap();
+    assert!(snap.intervals.is_empty(), "{:?}", snap.intervals);
+    assert_eq!(
+        userstate_requests(&h.mock.take_seen()),
+        vec![("20260328".into(), 2), ("20260329".into(), 0)]
+    );
+
+    // 23:59 CEST (UTC+2) on the 29th is still the 29th, though 21:59 UTC; two hours
+    // after midnight the 28th is never asked for again.
     h.mock.push(
         "20260329",
         vec![r(
@@ -782,4 +806,116 @@ async fn simulated_api_round_trip() {
         .count();
     assert_eq!(online, logged_in);
     assert!(agents.len() <= cc.agents.len());
+}
+
+/// Issue 27 item 3 through the binary, under a clock the test moves: a record VCC Live
+/// writes into the old day after midnight is counted (once) while the old day is read
+/// again, for two hours after local midnight; after that the old day is not read.
+#[test]
+fn late_records_of_the_old_day_count_through_the_binary() {
+    use common::{sample, Exporter};
+    let midnight = utc(2026, 3, 3, 0, 0, 0);
+    let days: Arc<Mutex<HashMap<String, Vec<Value>>>> = Arc::default();
+    days.lock().unwrap().insert(
+        "20260302".into(),
+        vec![rec(
+            1,
+            "AVAILABLE",
+            "CALL",
+            utc(2026, 3, 2, 23, 30, 0),
+            utc(2026, 3, 2, 23, 40, 0),
+        )],
+    );
+    let served = days.clone();
+    let mock = common::Mock::start(move |r| {
+        if !r.path.ends_with("/userstate") {
+            return MockResponse::json(r#"{"response": [], "errors": []}"#);
+        }
+        let day = r.param("from").unwrap_or_default().to_string();
+        let num = |k: &str| {
+            r.param(k)
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        let records: Vec<Value> = served
+            .lock()
+            .unwrap()
+            .get(&day)
+            .map(|v| {
+                v.iter()
+                    .skip(num("start"))
+                    .take(num("num"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        MockResponse::json(json!({"response": records, "errors": []}).to_string())
+    });
+    let clock = common::clock::TestClock::at(midnight - chrono::Duration::minutes(10));
+    let args = clock.args();
+    let yaml = format!(
+        "sources:\n  - {{name: vcc, vendor: vcc_live, customer: acme, token: t, time_zone: UTC, \
+         interval: 1s, timeout: 900ms, base_url: \"{}\"}}\n",
+        mock.url("/vcc")
+    );
+    let e = Exporter::start(&yaml, &[args[0].as_str(), args[1].as_str()]);
+    let seconds = |e: &Exporter, state: &str| {
+        sample(
+            &e.scrape(),
+            &format!(
+                r#"contact_center_agent_state_seconds_total{{source="vcc",vendor="vcc_live",state="{state}"}}"#
+            ),
+        )
+    };
+    let old_day_reads = || {
+        mock.recorded()
+            .iter()
+            .filter(|r| r.path.ends_with("/userstate") && r.param("from") == Some("20260302"))
+            .count()
+    };
+    let polls_after = |e: &Exporter, n: usize| {
+        let reads = || {
+            mock.recorded()
+                .iter()
+                .filter(|r| r.path.ends_with("/userstate"))
+                .count()
+        };
+        let seen = reads();
+        e.wait_until("more polls", Duration::from_secs(20), |_| {
+            reads() >= seen + n
+        });
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    e.wait_until("the old day's record", Duration::from_secs(20), |e| {
+        seconds(e, "available") == Some(600.25)
+    });
+    // 00:10: the new day; then VCC Live writes a record into the old day.
+    clock.set(midnight + chrono::Duration::minutes(10));
+    polls_after(&e, 3);
+    days.lock().unwrap().get_mut("20260302").unwrap().push(rec(
+        2,
+        "CALL",
+        "AFTERWORK",
+        utc(2026, 3, 2, 23, 58, 0),
+        utc(2026, 3, 2, 23, 59, 30),
+    ));
+    e.wait_until("the late record", Duration::from_secs(20), |e| {
+        seconds(e, "busy") == Some(90.25)
+    });
+    polls_after(&e, 4);
+    assert_eq!(seconds(&e, "busy"), Some(90.25), "counted once");
+    // Two hours after midnight the old day is not read any more.
+    clock.set(midnight + chrono::Duration::hours(2));
+    polls_after(&e, 2);
+    let reads = old_day_reads();
+    days.lock().unwrap().get_mut("20260302").unwrap().push(rec(
+        3,
+        "CALL",
+        "AFTERWORK",
+        utc(2026, 3, 2, 23, 59, 0),
+        utc(2026, 3, 2, 23, 59, 50),
+    ));
+    polls_after(&e, 4);
+    assert_eq!(old_day_reads(), reads);
+    assert_eq!(seconds(&e, "busy"), Some(90.25));
 }

@@ -1061,3 +1061,93 @@ fn wrong_key_end_to_end_is_source_down_with_one_line_per_poll() {
 fn vox() -> Vendor {
     sources::find("voximplant").unwrap()
 }
+
+/// Issue 27 item 1, end to end: two applications each have a queue named "Support"
+/// (ids 11 and 12). Their hours are separate periods (scoped by queue id), so the
+/// `queue="Support"` counters are the sum of both and the smaller queue's later growth
+/// is added too; their gauges are one series (waiting calls add up, the longer wait
+/// wins), never two series with equal labels.
+#[test]
+fn same_named_queues_count_both_and_show_one_gauge_series_end_to_end() {
+    let k = keys();
+    let public = k.public.clone();
+    let now = Utc::now();
+    let (today, hour) = (now.format("%Y-%m-%d").to_string(), now.format("%H"));
+    let hour: u32 = hour.to_string().parse().unwrap();
+    // (entered, abandoned) of queue 11 and 12 in the current hour; the test grows 12.
+    let figures = Arc::new(Mutex::new([(40u32, 4u32), (20, 3)]));
+    let served = figures.clone();
+    let mock = common::Mock::start(move |r| {
+        let auth = r.headers.get("authorization").cloned().unwrap_or_default();
+        if r.method != "POST" || !token_ok(&public, &auth) {
+            return MockResponse::json(r#"{"error":{"msg":"Authorization failed","code":100}}"#);
+        }
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(&r.body).into_owned().collect();
+        let body = match r.path.rsplit('/').next().unwrap_or_default() {
+            "GetQueues" => json!({"result": [
+                {"acd_queue_id": 11, "acd_queue_name": "Support", "application_id": 1, "sl_thresholds": [20]},
+                {"acd_queue_id": 12, "acd_queue_name": "Support", "application_id": 2, "sl_thresholds": [30]}
+            ], "total_count": 2, "count": 2})
+            .to_string(),
+            "GetUsers" => json!({"result": [], "total_count": 0, "count": 0}).to_string(),
+            "GetACDState" => json!({"result": {"acd_queues": [
+                {"acd_queue_id": 11, "waiting_calls": [{"waiting_time": 40}]},
+                {"acd_queue_id": 12, "waiting_calls": [{"waiting_time": 75}, {"waiting_time": 5}]}
+            ]}})
+            .to_string(),
+            "GetACDOperatorStatusStatistics" => r#"{"result":[]}"#.to_string(),
+            "GetACDQueueStatistics" => {
+                let f = *served.lock().unwrap();
+                let (tc, uac) = match params.get("acd_queue_id").map(String::as_str) {
+                    Some("11") => f[0],
+                    Some("12") => f[1],
+                    _ => return MockResponse::json(r#"{"result":[]}"#),
+                };
+                json!({"result": [{"date": today, "hour": hour, "TC": tc,
+                    "UAC": [{"count": uac}], "AC": [{"count": tc - uac}]}]})
+                .to_string()
+            }
+            _ => r#"{"error":{"msg":"Unknown command","code":103}}"#.to_string(),
+        };
+        MockResponse::json(body)
+    });
+    let creds = write_credentials(k.dir.path(), &k.private, false);
+    let e = common::Exporter::start(&e2e_yaml(&mock, &creds), &[]);
+    let support = |m: &str| {
+        format!(r#"{m}{{source="vox",vendor="voximplant",queue="Support",channel="voice"}}"#)
+    };
+    e.wait_for_sample(
+        &support("contact_center_queue_entered_total"),
+        60.0,
+        Duration::from_secs(20),
+    );
+    let text = e.scrape();
+    assert_eq!(
+        common::sample(&text, &support("contact_center_queue_abandoned_total")),
+        Some(7.0)
+    );
+    // One gauge series per label set: 1 + 2 calls waiting, the longest wait 75 s.
+    for (metric, value) in [
+        ("contact_center_queue_waiting", 3.0),
+        ("contact_center_queue_oldest_wait_seconds", 75.0),
+    ] {
+        let series = support(metric);
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&series)).collect();
+        assert_eq!(lines.len(), 1, "{metric}: {lines:?}");
+        assert_eq!(common::sample(&text, &series), Some(value));
+    }
+    // The smaller queue grows: its growth is added (before the fix it was lost under
+    // the larger queue's value).
+    *figures.lock().unwrap() = [(40, 4), (25, 5)];
+    e.wait_for_sample(
+        &support("contact_center_queue_entered_total"),
+        65.0,
+        Duration::from_secs(20),
+    );
+    e.wait_for_sample(
+        &support("contact_center_queue_abandoned_total"),
+        9.0,
+        Duration::from_secs(20),
+    );
+}

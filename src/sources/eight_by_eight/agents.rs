@@ -7,7 +7,11 @@
 //! record (`n` = its index) and checks it is still the same; if the list changed under
 //! it (records inserted before it), the day is read again from the start and events
 //! already applied are recognised by time: per agent, an event older than the agent's
-//! latest event, or equal to it, is not applied again.
+//! latest event is not applied again, nor is one at the latest event's instant whose
+//! status was already applied at that instant (8x8 stamps events to the second, so
+//! "Transaction Offered" and "Processing" often share one). A status new at that
+//! instant (written late) changes the state but completes no interval: a 0-second
+//! interval is not a state anyone was in, and is dropped as VCC Live drops it.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +36,20 @@ pub struct Latest {
     pub status: String,
     /// When.
     pub since: DateTime<Utc>,
+    /// Every status applied at `since`, `status` last (usually just `status`): events
+    /// at the same instant are told apart by status, so a re-read in any order skips
+    /// them all instead of flipping the state and adding 0-second intervals.
+    pub applied_at_since: Vec<String>,
+}
+
+impl Latest {
+    fn new(status: String, since: DateTime<Utc>) -> Self {
+        Latest {
+            applied_at_since: vec![status.clone()],
+            status,
+            since,
+        }
+    }
 }
 
 /// Everything the source keeps about agents between polls.
@@ -78,12 +96,14 @@ impl AgentBook {
         let mut out = Vec::new();
         for c in changes {
             match self.agents.get_mut(&c.agent) {
-                Some(latest) => {
-                    let seen =
-                        c.at < latest.since || (c.at == latest.since && c.status == latest.status);
-                    if seen {
-                        continue;
+                Some(latest) if c.at < latest.since => {}
+                Some(latest) if c.at == latest.since => {
+                    if !latest.applied_at_since.contains(&c.status) {
+                        latest.applied_at_since.push(c.status.clone());
+                        latest.status = c.status;
                     }
+                }
+                Some(latest) => {
                     if count_from.is_none_or(|from| c.at >= from) {
                         out.push(StateInterval {
                             vendor_state: latest.status.clone(),
@@ -92,17 +112,10 @@ impl AgentBook {
                             ended_at: Some(c.at.timestamp()),
                         });
                     }
-                    latest.status = c.status;
-                    latest.since = c.at;
+                    *latest = Latest::new(c.status, c.at);
                 }
                 None => {
-                    self.agents.insert(
-                        c.agent,
-                        Latest {
-                            status: c.status,
-                            since: c.at,
-                        },
-                    );
+                    self.agents.insert(c.agent, Latest::new(c.status, c.at));
                 }
             }
         }
@@ -200,6 +213,51 @@ mod tests {
         let before = b.clone();
         assert!(b.apply(evs, None).is_empty());
         assert_eq!(b, before);
+    }
+
+    /// Issue 27 item 5: two events at the same second, re-read in either order (a
+    /// late insert, or two groups' lists), add no 0-second intervals and leave the
+    /// agent in the state applied last; a status written late at that second still
+    /// takes effect, without an interval.
+    #[test]
+    fn events_at_the_same_second_are_seen_in_any_order() {
+        let mut b = AgentBook::default();
+        let first = vec![
+            ch("fred", "Available", at(10, 0, 0)),
+            ch("fred", "Transaction Offered", at(10, 5, 0)),
+            ch("fred", "Processing", at(10, 5, 0)),
+        ];
+        let iv = b.apply(first.clone(), None);
+        // One interval: Available for 5 minutes; nothing of 0 s between the two events.
+        assert_eq!(
+            iv,
+            vec![StateInterval {
+                vendor_state: "Available".into(),
+                seconds: 300.0
+            }]
+        );
+        assert_eq!(b.agents["fred"].status, "Processing");
+        let before = b.clone();
+        // The re-read from n=1, in list order and reversed: nothing new.
+        assert!(b.apply(first.clone(), None).is_empty());
+        let mut reversed = first;
+        reversed.reverse();
+        assert!(b.apply(reversed, None).is_empty());
+        assert_eq!(b, before);
+        // A status 8x8 wrote late at the same second changes the state, no interval...
+        assert!(b
+            .apply(vec![ch("fred", "Hold", at(10, 5, 0))], None)
+            .is_empty());
+        assert_eq!(b.agents["fred"].status, "Hold");
+        // ...and the next event completes one interval in it, of the real length.
+        let iv = b.apply(vec![ch("fred", "Available", at(10, 9, 0))], None);
+        assert_eq!(
+            iv,
+            vec![StateInterval {
+                vendor_state: "Hold".into(),
+                seconds: 240.0
+            }]
+        );
     }
 
     #[test]

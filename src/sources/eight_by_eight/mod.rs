@@ -77,6 +77,9 @@ pub struct EightByEightSource {
     cfg: Config,
     /// Local day of the last successful poll.
     day: Option<NaiveDate>,
+    /// Local day of the first successful poll: counting starts there, so an earlier
+    /// day is never re-read for counting.
+    first_day: Option<NaiveDate>,
     book: AgentBook,
     /// Configured queue ids last found missing from `/queues` (to warn once).
     missing_queues: Vec<u64>,
@@ -89,6 +92,7 @@ impl EightByEightSource {
             name: name.to_string(),
             cfg,
             day: None,
+            first_day: None,
             book: AgentBook::default(),
             missing_queues: Vec::new(),
         }
@@ -174,11 +178,19 @@ impl Source for EightByEightSource {
         let tz = self.cfg.time_zone;
         let today = ctx.now.with_timezone(&tz).date_naive();
         let first = self.day.is_none();
-        // Days whose data is read: an unfinished earlier day, then today.
+        // Days whose data is read: an unfinished earlier day (read once more, however
+        // long ago), or yesterday for two hours after local midnight, since 8x8 fills
+        // columns up to an hour late (the ledger adds only growth); then today.
         let mut days = Vec::with_capacity(2);
-        if let Some(prev) = self.day.filter(|d| *d < today) {
-            days.push(prev);
-        }
+        let yesterday = today.pred_opt();
+        let previous = match self.day {
+            Some(d) if d < today => Some(d),
+            Some(_) if crate::local_day::rereads_previous_day(ctx.now, tz) => {
+                yesterday.filter(|y| self.first_day.is_some_and(|f| f <= *y))
+            }
+            _ => None,
+        };
+        days.extend(previous);
         days.push(today);
         let mut snap = Snapshot::default();
 
@@ -208,7 +220,8 @@ impl Source for EightByEightSource {
                 let cursor = book.cursors.get(&key).cloned().unwrap_or_default();
                 let (events, next) = self.read_group_day(ctx, gid, day, &cursor).await?;
                 changes.extend(events.into_iter().filter_map(Change::from_event));
-                if day == today {
+                // Yesterday's cursor is kept while yesterday is re-read.
+                if days.contains(&day) {
                     cursors.insert(key, next);
                 }
             }
@@ -312,6 +325,7 @@ impl Source for EightByEightSource {
 
         self.book = book;
         self.day = Some(today);
+        self.first_day.get_or_insert(today);
         Ok(snap)
     }
 }

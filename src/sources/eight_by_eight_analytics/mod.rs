@@ -19,7 +19,6 @@ pub mod simulate;
 pub mod types;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
 
 pub use config::Config;
 use types::{a, q, AgentRecord, QueueRecord, Value, QUEUE_AGENT_STATES};
@@ -31,6 +30,7 @@ use crate::model::{
 };
 use crate::state::AgentState;
 use crate::vendor::Source;
+use crate::vendor_day::VendorDay;
 
 /// The default vendor state → normalized state table (docs/metrics.md): `status.rt`
 /// values, and the names the queues' per-status agent counts are reported under.
@@ -60,25 +60,20 @@ crate::vendor::declare! {
     states: STATES,
 }
 
-/// How long after local midnight a poll still counts for the old day: the API's day
-/// (in the same zone) may start a little later than ours when its clock is behind. Its
-/// totals falling back to the new day's within the old period add nothing; the new
-/// period then starts with all of them.
-pub const ROLLOVER_GRACE_SECONDS: i64 = 60;
-
 /// A polling 8x8 Analytics source.
 pub struct AnalyticsSource {
     api: api::Api,
-    /// The day the last successful poll reported.
-    day: Option<NaiveDate>,
+    /// Which day the `.today` totals are: 8x8's day, inferred from its totals.
+    day: VendorDay<QueueCount>,
 }
 
 impl AnalyticsSource {
     /// A source for `cfg` (the name is not needed: nothing is logged here).
     pub fn new(_name: &str, cfg: Config) -> Self {
+        let tz = cfg.time_zone;
         AnalyticsSource {
             api: api::Api::new(cfg),
-            day: None,
+            day: VendorDay::new(tz),
         }
     }
 }
@@ -87,7 +82,6 @@ impl AnalyticsSource {
 impl Source for AnalyticsSource {
     async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
         let tz = self.api.config().time_zone;
-        let day = reporting_day(ctx.now, tz, self.day);
         let mut extra = vec![("timezone", tz.name().to_string())];
         if let Some(ids) = &self.api.config().queues {
             extra.extend(ids.iter().map(|id| ("queue-ids", id.clone())));
@@ -100,25 +94,14 @@ impl Source for AnalyticsSource {
             .api
             .pages(ctx, api::AGENTS, "/agents", &types::AGENT_METRICS, &[])
             .await?;
-        self.day = Some(day);
-        Ok(normalize(queues, agents, day_start(day, tz).timestamp()))
+        let mut snap = normalize(queues, agents, 0);
+        // The API says not which day its `.today` totals are: 8x8's day may start a
+        // few minutes before or after our midnight (src/vendor_day.rs decides).
+        snap.queue_counts = self
+            .day
+            .book(ctx.now, std::mem::take(&mut snap.queue_counts));
+        Ok(snap)
     }
-}
-
-/// The day whose totals a poll at `now` reports: the local date in `tz`, taken
-/// [`ROLLOVER_GRACE_SECONDS`] late once a day has been reported (`previous`). A first
-/// poll has no old day to finish: it reports the local date, as the API (in sync)
-/// already does.
-pub fn reporting_day(
-    now: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-    previous: Option<NaiveDate>,
-) -> NaiveDate {
-    let at = match previous {
-        Some(_) => now - chrono::Duration::seconds(ROLLOVER_GRACE_SECONDS),
-        None => now,
-    };
-    at.with_timezone(&tz).date_naive()
 }
 
 pub use crate::local_day::day_start;
@@ -143,7 +126,7 @@ pub fn queue_label(r: &QueueRecord) -> Option<String> {
 }
 
 /// Queues and agents → snapshot; `day_start` (Unix seconds) is the period of the
-/// `.today` totals. Queues with the same label are one series (their gauges and agent
+/// `.today` totals (the source passes 0 and lets [`VendorDay`] set each day). Queues with the same label are one series (their gauges and agent
 /// counts add up, the larger oldest wait wins); their periods stay apart by queue id.
 pub fn normalize(queues: Vec<QueueRecord>, agents: Vec<AgentRecord>, day_start: i64) -> Snapshot {
     let mut snap = Snapshot {
@@ -224,35 +207,10 @@ pub fn normalize(queues: Vec<QueueRecord>, agents: Vec<AgentRecord>, day_start: 
             });
         }
     }
-    // Same-labelled queues: one gauge series.
-    gauges.sort_by(|a, b| a.key.cmp(&b.key));
-    gauges.dedup_by(|later, kept| {
-        if later.key != kept.key {
-            return false;
-        }
-        kept.waiting = add(kept.waiting, later.waiting);
-        kept.oldest_wait_seconds = max(kept.oldest_wait_seconds, later.oldest_wait_seconds);
-        kept.sla_threshold_seconds = max(kept.sla_threshold_seconds, later.sla_threshold_seconds);
-        true
-    });
-    snap.queues = Some(gauges);
+    snap.queues = Some(QueueGauges::merge_same_labels(gauges));
     snap.queue_agents = Some(queue_agents);
     snap.agents = Some(agents_of(agents));
     snap
-}
-
-fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.saturating_add(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn max(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// `/agents` records → agents: `status.rt` as the vendor state (`unknown` when the
@@ -288,28 +246,6 @@ pub fn agents_of(records: Vec<AgentRecord>) -> Vec<Agent> {
 mod tests {
     use super::types::{parse_agents, parse_queues};
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn reporting_day_starts_a_grace_minute_after_local_midnight() {
-        let ny = chrono_tz::America::New_York;
-        let local = |d: u32, h: u32, m: u32, s: u32| {
-            ny.with_ymd_and_hms(2024, 4, d, h, m, s)
-                .unwrap()
-                .with_timezone(&Utc)
-        };
-        let d = |n: u32| NaiveDate::from_ymd_opt(2024, 4, n).unwrap();
-        let seen = Some(d(4));
-        assert_eq!(reporting_day(local(4, 23, 59, 59), ny, seen), d(4));
-        assert_eq!(reporting_day(local(5, 0, 0, 59), ny, seen), d(4));
-        assert_eq!(reporting_day(local(5, 0, 1, 0), ny, seen), d(5));
-        // A source started within the grace minute has no old day to finish.
-        assert_eq!(reporting_day(local(5, 0, 0, 30), ny, None), d(5));
-        assert_eq!(
-            day_start(d(5), ny),
-            Utc.with_ymd_and_hms(2024, 4, 5, 4, 0, 0).unwrap()
-        );
-    }
 
     fn queue(body: &str) -> Snapshot {
         let q = parse_queues(body.as_bytes()).unwrap();

@@ -26,6 +26,7 @@ use types::{OnlineUser, StateChange, StateName, UserId};
 
 use crate::http::PollContext;
 use crate::http::SourceError;
+use crate::local_day::rereads_previous_day;
 use crate::model::{Agent, Snapshot, StateInterval};
 use crate::state::AgentState;
 use crate::vendor::Source;
@@ -79,21 +80,17 @@ pub struct VccLiveSource {
     cfg: Config,
     /// Where the state log has been counted up to; `None` before the first success.
     cursor: Option<DayCursor>,
+    /// The previous day's cursor, kept for [`crate::local_day::PREVIOUS_DAY_REREAD`] after local
+    /// midnight: records VCC Live writes late into that day are read then (the cursor's
+    /// fingerprints keep each counted once).
+    previous: Option<DayCursor>,
     /// Every user's latest state from the log; kept across days.
     last_seen: BTreeMap<UserId, LastSeen>,
 }
 
-/// What the log reads of one poll will change once the poll has succeeded.
-enum Plan {
-    /// Same day as before (or the first poll): one read.
-    Same { cursor: DayCursor, read: DayRead },
-    /// Local midnight passed: the old day's last read, then the new day's first.
-    Rollover {
-        old: DayRead,
-        cursor: DayCursor,
-        read: DayRead,
-    },
-}
+/// What the log reads of one poll will change once the poll has succeeded: each read
+/// with the cursor it advances, in day order; the last is the current day's.
+type Plan = Vec<(DayCursor, DayRead)>;
 
 impl VccLiveSource {
     /// A source for `cfg`.
@@ -101,6 +98,7 @@ impl VccLiveSource {
         VccLiveSource {
             cfg,
             cursor: None,
+            previous: None,
             last_seen: BTreeMap::new(),
         }
     }
@@ -115,23 +113,24 @@ impl VccLiveSource {
         let Some(cur) = &self.cursor else {
             let cursor = DayCursor::new(today);
             let read = api::read_day(ctx, &self.cfg, &cursor).await?;
-            return Ok(Plan::Same { cursor, read });
+            return Ok(vec![(cursor, read)]);
         };
         // A clock that went back does not take us back to an older day.
         if cur.day >= today {
+            let mut plan = Vec::with_capacity(2);
+            // Yesterday's late records, for two hours after midnight.
+            if let Some(prev) = self.previous_to_reread(ctx, cur.day) {
+                let read = api::read_day(ctx, &self.cfg, prev).await?;
+                plan.push((prev.clone(), read));
+            }
             let read = api::read_day(ctx, &self.cfg, cur).await?;
-            return Ok(Plan::Same {
-                cursor: cur.clone(),
-                read,
-            });
+            plan.push((cur.clone(), read));
+            return Ok(plan);
         }
         let old = api::read_day(ctx, &self.cfg, cur).await?;
         if !old.complete {
             // A backlog longer than one poll: finish the old day first.
-            return Ok(Plan::Same {
-                cursor: cur.clone(),
-                read: old,
-            });
+            return Ok(vec![(cur.clone(), old)]);
         }
         if today - cur.day > chrono::Duration::days(1) {
             tracing::warn!(source = %ctx.source, from = %cur.day, to = %today,
@@ -139,7 +138,17 @@ impl VccLiveSource {
         }
         let cursor = DayCursor::new(today);
         let read = api::read_day(ctx, &self.cfg, &cursor).await?;
-        Ok(Plan::Rollover { old, cursor, read })
+        Ok(vec![(cur.clone(), old), (cursor, read)])
+    }
+
+    /// The previous day's cursor when a poll at `ctx.now`, on the log of `day`, still
+    /// re-reads the day before it.
+    fn previous_to_reread(&self, ctx: &PollContext, day: NaiveDate) -> Option<&DayCursor> {
+        self.previous.as_ref().filter(|p| {
+            Some(p.day) == day.pred_opt()
+                && self.today(ctx) == day
+                && rereads_previous_day(ctx.now, self.cfg.time_zone)
+        })
     }
 }
 
@@ -150,15 +159,9 @@ impl Source for VccLiveSource {
         let online = api::online_users(ctx, &self.cfg).await?;
         // Everything was fetched: from here on nothing can fail, so commit.
         let mut intervals = Vec::new();
-        let (mut cursor, reads) = match plan {
-            Plan::Same { cursor, read } => (cursor, vec![read]),
-            Plan::Rollover { old, cursor, read } => (cursor, vec![old, read]),
-        };
-        let last = reads.len() - 1;
-        for (i, read) in reads.into_iter().enumerate() {
-            if i == last {
-                cursor.advance(&read);
-            }
+        let mut cursors = Vec::with_capacity(plan.len());
+        for (mut cursor, read) in plan {
+            cursor.advance(&read);
             tracing::debug!(source = %ctx.source, day = %cursor.day, fetched = read.records_fetched,
                 new = read.fresh.len(), offset = read.offset, rescanned = read.rescanned, "state log read");
             merge_latest(&mut self.last_seen, read.latest);
@@ -167,8 +170,22 @@ impl Source for VccLiveSource {
             } else {
                 intervals.extend(read.intervals);
             }
+            cursors.push(cursor);
         }
-        self.cursor = Some(cursor);
+        let current = cursors.pop();
+        // The day before the current one stays while it is re-read; any older is done.
+        let previous = cursors.pop().or_else(|| self.previous.take());
+        self.previous = match (&current, previous) {
+            (Some(c), Some(p))
+                if Some(p.day) == c.day.pred_opt()
+                    && self.today(ctx) == c.day
+                    && rereads_previous_day(ctx.now, self.cfg.time_zone) =>
+            {
+                Some(p)
+            }
+            _ => None,
+        };
+        self.cursor = current.or(self.cursor.take());
         let now = ctx.now.timestamp_millis() as f64 / 1000.0;
         Ok(Snapshot {
             agents: Some(agents(now, &self.last_seen, &online)),

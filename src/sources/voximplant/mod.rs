@@ -23,7 +23,7 @@ pub mod config;
 pub mod simulate;
 pub mod types;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
@@ -171,7 +171,7 @@ impl Source for VoximplantSource {
             snap.queue_histograms.extend(hists);
             gauges.push(queue_gauges(q, &state, sla, ctx.now));
         }
-        snap.queues = Some(gauges);
+        snap.queues = Some(QueueGauges::merge_same_labels(gauges));
         tracing::debug!(source = %self.name, agents = snap.agents.as_ref().map_or(0, Vec::len),
             queues = watched.len(), periods = snap.state_seconds.len(), "voximplant poll");
         self.read_to = Some(to);
@@ -236,28 +236,32 @@ fn hour_offset(hour: Option<Num>) -> Result<i64, String> {
     Ok(hour.0 as i64 * 3600)
 }
 
-/// Status statistics → one [`PeriodValue`] per (user, hour, status): the series is
-/// the status name, the scope the user id. Returns the values and the record count.
+/// Status statistics → one [`PeriodValue`] per (hour, status): the series is the
+/// status name, the value the seconds of every operator in that status in that hour,
+/// and the scope empty. Returns the values and the record count.
 ///
-/// Takes the groups by value so status names move into the series instead of being
-/// copied, and remembers the last date and user it converted: a day's answer for
-/// 2,000 operators is ~240,000 values over one date, and a profile showed the
-/// per-value allocations and date parsing on top.
+/// Summed here, before the core's ledger: `agent_state_seconds_total` has no agent
+/// label, and one period per (user, hour, status) made the ledger hold ~480,000
+/// entries at 2,000 operators over its 48 hours (BENCHMARKS.md, ledger memory). The
+/// sum is exact because one answer (`user_id=all`, no paging) carries every operator
+/// for each hour it covers, and every window covers whole hours. An operator who
+/// vanishes from the answer (deleted) makes an hour's sum shrink: the ledger keeps the
+/// highest value, so nothing is counted twice; that hour's growth is absorbed until
+/// the sum is back at its high.
+///
+/// Takes the groups by value so status names move into the key instead of being
+/// copied, and remembers the last date it converted: a day's answer for 2,000
+/// operators is ~240,000 values over one date, and a profile showed the per-value
+/// allocations and date parsing on top.
 pub fn status_periods(groups: Vec<StatusGroup>) -> Result<(Vec<PeriodValue<String>>, u64), String> {
-    let values = groups
-        .iter()
-        .flat_map(|g| &g.statistics)
-        .map(|r| r.acd_status.0.len());
-    let mut out = Vec::with_capacity(values.sum());
+    let mut sums: HashMap<(i64, String), f64> = HashMap::new();
     let mut records = 0u64;
     let mut last_day: Option<(String, i64)> = None;
-    let mut last_user: Option<(Id, String)> = None;
     for (gi, g) in groups.into_iter().enumerate() {
         for (ri, r) in g.statistics.into_iter().enumerate() {
             records += 1;
             let at = |m: String| format!("result[{gi}].statistics[{ri}]: {m}");
-            let user = r
-                .user_id
+            r.user_id
                 .or(g.user_id)
                 .ok_or_else(|| at("no user_id".into()))?;
             let date = r.date.as_deref().or(g.date.as_deref());
@@ -270,27 +274,25 @@ pub fn status_periods(groups: Vec<StatusGroup>) -> Result<(Vec<PeriodValue<Strin
                 }
             };
             let start = day + hour_offset(r.hour.or(g.hour)).map_err(at)?;
-            let scope = match &last_user {
-                Some((u, s)) if *u == user => s.clone(),
-                _ => {
-                    let s = user.to_string();
-                    last_user = Some((user, s.clone()));
-                    s
-                }
-            };
             for (status, item) in r.acd_status.0 {
                 let Some(sum) = item.sum else { continue };
-                out.push(PeriodValue {
-                    series: status,
-                    period: PeriodKey {
-                        start,
-                        scope: scope.clone(),
-                    },
-                    value: sum.0.max(0.0),
-                });
+                *sums.entry((start, status)).or_insert(0.0) += sum.0.max(0.0);
             }
         }
     }
+    let mut out: Vec<PeriodValue<String>> = sums
+        .into_iter()
+        .map(|((start, status), value)| PeriodValue {
+            series: status,
+            period: PeriodKey {
+                start,
+                scope: String::new(),
+            },
+            value,
+        })
+        .collect();
+    // A stable order, for logs and tests (the map's is random).
+    out.sort_unstable_by(|a, b| (a.period.start, &a.series).cmp(&(b.period.start, &b.series)));
     Ok((out, records))
 }
 
@@ -542,13 +544,16 @@ pub fn queue_counters(
     Option<f64>,
 ) {
     let key = key_of(q);
+    let scope = q.id.to_string();
     let mut counts = Vec::with_capacity(hours.len() * 7);
     let mut hists = Vec::new();
     let mut sla: Option<(i64, f64)> = None;
     for h in hours {
+        // Scoped by queue id: two queues may share a name (the `queue` label), and
+        // one period per name would keep only the larger queue's figures.
         let period = PeriodKey {
             start: h.start,
-            scope: String::new(),
+            scope: scope.clone(),
         };
         let r = &h.record;
         let mut push = |counter: QueueCounter, v: Option<f64>| {
