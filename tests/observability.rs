@@ -26,6 +26,8 @@ const DASHBOARDS: [(&str, &str); 2] = [
     ("dashboards/exporter-health.json", "cc-exporter-health"),
 ];
 const RULES: &str = "alerts/contact-center.rules.yml";
+/// The recording rule whose labels carry the runbook and Grafana base URLs.
+const LINKS: &str = "contact_center:alert_links:info";
 /// Poll interval of the demo sources: 2 s gives each request 1 s, enough for the
 /// 200-agent demo of a debug build on a busy 2-core machine.
 const DEMO_INTERVAL: &str = "2s";
@@ -168,11 +170,22 @@ fn every_alert_is_documented_and_tested_and_every_recording_rule_tested() {
                     .contains("{{ $labels."),
                 "{name}: description does not use the labels"
             );
+            let cat = r["labels"]["category"].as_str();
+            assert!(
+                matches!(cat, Some("business" | "platform")),
+                "{name}: category {cat:?}"
+            );
+            // Both links come from the one `contact_center:alert_links:info` rule.
             let anchor = name.to_lowercase();
-            assert_eq!(
-                r["annotations"]["runbook_url"].as_str(),
-                Some(format!("alerts/RUNBOOK.md#{anchor}").as_str()),
-                "{name}: runbook_url"
+            let runbook_url = r["annotations"]["runbook_url"].as_str().unwrap_or("");
+            assert!(
+                runbook_url.contains(LINKS) && runbook_url.ends_with(&format!("}}#{anchor}")),
+                "{name}: runbook_url {runbook_url}"
+            );
+            let dashboard_url = r["annotations"]["dashboard_url"].as_str().unwrap_or("");
+            assert!(
+                dashboard_url.contains(LINKS) && dashboard_url.contains("/d/cc-"),
+                "{name}: dashboard_url {dashboard_url}"
             );
             assert!(
                 runbook.contains(&format!("\n## {name}\n")),
@@ -201,6 +214,102 @@ fn every_alert_is_documented_and_tested_and_every_recording_rule_tested() {
         }
     }
     assert!(alerts >= 8, "{alerts} alerts");
+}
+
+/// The Alertmanager example of docs/dashboards-and-alerts.md (the YAML block after the
+/// `<!-- alertmanager-example -->` marker).
+fn alertmanager_example() -> String {
+    let doc = read("docs/dashboards-and-alerts.md");
+    let start = doc
+        .find("<!-- alertmanager-example -->")
+        .expect("docs/dashboards-and-alerts.md: no alertmanager-example marker");
+    let rest = &doc[start..];
+    let body = &rest[rest
+        .find("```yaml\n")
+        .expect("a yaml block after the marker")
+        + 8..];
+    body[..body.find("```").expect("end of the yaml block")].to_string()
+}
+
+#[test]
+fn alertmanager_example_is_valid_and_routes_by_severity_and_category() {
+    let example = alertmanager_example();
+    let am: Yaml = serde_yaml_ng::from_str(&example).expect("example parses");
+    let group_by: Vec<&str> = am["route"]["group_by"]
+        .as_sequence()
+        .expect("group_by")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(group_by.contains(&"tenant"), "group_by: {group_by:?}");
+    assert!(
+        am["inhibit_rules"]
+            .as_sequence()
+            .is_some_and(|r| r.len() >= 2),
+        "inhibit_rules"
+    );
+    if !have("amtool") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("alertmanager.yml");
+    std::fs::write(&cfg, &example).unwrap();
+    let out = Command::new("amtool")
+        .arg("check-config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "amtool check-config:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Where each kind of alert of the shipped rules goes.
+    for (labels, receiver) in [
+        (
+            &[
+                "alertname=ContactCenterServiceLevelBelowTarget",
+                "severity=critical",
+                "category=business",
+                "tenant=acme",
+            ][..],
+            "supervisors-pager",
+        ),
+        (
+            &[
+                "alertname=ContactCenterAbandonRateHigh",
+                "severity=warning",
+                "category=business",
+            ][..],
+            "supervisors-chat",
+        ),
+        (
+            &[
+                "alertname=ContactCenterSourceDown",
+                "severity=critical",
+                "category=platform",
+            ][..],
+            "on-call-pager",
+        ),
+        (
+            &[
+                "alertname=ContactCenterDataStale",
+                "severity=warning",
+                "category=platform",
+            ][..],
+            "on-call-tickets",
+        ),
+    ] {
+        let out = Command::new("amtool")
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", cfg.display()))
+            .args(labels)
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(got, receiver, "{labels:?}");
+    }
 }
 
 // ---------------------------------------------------------------- dashboards
