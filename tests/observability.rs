@@ -1094,7 +1094,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     let fired_after = started.elapsed();
     eprintln!("{ALERT} fired after {fired_after:?}: {labels:?}");
     assert_eq!(labels["severity"], "critical");
+    assert_eq!(labels["category"], "business");
     assert_eq!(labels["window"], "30m");
+    assert_eq!(labels["job"], "contact-center");
     let vendor = labels["vendor"].as_str();
     assert!(
         matches!(
@@ -1129,6 +1131,11 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     assert_eq!(
         annotations["runbook_url"],
         "alerts/RUNBOOK.md#contactcenterservicelevelbelowtarget"
+    );
+    assert!(
+        annotations["dashboard_url"].starts_with("http://localhost:3000/d/cc-overview/")
+            && annotations["dashboard_url"].contains("var-source=demo-"),
+        "{annotations:?}"
     );
     assert!(
         annotations["description"].contains(&format!("queue \"{}\"", labels["queue"]))
