@@ -26,9 +26,16 @@ const DASHBOARDS: [(&str, &str); 2] = [
     ("dashboards/exporter-health.json", "cc-exporter-health"),
 ];
 const RULES: &str = "alerts/contact-center.rules.yml";
-/// Poll interval of the demo sources: 2 s gives each request 1 s, enough for the
-/// 200-agent demo of a debug build on a busy 2-core machine.
+/// The recording rule whose labels carry the runbook and Grafana base URLs.
+const LINKS: &str = "contact_center:alert_links:info";
+/// Poll interval of the demo sources in the paging test: 2 s gives each request 1 s,
+/// enough for the 200-agent demo of a debug build on a busy 2-core machine.
 const DEMO_INTERVAL: &str = "2s";
+/// Poll interval of the demo sources when every dashboard query must return data: every
+/// source (the legacy 8x8 one, whose poll is the longest, included) must succeed, so this
+/// one gives the legacy 8x8 poll 12 s, which a debug build keeps on a heavily loaded
+/// machine too (at a load of 17 on 2 cores it takes about 7 s).
+const DEMO_INTERVAL_ALL_SOURCES: &str = "8s";
 
 fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -168,11 +175,22 @@ fn every_alert_is_documented_and_tested_and_every_recording_rule_tested() {
                     .contains("{{ $labels."),
                 "{name}: description does not use the labels"
             );
+            let cat = r["labels"]["category"].as_str();
+            assert!(
+                matches!(cat, Some("business" | "platform")),
+                "{name}: category {cat:?}"
+            );
+            // Both links come from the one `contact_center:alert_links:info` rule.
             let anchor = name.to_lowercase();
-            assert_eq!(
-                r["annotations"]["runbook_url"].as_str(),
-                Some(format!("alerts/RUNBOOK.md#{anchor}").as_str()),
-                "{name}: runbook_url"
+            let runbook_url = r["annotations"]["runbook_url"].as_str().unwrap_or("");
+            assert!(
+                runbook_url.contains(LINKS) && runbook_url.ends_with(&format!("}}#{anchor}")),
+                "{name}: runbook_url {runbook_url}"
+            );
+            let dashboard_url = r["annotations"]["dashboard_url"].as_str().unwrap_or("");
+            assert!(
+                dashboard_url.contains(LINKS) && dashboard_url.contains("/d/cc-"),
+                "{name}: dashboard_url {dashboard_url}"
             );
             assert!(
                 runbook.contains(&format!("\n## {name}\n")),
@@ -201,6 +219,102 @@ fn every_alert_is_documented_and_tested_and_every_recording_rule_tested() {
         }
     }
     assert!(alerts >= 8, "{alerts} alerts");
+}
+
+/// The Alertmanager example of docs/dashboards-and-alerts.md (the YAML block after the
+/// `<!-- alertmanager-example -->` marker).
+fn alertmanager_example() -> String {
+    let doc = read("docs/dashboards-and-alerts.md");
+    let start = doc
+        .find("<!-- alertmanager-example -->")
+        .expect("docs/dashboards-and-alerts.md: no alertmanager-example marker");
+    let rest = &doc[start..];
+    let body = &rest[rest
+        .find("```yaml\n")
+        .expect("a yaml block after the marker")
+        + 8..];
+    body[..body.find("```").expect("end of the yaml block")].to_string()
+}
+
+#[test]
+fn alertmanager_example_is_valid_and_routes_by_severity_and_category() {
+    let example = alertmanager_example();
+    let am: Yaml = serde_yaml_ng::from_str(&example).expect("example parses");
+    let group_by: Vec<&str> = am["route"]["group_by"]
+        .as_sequence()
+        .expect("group_by")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(group_by.contains(&"tenant"), "group_by: {group_by:?}");
+    assert!(
+        am["inhibit_rules"]
+            .as_sequence()
+            .is_some_and(|r| r.len() >= 2),
+        "inhibit_rules"
+    );
+    if !have("amtool") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("alertmanager.yml");
+    std::fs::write(&cfg, &example).unwrap();
+    let out = Command::new("amtool")
+        .arg("check-config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "amtool check-config:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Where each kind of alert of the shipped rules goes.
+    for (labels, receiver) in [
+        (
+            &[
+                "alertname=ContactCenterServiceLevelBelowTarget",
+                "severity=critical",
+                "category=business",
+                "tenant=acme",
+            ][..],
+            "supervisors-pager",
+        ),
+        (
+            &[
+                "alertname=ContactCenterAbandonRateHigh",
+                "severity=warning",
+                "category=business",
+            ][..],
+            "supervisors-chat",
+        ),
+        (
+            &[
+                "alertname=ContactCenterSourceDown",
+                "severity=critical",
+                "category=platform",
+            ][..],
+            "on-call-pager",
+        ),
+        (
+            &[
+                "alertname=ContactCenterDataStale",
+                "severity=warning",
+                "category=platform",
+            ][..],
+            "on-call-tickets",
+        ),
+    ] {
+        let out = Command::new("amtool")
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", cfg.display()))
+            .args(labels)
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(got, receiver, "{labels:?}");
+    }
 }
 
 // ---------------------------------------------------------------- dashboards
@@ -307,9 +421,9 @@ fn dashboards_lint() {
         let dsv = var("datasource").unwrap_or_else(|| panic!("{path}: no datasource variable"));
         assert_eq!(dsv["type"], "datasource");
         assert_eq!(dsv["query"], "prometheus");
-        let mut want = vec!["source"];
+        let mut want = vec!["job", "instance", "source"];
         if uid == "cc-overview" {
-            want.push("queue");
+            want.extend(["queue", "channel"]);
         }
         for name in want {
             let v = var(name).unwrap_or_else(|| panic!("{path}: no {name} variable"));
@@ -331,15 +445,81 @@ fn dashboards_lint() {
             let expr = t["expr"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{path}: {title}: no expr"));
+            assert!(
+                !expr.contains("job=\""),
+                "{path}: {title}: hard-coded job (use $job): {expr}"
+            );
             for f in ["rate(", "increase("] {
                 for (i, _) in expr.match_indices(f) {
-                    // The range of this call is the first `[...]` after it.
+                    // The range of this call is the first `[...]` after it: Grafana's
+                    // rate interval, the dashboard's range ("today so far"), or 1h for
+                    // data vendors report per 30-minute or hourly period.
                     let rest = &expr[i..];
                     let range = &rest[rest.find('[').unwrap() + 1..rest.find(']').unwrap()];
-                    assert_eq!(range, "$__rate_interval", "{path}: {title}: {expr}");
+                    assert!(
+                        matches!(range, "$__rate_interval" | "$__range" | "1h"),
+                        "{path}: {title}: range {range}: {expr}"
+                    );
                 }
             }
         }
+
+        // Grafana's import dialog offers a data-source picker for `__inputs`; the
+        // data-source variable defaults to the picked one.
+        let inputs = d["__inputs"].as_array().expect("__inputs");
+        assert!(
+            inputs
+                .iter()
+                .any(|i| i["type"] == "datasource" && i["pluginId"] == "prometheus"),
+            "{path}: __inputs"
+        );
+        let name = inputs[0]["name"].as_str().unwrap();
+        assert_eq!(
+            dsv["current"]["value"],
+            format!("${{{name}}}"),
+            "{path}: datasource variable default"
+        );
+
+        // Explicit thresholds on every stat, gauge and bar gauge (Grafana's default is
+        // red at 80, which paints good news red); a timestamp is never red.
+        for p in panels(&d) {
+            if !matches!(p["type"].as_str(), Some("stat" | "gauge" | "bargauge")) {
+                continue;
+            }
+            let defaults = &p["fieldConfig"]["defaults"];
+            let steps = defaults["thresholds"]["steps"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{path}: {}: no explicit thresholds", p["title"]));
+            assert!(!steps.is_empty(), "{path}: {}: thresholds", p["title"]);
+            if defaults["unit"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("dateTime"))
+            {
+                assert!(
+                    steps.iter().all(|s| s["color"] != "red"),
+                    "{path}: {}: a timestamp is never red",
+                    p["title"]
+                );
+            }
+        }
+
+        // Links to the other dashboard and to the runbook.
+        let other = DASHBOARDS.iter().find(|(_, u)| *u != uid).unwrap().1;
+        let links = d["links"].as_array().expect("links");
+        assert!(
+            links.iter().any(|l| l["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&format!("/d/{other}/")))),
+            "{path}: no link to {other}"
+        );
+        assert!(
+            links.iter().any(|l| l["url"] == "${runbook_url}"),
+            "{path}: no runbook link"
+        );
+        assert!(
+            var("runbook_url").is_some(),
+            "{path}: no runbook_url variable"
+        );
     }
 }
 
@@ -484,7 +664,10 @@ fn label_values(port: u16, q: &str) -> Result<Vec<String>, String> {
 /// `$__rate_interval` as Grafana computes it for a data source with the default 15 s
 /// scrape interval.
 fn substitute(expr: &str, vars: &BTreeMap<String, String>) -> String {
-    let mut s = expr.replace("$__rate_interval", "1m");
+    // `$__range` as a "today so far" panel over the test's short history.
+    let mut s = expr
+        .replace("$__rate_interval", "1m")
+        .replace("$__range", "1h");
     for (k, v) in vars {
         s = s
             .replace(&format!("${{{k}}}"), v)
@@ -547,7 +730,7 @@ fn evaluate_dashboards(port: u16, since: u64) -> Vec<String> {
                                 .is_some_and(f64::is_finite)
                         })
                     });
-                    if !has_number {
+                    if !has_number && !WAITS_FOR_METRICS.contains(&title.as_str()) {
                         failures.push(format!("{path}: {title}: {expr}: no data"));
                     }
                 }
@@ -576,12 +759,18 @@ fn evaluate_dashboards(port: u16, since: u64) -> Vec<String> {
     failures
 }
 
-/// The demo with 200 agents in an SLA breach, polled every `DEMO_INTERVAL`, plus `extra`
+/// Panels whose metrics the demo does not export yet: their queries must evaluate, but
+/// may have no data. "Agents by state, longest first" waits for the opt-in per-agent
+/// metrics `contact_center_agent_state` and `contact_center_agent_time_in_state_seconds`
+/// (issue 25); remove it from here once the demo exports them.
+const WAITS_FOR_METRICS: [&str; 1] = ["Agents by state, longest first"];
+
+/// The demo with 200 agents in an SLA breach, polled every `interval`, plus `extra`
 /// flags: in a breach every panel and alert has something to show.
-fn breach_demo(extra: &[&str]) -> Exporter {
+fn breach_demo(interval: &str, extra: &[&str]) -> Exporter {
     let mut args = vec![
         "--demo.interval",
-        DEMO_INTERVAL,
+        interval,
         "--demo.agents",
         "200",
         "--demo.scenario",
@@ -597,7 +786,7 @@ fn every_dashboard_query_returns_data_from_the_demo() {
         return;
     }
     // In a breach every panel has something to show, abandons included.
-    let exporter = breach_demo(&[]);
+    let exporter = breach_demo(DEMO_INTERVAL_ALL_SOURCES, &[]);
     let dir = tempfile::tempdir().unwrap();
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -606,7 +795,7 @@ fn every_dashboard_query_returns_data_from_the_demo() {
     let (prom, port) = start_prometheus(dir.path(), exporter.addr, &repo(RULES), None);
     let started = Instant::now();
     let mut failures = vec!["not evaluated yet".to_string()];
-    while started.elapsed() < Duration::from_secs(150) {
+    while started.elapsed() < Duration::from_secs(240) {
         std::thread::sleep(Duration::from_secs(5));
         failures = evaluate_dashboards(port, since);
         eprintln!(
@@ -649,13 +838,125 @@ fn every_dashboard_query_returns_data_from_the_demo() {
     );
 }
 
+#[test]
+fn recording_rules_panel_says_when_the_rules_are_not_loaded() {
+    if !have("prometheus") {
+        return;
+    }
+    let d = dashboard(DASHBOARDS[0].0);
+    let panel = panels(&d)
+        .into_iter()
+        .find(|p| p["title"] == "Recording rules")
+        .expect("the overview has a Recording rules panel");
+    let mapping = |value: &str| -> String {
+        panel["fieldConfig"]["defaults"]["mappings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|m| m["options"][value]["text"].as_str())
+            .unwrap_or_else(|| panic!("no text mapping for {value}"))
+            .to_string()
+    };
+    assert!(mapping("1").contains("not loaded"), "{}", mapping("1"));
+    assert!(mapping("0").contains("Loaded"), "{}", mapping("0"));
+    let expr = panel["targets"][0]["expr"].as_str().unwrap().to_string();
+
+    // A Prometheus without the rules (and nothing to scrape: the panel must not need data).
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("none.rules.yml");
+    std::fs::write(&rules, "groups: []\n").unwrap();
+    let (_prom, port) = start_prometheus(dir.path(), addr(free_port()), &rules, None);
+    let value = |port: u16| -> String {
+        let data = prom_api(port, &format!("/api/v1/query?query={}", enc(&expr))).unwrap();
+        let result = data["result"].as_array().unwrap();
+        assert_eq!(result.len(), 1, "{data}");
+        result[0]["value"][1].as_str().unwrap().to_string()
+    };
+    assert_eq!(value(port), "1", "without the rules");
+
+    // With the shipped rules: 0 once the first evaluation has run.
+    let dir2 = tempfile::tempdir().unwrap();
+    let (_prom2, port2) = start_prometheus(dir2.path(), addr(free_port()), &repo(RULES), None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while value(port2) != "0" {
+        assert!(
+            Instant::now() < deadline,
+            "the rules never showed as loaded"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The `job` the Kubernetes ServiceMonitor gives the exporter's series is the one the rules
+/// select and the plain scrape config of the docs sets, and the dashboards select the job
+/// by a variable: on Kubernetes the exporter-down page and the health panels work.
+#[test]
+fn servicemonitor_job_matches_the_rules_and_dashboards() {
+    let sm: Yaml =
+        serde_yaml_ng::from_str(&read("packaging/kubernetes/servicemonitor.yaml")).unwrap();
+    let mut jobs = BTreeSet::new();
+    for ep in sm["spec"]["endpoints"].as_sequence().expect("endpoints") {
+        let job = ep["relabelings"]
+            .as_sequence()
+            .and_then(|r| {
+                r.iter()
+                    .find(|r| str_of(r, "targetLabel") == Some("job"))
+                    .and_then(|r| str_of(r, "replacement"))
+            })
+            .expect("every endpoint sets the job label (relabelings)");
+        jobs.insert(job.to_string());
+    }
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let job = jobs.into_iter().next().unwrap();
+
+    // Every `job="..."` of the rules.
+    let mut in_rules = BTreeSet::new();
+    for r in rules() {
+        let expr = str_of(&r, "expr").unwrap_or("");
+        for (i, _) in expr.match_indices("job=\"") {
+            let rest = &expr[i + 5..];
+            in_rules.insert(rest[..rest.find('"').unwrap()].to_string());
+        }
+    }
+    assert_eq!(
+        in_rules,
+        BTreeSet::from([job.clone()]),
+        "rules select other jobs than the ServiceMonitor's {job}"
+    );
+
+    // The scrape config of the docs.
+    for doc in ["docs/operations.md", "docs/dashboards-and-alerts.md"] {
+        let text = read(doc);
+        for line in text.lines().filter(|l| l.contains("job_name:")) {
+            let name = line.split("job_name:").nth(1).unwrap();
+            let name = name.split('#').next().unwrap().trim().trim_matches('\'');
+            assert_eq!(name, job, "{doc}: {line}");
+        }
+    }
+
+    // The dashboards hard-code no job (dashboards_lint) and offer it as a variable.
+    for (path, _) in DASHBOARDS {
+        let d = dashboard(path);
+        assert!(
+            d["templating"]["list"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["name"] == "job"),
+            "{path}: no job variable"
+        );
+    }
+}
+
 /// The overview panels titled `titles` evaluated with `$source` = `source`; returns the
 /// queries that have no number.
 fn source_panels_without_data(port: u16, source: &str, titles: &[&str]) -> Vec<String> {
     let d = dashboard(DASHBOARDS[0].0);
     let mut vars = BTreeMap::new();
     vars.insert("source".to_string(), source.to_string());
-    vars.insert("queue".to_string(), ".*".to_string());
+    for all in ["job", "instance", "queue", "channel"] {
+        vars.insert(all.to_string(), ".*".to_string());
+    }
     let mut missing = Vec::new();
     let mut seen = 0;
     for (title, t) in targets(&d) {
@@ -774,7 +1075,7 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     let rules = dir.path().join("rules.yml");
     std::fs::write(&rules, rules_with_short_for("5s")).unwrap();
 
-    let exporter = breach_demo(&["--demo.scenario-duration", "30s"]);
+    let exporter = breach_demo(DEMO_INTERVAL, &["--demo.scenario-duration", "30s"]);
     let breach_ends = Instant::now() + BREACH;
     let (prom, _port) = start_prometheus(dir.path(), exporter.addr, &rules, Some(am_port));
     let started = Instant::now();
@@ -798,7 +1099,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     let fired_after = started.elapsed();
     eprintln!("{ALERT} fired after {fired_after:?}: {labels:?}");
     assert_eq!(labels["severity"], "critical");
+    assert_eq!(labels["category"], "business");
     assert_eq!(labels["window"], "30m");
+    assert_eq!(labels["job"], "contact-center");
     let vendor = labels["vendor"].as_str();
     assert!(
         matches!(
@@ -833,6 +1136,11 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     assert_eq!(
         annotations["runbook_url"],
         "alerts/RUNBOOK.md#contactcenterservicelevelbelowtarget"
+    );
+    assert!(
+        annotations["dashboard_url"].starts_with("http://localhost:3000/d/cc-overview/")
+            && annotations["dashboard_url"].contains("var-source=demo-"),
+        "{annotations:?}"
     );
     assert!(
         annotations["description"].contains(&format!("queue \"{}\"", labels["queue"]))
