@@ -1025,3 +1025,38 @@ fn late_filled_columns_of_the_old_day_count_through_the_binary() {
     assert_eq!(old_day_reads(&mock), reads);
     assert_eq!(support(&e, "contact_center_queue_handled_total"), Some(4.0));
 }
+
+/// Two queues of one name are one gauge series (never two series with equal labels);
+/// the larger SLA threshold wins. Their counters stay apart by queue id.
+#[tokio::test]
+async fn same_named_queues_are_one_gauge_series() {
+    let m = Mock::start().await;
+    m.list("groups", None, "groups", vec![]);
+    let named = |id: u32, sla: u32| {
+        format!(
+            "<queue><queue-id>{id}</queue-id><queue-name>Support</queue-name><media-type>T</media-type>\
+             <enabled>Y</enabled><sla-enabled>Y</sla-enabled><sla-time>{sla}</sla-time></queue>"
+        )
+    };
+    m.list("queues", None, "queues", vec![named(1, 20), named(2, 30)]);
+    for id in [1, 2] {
+        m.list(
+            &format!("queues/{id}/statistics"),
+            None,
+            "statistics",
+            vec![],
+        );
+        m.list(
+            &format!("queues/{id}/online_slas"),
+            None,
+            "online_slas",
+            vec![],
+        );
+    }
+    let mut src = EightByEightSource::new("eight", m.config());
+    let snap = src.poll(&ctx(t(10, 0, 0))).await.unwrap();
+    let gauges = snap.queues.unwrap();
+    assert_eq!(gauges.len(), 1, "{gauges:?}");
+    assert_eq!(gauges[0].key.queue, "Support");
+    assert_eq!(gauges[0].sla_threshold_seconds, Some(30.0));
+}

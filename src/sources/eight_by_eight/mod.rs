@@ -36,7 +36,7 @@ use types::{Group, StatusEvent};
 
 use crate::http::PollContext;
 use crate::http::SourceError;
-use crate::model::Snapshot;
+use crate::model::{QueueGauges, Snapshot};
 use crate::state::AgentState;
 use crate::vendor::Source;
 
@@ -321,7 +321,8 @@ impl Source for EightByEightSource {
                 }
             }
         }
-        snap.queues = Some(gauges);
+        // Queues of one name are one gauge series (their counters stay apart by id).
+        snap.queues = Some(QueueGauges::merge_same_labels(gauges));
 
         self.book = book;
         self.day = Some(today);
