@@ -145,6 +145,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
                 {
                     let mut data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
                     data.ingest(snap, &entry.mapper, now.timestamp());
+                    data.check_agent_cap(&entry.name, &entry.config.agents);
                 }
                 let mut st = entry.status.lock().unwrap_or_else(|e| e.into_inner());
                 st.up = true;
