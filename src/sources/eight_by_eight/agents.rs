@@ -32,6 +32,8 @@ pub struct Latest {
     pub status: String,
     /// When.
     pub since: DateTime<Utc>,
+    /// The agent's name from its latest event that had one.
+    pub name: Option<String>,
 }
 
 /// Everything the source keeps about agents between polls.
@@ -52,6 +54,8 @@ pub struct Change {
     pub status: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// The agent's name, where the record gives one.
+    pub name: Option<String>,
 }
 
 impl Change {
@@ -61,6 +65,7 @@ impl Change {
             at: e.event_time?.with_timezone(&Utc),
             agent: e.agent_id?,
             status: e.status?,
+            name: e.agent_name,
         })
     }
 }
@@ -82,6 +87,11 @@ impl AgentBook {
                     let seen =
                         c.at < latest.since || (c.at == latest.since && c.status == latest.status);
                     if seen {
+                        // An older record may still name an agent whose newer ones
+                        // do not.
+                        if latest.name.is_none() {
+                            latest.name = c.name;
+                        }
                         continue;
                     }
                     if count_from.is_none_or(|from| c.at >= from) {
@@ -92,6 +102,9 @@ impl AgentBook {
                     }
                     latest.status = c.status;
                     latest.since = c.at;
+                    if c.name.is_some() {
+                        latest.name = c.name;
+                    }
                 }
                 None => {
                     self.agents.insert(
@@ -99,6 +112,7 @@ impl AgentBook {
                         Latest {
                             status: c.status,
                             since: c.at,
+                            name: c.name,
                         },
                     );
                 }
@@ -113,7 +127,7 @@ impl AgentBook {
             .iter()
             .map(|(id, l)| Agent {
                 id: id.clone(),
-                name: None,
+                name: l.name.clone().filter(|n| !n.trim().is_empty()),
                 vendor_state: l.status.clone(),
                 state_age_seconds: Some(
                     ((now - l.since).num_milliseconds() as f64 / 1000.0).max(0.0),
@@ -147,6 +161,7 @@ mod tests {
             agent: agent.into(),
             status: status.into(),
             at: t,
+            name: None,
         }
     }
 
