@@ -4,6 +4,10 @@
 //! baseline measured in the same run. Each size is scraped in both exposition formats
 //! (text 0.0.4 and OpenMetrics, plain and gzip): both are cached bytes, so OpenMetrics
 //! should cost what text costs.
+//!
+//! `agent_series`: the same 5,000-agent snapshot with `agent_series: true` (nine series
+//! per agent) against it with them off, per scrape and per render (the once-per-poll
+//! cost of building both formats and their gzip prefixes).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -28,9 +32,17 @@ const STATES: [&str; 6] = [
 ];
 
 fn hub_with_agents(n: usize) -> Arc<Hub> {
-    let yaml = "sources:\n  - {name: bench, vendor: exotel, base_url: \"http://127.0.0.1:1\", \
-                cc_id: 1, username: u, password: p, max_staleness: 1h}\n";
-    let cfg = config::parse(yaml, "bench.yml")
+    hub_with(n, false)
+}
+
+/// `n` agents (named, as a vendor would), per-agent series on or off.
+fn hub_with(n: usize, agent_series: bool) -> Arc<Hub> {
+    let yaml = format!(
+        "sources:\n  - {{name: bench, vendor: exotel, base_url: \"http://127.0.0.1:1\", \
+         cc_id: 1, username: u, password: p, max_staleness: 1h, \
+         agent_series: {agent_series}, max_agent_series: 10000}}\n"
+    );
+    let cfg = config::parse(&yaml, "bench.yml")
         .expect("bench config")
         .sources
         .remove(0);
@@ -38,7 +50,7 @@ fn hub_with_agents(n: usize) -> Arc<Hub> {
     let agents: Vec<Agent> = (0..n)
         .map(|i| Agent {
             id: format!("a{i}"),
-            name: None,
+            name: Some(format!("Agent Person {i}")),
             vendor_state: STATES[i % STATES.len()].into(),
             state_age_seconds: Some(i as f64),
         })
@@ -112,5 +124,28 @@ fn scrape(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, scrape);
+fn agent_series(c: &mut Criterion) {
+    let mut g = c.benchmark_group("agent_series");
+    for (label, on) in [("off", false), ("on", true)] {
+        let hub = hub_with(5000, on);
+        let len: usize = hub
+            .scrape(SystemTime::now(), false)
+            .iter()
+            .map(|b| b.len())
+            .sum();
+        eprintln!("5000 agents, agent_series {label}: body {len} bytes");
+        g.bench_with_input(BenchmarkId::new("scrape_plain", label), &hub, |b, hub| {
+            b.iter(|| hub.scrape(SystemTime::now(), false))
+        });
+        g.bench_with_input(BenchmarkId::new("scrape_gzip", label), &hub, |b, hub| {
+            b.iter(|| hub.scrape(SystemTime::now(), true))
+        });
+        g.bench_with_input(BenchmarkId::new("render", label), &hub, |b, hub| {
+            b.iter(|| hub.render(SystemTime::now()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scrape, agent_series);
 criterion_main!(benches);

@@ -222,6 +222,12 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
             labels: Default::default(),
             proxy: None,
             opening_hours: None,
+            // The demo's people are made up: show them, with their per-agent series,
+            // so the status page and the dashboard's agents table fill.
+            agents: config::AgentSeries {
+                series: true,
+                ..Default::default()
+            },
             vendor_config,
         });
     }

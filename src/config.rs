@@ -30,6 +30,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(300);
 /// Default cap on one vendor response body (32 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Default cap on the agents of one source that get per-agent series.
+pub const DEFAULT_MAX_AGENT_SERIES: u64 = 2000;
 
 /// A configuration error, already formatted as `file:line:col: key: message`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +55,12 @@ struct RawGlobal {
     max_response_bytes: Option<u64>,
     /// Static labels on every series of every source (a source's own `labels` win).
     labels: BTreeMap<String, String>,
+    /// Per-agent series for every source that does not set its own (default false).
+    agent_series: Option<bool>,
+    /// Agent names on the status page and the `agent_name` label (default true).
+    agent_names: Option<bool>,
+    /// Per-source cap on the agents with per-agent series (default 2000).
+    max_agent_series: Option<u64>,
 }
 
 /// The whole file as written; each source entry is kept as a mapping until its vendor
@@ -112,6 +120,15 @@ struct CommonKeys {
     /// When the contact center is open (`contact_center_source_open`).
     #[serde(default)]
     opening_hours: Option<RawOpeningHours>,
+    /// Export per-agent series (default: `global.agent_series`).
+    #[serde(default)]
+    agent_series: Option<bool>,
+    /// Show agent names (default: `global.agent_names`).
+    #[serde(default)]
+    agent_names: Option<bool>,
+    /// Cap on the agents with per-agent series (default: `global.max_agent_series`).
+    #[serde(default)]
+    max_agent_series: Option<u64>,
 }
 
 /// The keys every vendor accepts, in the order error messages list them.
@@ -154,6 +171,8 @@ pub struct SourceConfig {
     pub proxy: Option<ProxyConfig>,
     /// When the contact center is open; `None`: always.
     pub opening_hours: Option<OpeningHours>,
+    /// Per-agent series (`agent_series`, `agent_names`, `max_agent_series`).
+    pub agents: AgentSeries,
     /// The vendor's own validated settings (base URL, credentials, filters).
     pub vendor_config: VendorConfig,
 }
@@ -214,7 +233,35 @@ impl SourceConfig {
         if let Some(h) = &self.opening_hours {
             parts.push(format!("open {h}"));
         }
+        if self.agents.series {
+            parts.push(format!("agent series (at most {})", self.agents.max));
+        }
+        if !self.agents.names {
+            parts.push("agent names hidden".into());
+        }
         parts.join("; ")
+    }
+}
+
+/// What a source shows of single agents: `agent_series`, `agent_names` and
+/// `max_agent_series` after defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentSeries {
+    /// Export `contact_center_agent_state` and `contact_center_agent_time_in_state_seconds`.
+    pub series: bool,
+    /// Agent names may appear (status page, `agent_name` label); false: ids only.
+    pub names: bool,
+    /// Past this many agents the source exports no per-agent series at all.
+    pub max: usize,
+}
+
+impl Default for AgentSeries {
+    fn default() -> Self {
+        AgentSeries {
+            series: false,
+            names: true,
+            max: DEFAULT_MAX_AGENT_SERIES as usize,
+        }
     }
 }
 
@@ -445,6 +492,8 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
             "must be greater than 0",
         ));
     }
+    let g_max_agents = g.max_agent_series.unwrap_or(DEFAULT_MAX_AGENT_SERIES);
+    check_max_agent_series(g_max_agents).map_err(|m| located("global.max_agent_series", &m))?;
     check_labels(&g.labels, "global.labels").map_err(|(path, msg)| located(&path, &msg))?;
 
     let mut names = HashSet::new();
@@ -558,6 +607,14 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
                     .unwrap_or((1, 1));
                 ConfigError(format!("{file}:{line}:{col}: {path}: {}", fe.message))
             })?;
+        let max_agents = rs.max_agent_series.unwrap_or(g_max_agents);
+        check_max_agent_series(max_agents).map_err(|m| located(&at("max_agent_series"), &m))?;
+        let agents = AgentSeries {
+            series: rs.agent_series.or(g.agent_series).unwrap_or(false),
+            names: rs.agent_names.or(g.agent_names).unwrap_or(true),
+            // Checked just above to fit.
+            max: usize::try_from(max_agents).unwrap_or(usize::MAX),
+        };
         let opening_hours = rs
             .opening_hours
             .as_ref()
@@ -577,10 +634,32 @@ fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigErro
             labels,
             proxy,
             opening_hours,
+            agents,
             vendor_config,
         });
     }
     Ok(Config { sources })
+}
+
+/// Largest `max_agent_series`: far past any contact center, and a bound on the series
+/// one source can add to a scrape even when a vendor answers with garbage ids.
+pub const MAX_MAX_AGENT_SERIES: u64 = 100_000;
+
+/// `max_agent_series` must be 1..=[`MAX_MAX_AGENT_SERIES`]: 0 would export nothing
+/// (that is `agent_series: false`).
+fn check_max_agent_series(n: u64) -> Result<(), String> {
+    if n == 0 {
+        return Err(
+            "must be greater than 0 (to export no per-agent series, set agent_series: false)"
+                .into(),
+        );
+    }
+    if n > MAX_MAX_AGENT_SERIES {
+        return Err(format!(
+            "{n} is more than {MAX_MAX_AGENT_SERIES}, the most per-agent series one source may export"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks static labels at `path` (`global.labels`, `sources[0].labels`); an error

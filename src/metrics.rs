@@ -174,6 +174,16 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         GAUGE,
         format!("Longest time any agent has been in its current `state` (only agents whose vendor reports the age), {AS_OF}."),
     );
+    let mut agent_state = Family::new(
+        "contact_center_agent_state",
+        GAUGE,
+        format!("1 for the agent's current normalized `state`, 0 for the other seven (a state set; only with agent_series: true), {AS_OF}."),
+    );
+    let mut time_in_state = Family::new(
+        "contact_center_agent_time_in_state_seconds",
+        GAUGE,
+        format!("How long the agent has been in its current state, where the vendor reports it (only with agent_series: true), {AS_OF}."),
+    );
     let mut state_secs = Family::new(
         "contact_center_agent_state_seconds_total",
         COUNTER,
@@ -295,6 +305,17 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         for (st, a) in ages {
             age.gauge(sl.with(&[("state", st.as_str())]), a);
         }
+        let opts = &entry.config.agents;
+        if opts.series && !data.agent_series_truncated(opts) {
+            per_agent_series(
+                &data.agents,
+                opts.names,
+                m,
+                &sl,
+                &mut agent_state,
+                &mut time_in_state,
+            );
+        }
         let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
         for qa in &data.queue_agents {
             // A vendor's counts are added up per queue and state: saturate, whatever it sent.
@@ -383,6 +404,8 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         by_vendor,
         queue_agents,
         age,
+        agent_state,
+        time_in_state,
         state_secs,
         durations,
         entered,
@@ -402,6 +425,42 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
         f.finish(&mut out);
     }
     out
+}
+
+/// The per-agent series of one source's `agents`: the state set and, where the vendor
+/// reports an age, the time in state. Sorted by agent id, so the text is stable from
+/// render to render; an id the vendor listed twice is exported once (its first record),
+/// because two series with the same labels would make the whole scrape invalid.
+fn per_agent_series(
+    agents: &[crate::model::Agent],
+    names: bool,
+    mapper: &crate::state::StateMapper,
+    sl: &SourceLabels,
+    state_set: &mut Family,
+    time_in_state: &mut Family,
+) {
+    let mut by_id: BTreeMap<&str, &crate::model::Agent> = BTreeMap::new();
+    for a in agents {
+        by_id.entry(a.id.as_str()).or_insert(a);
+    }
+    for (id, a) in by_id {
+        // An empty name is no name: the label is left out, as Prometheus would.
+        let name = a.name.as_deref().filter(|n| names && !n.is_empty());
+        let mut own: Vec<(&str, &str)> = Vec::with_capacity(3);
+        own.push(("agent_id", id));
+        if let Some(n) = name {
+            own.push(("agent_name", n));
+        }
+        let current = mapper.map(&a.vendor_state);
+        for st in AgentState::ALL {
+            own.push(("state", st.as_str()));
+            state_set.gauge(sl.with(&own), if st == current { 1.0 } else { 0.0 });
+            own.pop();
+        }
+        if let Some(age_s) = a.state_age_seconds.filter(|v| v.is_finite() && *v >= 0.0) {
+            time_in_state.gauge(sl.with(&own), age_s);
+        }
+    }
 }
 
 /// Per-source status metrics, computed from the hub at scrape time.
@@ -437,6 +496,11 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
         COUNTER,
         "Vendor records parsed.",
     );
+    let mut truncated = Family::new(
+        "contact_center_source_agent_series_truncated",
+        GAUGE,
+        "1 while the source has more agents than its max_agent_series and exports none of its per-agent series, else 0 (only sources with agent_series: true).",
+    );
     let mut durations = Family::new(
         "contact_center_source_poll_duration_seconds",
         MetricType::HISTOGRAM,
@@ -463,6 +527,14 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
         for (endpoint, n) in s.counters.records_snapshot() {
             records.counter(sl.with(&[("endpoint", endpoint)]), n as f64);
         }
+        if s.config.agents.series {
+            let over = s
+                .data
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .agent_series_truncated(&s.config.agents);
+            truncated.gauge(sl.with(&[]), if over { 1.0 } else { 0.0 });
+        }
         let polls = s
             .poll_duration
             .lock()
@@ -472,7 +544,9 @@ pub fn source_families(sources: &[Arc<SourceEntry>]) -> Vec<MetricFamily> {
         durations.histogram(sl.with(&[]), &buckets, count, polls.sum);
     }
     let mut out = Vec::new();
-    for f in [up, last, interval, failures, requests, records, durations] {
+    for f in [
+        up, last, interval, failures, requests, records, truncated, durations,
+    ] {
         f.finish(&mut out);
     }
     out
@@ -553,4 +627,209 @@ pub fn exporter_registry() -> (
         }
     }
     (registry, reload_ok, reload_ts, state_write_failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Agent, Snapshot};
+
+    /// An Exotel source with `extra` common keys, polled once with `agents`.
+    fn entry(extra: &str, agents: Vec<Agent>) -> Arc<SourceEntry> {
+        let yaml = format!(
+            "sources:\n  - name: cc\n    vendor: exotel\n    base_url: http://127.0.0.1:1\n    cc_id: 6\n    username: u\n    password: p\n    labels: {{site: bud}}\n    state_map: {{Available: available, Busy: busy, Break: break}}\n{extra}"
+        );
+        let cfg = crate::config::parse(&yaml, "t.yml")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .sources
+            .remove(0);
+        let e = Arc::new(SourceEntry::new(&cfg));
+        {
+            let mut d = e.data.lock().unwrap();
+            d.ingest(
+                Snapshot {
+                    agents: Some(agents),
+                    ..Default::default()
+                },
+                &e.mapper,
+                0,
+            );
+            d.check_agent_cap(&e.name, &e.config.agents);
+        }
+        e
+    }
+
+    fn agent(id: &str, name: Option<&str>, state: &str, age: Option<f64>) -> Agent {
+        Agent {
+            id: id.into(),
+            name: name.map(str::to_string),
+            vendor_state: state.into(),
+            state_age_seconds: age,
+        }
+    }
+
+    fn samples(text: &str, family: &str) -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{family}{{")))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn truncated(e: &Arc<SourceEntry>) -> Vec<String> {
+        samples(
+            &encode(&source_families(std::slice::from_ref(e))),
+            "contact_center_source_agent_series_truncated",
+        )
+    }
+
+    #[test]
+    fn per_agent_series_are_a_state_set_and_an_age() {
+        let e = entry(
+            "    agent_series: true\n",
+            vec![
+                agent("7", Some("Ana \"Q\" Kovács"), "Available", Some(95.0)),
+                agent("3", None, "Busy", None),
+                // The same id twice: exported once, from its first record.
+                agent("7", Some("dup"), "Busy", Some(1.0)),
+            ],
+        );
+        let text = render_vendor(&[&e]);
+        let state = samples(&text, "contact_center_agent_state");
+        let l = |id: &str, name: &str, st: &str, v: u8| {
+            format!("contact_center_agent_state{{source=\"cc\",vendor=\"exotel\",agent_id=\"{id}\",{name}state=\"{st}\",site=\"bud\"}} {v}")
+        };
+        let mut want = Vec::new();
+        for st in AgentState::ALL {
+            want.push(l("3", "", st.as_str(), u8::from(st == AgentState::Busy)));
+        }
+        for st in AgentState::ALL {
+            want.push(l(
+                "7",
+                "agent_name=\"Ana \\\"Q\\\" Kovács\",",
+                st.as_str(),
+                u8::from(st == AgentState::Available),
+            ));
+        }
+        assert_eq!(state, want, "{text}");
+        assert_eq!(
+            samples(&text, "contact_center_agent_time_in_state_seconds"),
+            ["contact_center_agent_time_in_state_seconds{source=\"cc\",vendor=\"exotel\",agent_id=\"7\",agent_name=\"Ana \\\"Q\\\" Kovács\",site=\"bud\"} 95"]
+        );
+        assert!(text.contains("# TYPE contact_center_agent_state gauge"));
+        assert_eq!(
+            truncated(&e),
+            ["contact_center_source_agent_series_truncated{source=\"cc\",vendor=\"exotel\",site=\"bud\"} 0"]
+        );
+    }
+
+    #[test]
+    fn per_agent_series_are_off_by_default_and_names_can_be_hidden() {
+        let agents = || vec![agent("7", Some("Ana"), "Available", Some(5.0))];
+        let off = entry("", agents());
+        let text = render_vendor(&[&off]);
+        assert!(!text.contains("agent_id"), "{text}");
+        assert!(truncated(&off).is_empty());
+        let anonymous = entry("    agent_series: true\n    agent_names: false\n", agents());
+        let text = render_vendor(&[&anonymous]);
+        assert!(!text.contains("Ana"), "{text}");
+        assert!(!text.contains("agent_name"), "{text}");
+        assert_eq!(
+            samples(&text, "contact_center_agent_time_in_state_seconds"),
+            ["contact_center_agent_time_in_state_seconds{source=\"cc\",vendor=\"exotel\",agent_id=\"7\",site=\"bud\"} 5"]
+        );
+    }
+
+    #[test]
+    fn past_the_cap_a_source_exports_no_per_agent_series() {
+        let agents = |n: usize| {
+            (0..n)
+                .map(|i| agent(&i.to_string(), None, "Available", Some(1.0)))
+                .collect::<Vec<_>>()
+        };
+        let at_cap = entry(
+            "    agent_series: true\n    max_agent_series: 3\n",
+            agents(3),
+        );
+        let text = render_vendor(&[&at_cap]);
+        assert_eq!(samples(&text, "contact_center_agent_state").len(), 24);
+        let over = entry(
+            "    agent_series: true\n    max_agent_series: 3\n",
+            agents(4),
+        );
+        let text = render_vendor(&[&over]);
+        assert!(samples(&text, "contact_center_agent_state").is_empty());
+        assert!(samples(&text, "contact_center_agent_time_in_state_seconds").is_empty());
+        // The counts stay.
+        assert!(text.contains(
+            "contact_center_agents{source=\"cc\",vendor=\"exotel\",state=\"available\",site=\"bud\"} 4"
+        ));
+        assert_eq!(
+            truncated(&over),
+            ["contact_center_source_agent_series_truncated{source=\"cc\",vendor=\"exotel\",site=\"bud\"} 1"]
+        );
+        // Back under the cap: the series return and the flag clears.
+        {
+            let mut d = over.data.lock().unwrap();
+            d.ingest(
+                Snapshot {
+                    agents: Some(agents(2)),
+                    ..Default::default()
+                },
+                &over.mapper,
+                0,
+            );
+            d.check_agent_cap(&over.name, &over.config.agents);
+        }
+        assert_eq!(
+            samples(&render_vendor(&[&over]), "contact_center_agent_state").len(),
+            16
+        );
+        assert_eq!(
+            truncated(&over),
+            ["contact_center_source_agent_series_truncated{source=\"cc\",vendor=\"exotel\",site=\"bud\"} 0"]
+        );
+    }
+
+    /// Agents who leave the vendor's answer leave /metrics with the next poll.
+    #[test]
+    fn series_of_an_agent_who_left_vanish() {
+        let e = entry(
+            "    agent_series: true\n",
+            vec![
+                agent("1", Some("Stays"), "Available", None),
+                agent("2", Some("Leaves"), "Busy", None),
+            ],
+        );
+        assert!(render_vendor(&[&e]).contains("Leaves"));
+        e.data.lock().unwrap().ingest(
+            Snapshot {
+                agents: Some(vec![agent("1", Some("Stays"), "Break", None)]),
+                ..Default::default()
+            },
+            &e.mapper,
+            0,
+        );
+        let text = render_vendor(&[&e]);
+        assert!(!text.contains("Leaves"), "{text}");
+        assert!(!text.contains("agent_id=\"2\""), "{text}");
+        assert!(
+            text.contains("agent_id=\"1\",agent_name=\"Stays\",state=\"break\",site=\"bud\"} 1")
+        );
+    }
+
+    /// The OpenMetrics encoding carries the same per-agent families.
+    #[test]
+    fn openmetrics_has_the_same_per_agent_series() {
+        let e = entry(
+            "    agent_series: true\n",
+            vec![agent("7", Some("Ana"), "Available", Some(95.0))],
+        );
+        let om = crate::openmetrics::encode(&vendor_families(&[&e]));
+        assert!(
+            om.contains("# TYPE contact_center_agent_state gauge"),
+            "{om}"
+        );
+        assert!(om.contains("contact_center_agent_state{source=\"cc\",vendor=\"exotel\",agent_id=\"7\",agent_name=\"Ana\",state=\"available\",site=\"bud\"} 1"), "{om}");
+        assert!(om.contains("contact_center_agent_time_in_state_seconds{source=\"cc\",vendor=\"exotel\",agent_id=\"7\",agent_name=\"Ana\",site=\"bud\"} 95"), "{om}");
+    }
 }

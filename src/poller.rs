@@ -173,6 +173,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
                 let saved = {
                     let mut data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
                     data.ingest(snap, &entry.mapper, now.timestamp());
+                    data.check_agent_cap(&entry.name, &entry.config.agents);
                     state.as_ref().map(|_| data.saved())
                 };
                 if let (Some(dir), Some(saved)) = (&state, saved) {

@@ -2,7 +2,8 @@
 //! what an operator needs to see whether every source is polling.
 //!
 //! It shows the version, links, every source's poll status, and per source the agents
-//! per normalized state and per queue the waiting interactions, the oldest wait, the
+//! per normalized state, every agent (name or id, vendor state, normalized state, time
+//! in state; folded into a `<details>` element past [`FOLD_AGENTS`]) and per queue the waiting interactions, the oldest wait, the
 //! day's entered / answered / abandoned interactions, the day's service level and the
 //! SLA threshold. Everything comes from the data the pollers keep for `/metrics`
 //! ([`SourceData`]); the page never calls a vendor. Sources whose data `/metrics` leaves
@@ -17,7 +18,7 @@
 //!
 //! The page is plain server-rendered HTML with inline CSS, no scripts and no external
 //! assets; it reloads itself about once per poll. Every string that comes from a vendor
-//! or from the configuration (source, queue and state names, error texts) is
+//! or from the configuration (source, queue, agent and state names, error texts) is
 //! HTML-escaped, and no configuration value other than names and intervals is shown.
 
 use std::collections::BTreeMap;
@@ -88,6 +89,8 @@ enum Figures {
 #[derive(Debug)]
 struct Fresh {
     agents: [u64; 8],
+    /// Every agent, by normalized state and then longest in it first.
+    agent_rows: Vec<AgentRow>,
     /// `(vendor state, normalized state, agents)`, by vendor state.
     vendor_states: Vec<(String, AgentState, u64)>,
     queues: Vec<(QueueKey, QueueRow)>,
@@ -95,6 +98,21 @@ struct Fresh {
     day: NaiveDate,
     zone: &'static str,
 }
+
+/// One agent as the agents table shows it.
+#[derive(Debug)]
+struct AgentRow {
+    /// The vendor's name for the agent, or its id (always the id with
+    /// `agent_names: false`).
+    who: String,
+    vendor_state: String,
+    state: AgentState,
+    age_seconds: Option<f64>,
+}
+
+/// Past this many agents the table is folded into a `<details>` element, so that the
+/// queues below stay in reach on a large contact center.
+const FOLD_AGENTS: usize = 200;
 
 #[derive(Debug, Default)]
 struct QueueRow {
@@ -186,12 +204,47 @@ impl Fresh {
         let queues = rows.into_iter().map(|(k, row)| (k.clone(), row)).collect();
         Fresh {
             agents: data.agents_by_state(mapper),
+            agent_rows: agent_rows(data, entry),
             vendor_states,
             queues,
             day,
             zone: tz.name(),
         }
     }
+}
+
+/// The agents table of a source: name (where the vendor gives one and `agent_names`
+/// allows it) or id, sorted by normalized state, then longest in the state first (no
+/// age last), then by name.
+fn agent_rows(data: &SourceData, entry: &SourceEntry) -> Vec<AgentRow> {
+    let names = entry.config.agents.names;
+    let mut rows: Vec<AgentRow> = data
+        .agents
+        .iter()
+        .map(|a| AgentRow {
+            who: a
+                .name
+                .as_deref()
+                .filter(|n| names && !n.is_empty())
+                .unwrap_or(&a.id)
+                .to_string(),
+            vendor_state: a.vendor_state.clone(),
+            state: entry.mapper.map(&a.vendor_state),
+            age_seconds: a.state_age_seconds.filter(|v| v.is_finite() && *v >= 0.0),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.state
+            .cmp(&b.state)
+            .then_with(|| match (a.age_seconds, b.age_seconds) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.who.cmp(&b.who))
+    });
+    rows
 }
 
 /// The local day of `now` in `tz` and its span `[start, end)` in Unix seconds.
@@ -324,6 +377,7 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
         }
         out.push_str("</table></div></details>\n");
     }
+    agents_table(out, &f.agent_rows);
 
     if f.queues.is_empty() {
         out.push_str("<h3>Queues</h3>\n<p class=\"note\">This source reports no queue figures.</p>\n</section>\n");
@@ -387,6 +441,38 @@ Service level = answered within the SLA threshold / answered. — = not reported
         out.push_str("<p class=\"note\">This source reports only the queues' current state: no daily counts, service level or SLA threshold. — = not reported.</p>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// The agents table (folded past [`FOLD_AGENTS`]); nothing without agents.
+fn agents_table(out: &mut String, rows: &[AgentRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let fold = rows.len() > FOLD_AGENTS;
+    if fold {
+        let _ = writeln!(
+            out,
+            "<details class=\"agents\"><summary>Agents ({}), by state, longest first</summary>",
+            rows.len()
+        );
+    } else {
+        out.push_str("<h3>Agents, by state, longest first</h3>\n");
+    }
+    out.push_str("<div class=\"scroll\"><table class=\"agents\"><tr><th>Agent</th><th>Vendor state</th><th>State</th><th>Time in state</th></tr>\n");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "<tr class=\"agent\" data-state=\"{st}\"><td>{}</td><td>{}</td><td>{st}</td><td class=\"n\">{}</td></tr>",
+            esc(&r.who),
+            esc(&r.vendor_state),
+            opt(r.age_seconds.map(duration_text)),
+            st = r.state.as_str(),
+        );
+    }
+    out.push_str("</table></div>\n");
+    if fold {
+        out.push_str("</details>\n");
+    }
 }
 
 /// `—` for a figure the vendor does not report.
@@ -704,6 +790,106 @@ mod tests {
         assert_eq!(refresh(&[every(60), every(15)]), 15);
         assert_eq!(refresh(&[every(1)]), 5);
         assert_eq!(refresh(&[every(3600)]), 300);
+    }
+
+    /// A source with `extra` common keys and these agents, polled at `now`.
+    fn with_agents(extra: &str, agents: Vec<Agent>, now: SystemTime) -> Arc<SourceEntry> {
+        let yaml = format!(
+            "sources:\n  - {{name: ag, vendor: exotel, base_url: \"http://127.0.0.1:1\", \
+             cc_id: 1, username: user, password: pw, {extra}}}\n"
+        );
+        let cfg = crate::config::parse(&yaml, "t.yml")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .sources
+            .remove(0);
+        let e = Arc::new(SourceEntry::new(&cfg));
+        polled(
+            &e,
+            Snapshot {
+                agents: Some(agents),
+                ..Default::default()
+            },
+            now,
+        );
+        e
+    }
+
+    fn person(id: &str, name: Option<&str>, state: &str, age: Option<f64>) -> Agent {
+        Agent {
+            id: id.into(),
+            name: name.map(str::to_string),
+            vendor_state: state.into(),
+            state_age_seconds: age,
+        }
+    }
+
+    #[test]
+    fn agents_table_by_state_then_longest_first_escaped() {
+        let now = at("2026-11-30T12:00:00Z");
+        let e = with_agents(
+            "",
+            vec![
+                person("1", Some("Short Break"), "Break", Some(60.0)),
+                person("2", Some(EVIL), "Break", Some(1500.0)),
+                person("3", None, "On Call", Some(30.0)),
+                person("4", Some("Ready Ann"), "Ready", None),
+                person("5", Some("Ready Bob"), "Ready", Some(5.0)),
+            ],
+            now,
+        );
+        let html = render(&[e], "/metrics", "v", now);
+        let rows: Vec<&str> = html
+            .lines()
+            .filter(|l| l.starts_with("<tr class=\"agent\""))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "<tr class=\"agent\" data-state=\"available\"><td>Ready Bob</td><td>Ready</td><td>available</td><td class=\"n\">5 s</td></tr>",
+                "<tr class=\"agent\" data-state=\"available\"><td>Ready Ann</td><td>Ready</td><td>available</td><td class=\"n\">—</td></tr>",
+                "<tr class=\"agent\" data-state=\"busy\"><td>3</td><td>On Call</td><td>busy</td><td class=\"n\">30 s</td></tr>",
+                "<tr class=\"agent\" data-state=\"break\"><td>&lt;img src=x onerror=alert(1)&gt;</td><td>Break</td><td>break</td><td class=\"n\">25 min 00 s</td></tr>",
+                "<tr class=\"agent\" data-state=\"break\"><td>Short Break</td><td>Break</td><td>break</td><td class=\"n\">1 min 00 s</td></tr>",
+            ],
+            "{html}"
+        );
+        assert!(html.contains("<h3>Agents, by state, longest first</h3>"));
+        assert!(!html.contains("<details class=\"agents\">"));
+        assert!(!html.contains(EVIL));
+    }
+
+    #[test]
+    fn agent_names_off_shows_ids_only() {
+        let now = at("2026-11-30T12:00:00Z");
+        let e = with_agents(
+            "agent_names: false",
+            vec![person("a-17", Some("Ana Kovács"), "Ready", Some(5.0))],
+            now,
+        );
+        let html = render(&[e], "/metrics", "v", now);
+        assert!(!html.contains("Ana"), "{html}");
+        assert!(html.contains("<td>a-17</td><td>Ready</td>"), "{html}");
+    }
+
+    #[test]
+    fn more_than_200_agents_fold_into_details() {
+        let now = at("2026-11-30T12:00:00Z");
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| person(&format!("{i:03}"), None, "Ready", Some(i as f64)))
+                .collect::<Vec<_>>()
+        };
+        let html = render(&[with_agents("", many(200), now)], "/metrics", "v", now);
+        assert!(!html.contains("<details class=\"agents\">"));
+        assert_eq!(html.matches("<tr class=\"agent\"").count(), 200);
+        let html = render(&[with_agents("", many(201), now)], "/metrics", "v", now);
+        assert!(html.contains(
+            "<details class=\"agents\"><summary>Agents (201), by state, longest first</summary>"
+        ));
+        assert_eq!(html.matches("<tr class=\"agent\"").count(), 201);
+        // Longest first: agent 200 (200 s) heads the table.
+        let first = html.find("<td>200</td>").unwrap();
+        assert!(first < html.find("<td>000</td>").unwrap());
     }
 
     #[test]

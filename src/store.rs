@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crate::config::SourceConfig;
+use crate::config::{AgentSeries, SourceConfig};
 use crate::http::RequestCounters;
 use crate::model::{
     Agent, PeriodHistogram, PeriodKey, QueueAgents, QueueCount, QueueGauges, QueueKey, Snapshot,
@@ -243,6 +243,9 @@ pub struct SourceData {
     pub wait_histograms: BTreeMap<(WaitHistogram, QueueKey), VendorHistogram>,
     /// Whether any poll succeeded (before that, nothing is exported).
     pub has_data: bool,
+    /// Whether the last [`SourceData::check_agent_cap`] found more agents than the cap
+    /// (so the log line is written once per crossing, not once per poll).
+    agent_cap_exceeded: bool,
     ledger: Ledger,
     /// Per agent, when the latest interval counted so far ended (Unix seconds).
     interval_marks: HashMap<String, i64>,
@@ -361,6 +364,35 @@ impl SourceData {
             (Some(s), None) => Some(s),
             (None, g) => g,
         };
+    }
+
+    /// Whether this source's per-agent series are left out because it has more agents
+    /// than `agents.max` (always false when `agents.series` is off).
+    pub fn agent_series_truncated(&self, agents: &AgentSeries) -> bool {
+        agents.series && self.agents.len() > agents.max
+    }
+
+    /// Logs when the agents cross `agents.max` (after an ingest): one warning when the
+    /// source goes over the cap, one info line when it is back under, nothing while it
+    /// stays on one side.
+    pub fn check_agent_cap(&mut self, source: &str, agents: &AgentSeries) {
+        let over = self.agent_series_truncated(agents);
+        if over && !self.agent_cap_exceeded {
+            tracing::warn!(
+                source,
+                agents = self.agents.len(),
+                max_agent_series = agents.max,
+                "more agents than max_agent_series: this source's per-agent series are left out until it has fewer (contact_center_source_agent_series_truncated is 1)"
+            );
+        } else if !over && self.agent_cap_exceeded {
+            tracing::info!(
+                source,
+                agents = self.agents.len(),
+                max_agent_series = agents.max,
+                "agents back within max_agent_series: per-agent series exported again"
+            );
+        }
+        self.agent_cap_exceeded = over;
     }
 
     /// Agents per normalized state.

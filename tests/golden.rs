@@ -118,6 +118,13 @@ async fn every_vendor_fixture_renders_its_golden_file() {
                     .unwrap_or_else(|| format!("{name}: golden differs")),
             );
         }
+        // Every golden case turns agent_series on: one current state per agent, and
+        // the state set agrees with the counts.
+        let agents = common::agents::check_state_sets(&text);
+        assert!(
+            agents.get(name).is_some_and(|n| *n > 0),
+            "{name}: no per-agent series:\n{text}"
+        );
         if let Some((ok, out)) = common::promtool_check_metrics(&text) {
             assert!(ok, "{name}: promtool check metrics: {out}");
         }

@@ -2,7 +2,8 @@
 //! from the real binary and the tests assert on the DOM it built (and keep a screenshot
 //! in `target/test-artifacts/`). One exporter runs the built-in demo (all four vendors);
 //! one polls a local mock of every vendor whose queue names are an HTML injection
-//! attempt. Plus: `/` asks for the same basic auth as `/metrics`.
+//! attempt; one polls an Exotel mock whose agent names are. Plus: `/` asks for the
+//! same basic auth as `/metrics`, and shows the agents table behind it.
 
 mod common;
 
@@ -236,6 +237,16 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
         "{dom}"
     );
     assert_agents_and_queues(&found, &[]);
+    for s in &found {
+        // One row per agent in the agents table (folded or not).
+        assert_eq!(
+            s.html.matches("<tr class=\"agent\"").count() as u64,
+            s.agents_total(),
+            "{}: agents table:\n{}",
+            s.source,
+            s.html
+        );
+    }
     let shot = screenshot(browser, &url, "status-page.png", 1200, 2600);
     screenshot(browser, &url, "status-page-phone.png", 390, 1600);
     eprintln!("screenshot: {}", shot.display());
@@ -329,6 +340,77 @@ fn vendor_queue_names_show_as_text_in_chromium() {
     screenshot(browser, &url, "status-page-escaped.png", 1200, 2600);
 }
 
+/// An agent name that is an HTML injection attempt shows as text in Chromium: the
+/// agents table has the name as a cell's text, and no element was made of it. The
+/// demo's agents tables (one row per agent, all states) are in the demo test above.
+#[test]
+fn vendor_agent_names_show_as_text_in_chromium() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let mock = Mock::start(|r| {
+        if r.param("table-name") != Some("user-session-information") {
+            return common::MockResponse::json(common::example::EMPTY);
+        }
+        let row = |id: &str, name: &str, status: &str, secs: u32| {
+            serde_json::json!({"data": {"user_id": id, "user_name": name,
+                "user_status": status, "user_status_duration": secs,
+                "campaign_name": "sales", "channel_details": {"channel_type": "VOICE"}}})
+        };
+        let rows = vec![
+            row("u1", EVIL, "Break", 1500),
+            row("u2", "<script>document.title='pwned'</script>", "Ready", 40),
+            row("u3", "Plain Person", "Break", 90),
+        ];
+        common::MockResponse::json(
+            serde_json::json!({"response": rows, "metadata": {"total": 3, "count": 3}}).to_string(),
+        )
+    });
+    let yaml = format!(
+        "sources:\n{}",
+        common::example::source_yaml("names", &mock, "")
+    );
+    let e = Exporter::start(&yaml, &[]);
+    let url = format!("http://{}/", e.addr);
+    e.wait_until("the agents table", WAIT, |e| {
+        e.get("/").is_some_and(|(_, _, body)| {
+            String::from_utf8_lossy(&body)
+                .matches("<tr class=\"agent\"")
+                .count()
+                == 3
+        })
+    });
+    let dom = dump_dom(browser, &url);
+    assert!(
+        dom.contains("<title>contact-center-exporter</title>"),
+        "{dom}"
+    );
+    assert!(!dom.contains("<script"), "{dom}");
+    assert!(!dom.contains("<img src=\"x\""), "{dom}");
+    assert!(!dom.contains("onerror=\""), "{dom}");
+    let rows: Vec<&str> = dom
+        .split("<tr class=\"agent\"")
+        .skip(1)
+        .map(|r| r.split("</tr>").next().unwrap_or(""))
+        .collect();
+    // By normalized state (available before break), then longest first.
+    assert_eq!(rows.len(), 3, "{dom}");
+    assert!(
+        rows[0].contains("<td>&lt;script&gt;document.title='pwned'&lt;/script&gt;</td>"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(&format!(
+            "<td>{EVIL_TEXT}</td><td>Break</td><td>break</td><td class=\"n\">25 min 00 s</td>"
+        )),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[2].contains("<td>Plain Person</td>"), "{}", rows[2]);
+    screenshot(browser, &url, "status-page-agent-names.png", 1200, 1200);
+}
+
 #[test]
 fn status_page_asks_for_the_same_basic_auth_as_metrics() {
     use base64::Engine as _;
@@ -364,8 +446,11 @@ fn status_page_asks_for_the_same_basic_auth_as_metrics() {
     e.wait_until("the page to show the demo", WAIT, |e| {
         http_request(e.addr, "GET", "/", &[("Authorization", good.as_str())]).is_some_and(
             |(status, _, body)| {
+                let page = String::from_utf8_lossy(&body);
+                // The agents table needs no script, so it works behind the login too.
                 status == 200
-                    && String::from_utf8_lossy(&body).contains("data-source=\"demo-exotel\"")
+                    && page.contains("data-source=\"demo-exotel\"")
+                    && page.contains("<tr class=\"agent\"")
             },
         )
     });

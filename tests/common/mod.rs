@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod agents;
 pub mod clock;
 pub mod example;
 pub mod fault;

@@ -40,14 +40,17 @@ pub struct Latest {
     /// at the same instant are told apart by status, so a re-read in any order skips
     /// them all instead of flipping the state and adding 0-second intervals.
     pub applied_at_since: Vec<String>,
+    /// The agent's name from its latest event that had one.
+    pub name: Option<String>,
 }
 
 impl Latest {
-    fn new(status: String, since: DateTime<Utc>) -> Self {
+    fn new(status: String, since: DateTime<Utc>, name: Option<String>) -> Self {
         Latest {
             applied_at_since: vec![status.clone()],
             status,
             since,
+            name,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct Change {
     pub status: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// The agent's name, where the record gives one.
+    pub name: Option<String>,
 }
 
 impl Change {
@@ -79,6 +84,7 @@ impl Change {
             at: e.event_time?.with_timezone(&Utc),
             agent: e.agent_id?,
             status: e.status?,
+            name: e.agent_name,
         })
     }
 }
@@ -96,8 +102,16 @@ impl AgentBook {
         let mut out = Vec::new();
         for c in changes {
             match self.agents.get_mut(&c.agent) {
-                Some(latest) if c.at < latest.since => {}
+                Some(latest) if c.at < latest.since => {
+                    // An older record may still name an agent whose newer ones do not.
+                    if latest.name.is_none() {
+                        latest.name = c.name;
+                    }
+                }
                 Some(latest) if c.at == latest.since => {
+                    if c.name.is_some() {
+                        latest.name = c.name;
+                    }
                     if !latest.applied_at_since.contains(&c.status) {
                         latest.applied_at_since.push(c.status.clone());
                         latest.status = c.status;
@@ -112,10 +126,12 @@ impl AgentBook {
                             ended_at: Some(c.at.timestamp()),
                         });
                     }
-                    *latest = Latest::new(c.status, c.at);
+                    let name = c.name.or_else(|| latest.name.take());
+                    *latest = Latest::new(c.status, c.at, name);
                 }
                 None => {
-                    self.agents.insert(c.agent, Latest::new(c.status, c.at));
+                    self.agents
+                        .insert(c.agent, Latest::new(c.status, c.at, c.name));
                 }
             }
         }
@@ -128,7 +144,7 @@ impl AgentBook {
             .iter()
             .map(|(id, l)| Agent {
                 id: id.clone(),
-                name: None,
+                name: l.name.clone().filter(|n| !n.trim().is_empty()),
                 vendor_state: l.status.clone(),
                 state_age_seconds: Some(
                     ((now - l.since).num_milliseconds() as f64 / 1000.0).max(0.0),
@@ -162,6 +178,7 @@ mod tests {
             agent: agent.into(),
             status: status.into(),
             at: t,
+            name: None,
         }
     }
 
@@ -233,7 +250,9 @@ mod tests {
             iv,
             vec![StateInterval {
                 vendor_state: "Available".into(),
-                seconds: 300.0
+                seconds: 300.0,
+                agent: "fred".into(),
+                ended_at: Some(at(10, 5, 0).timestamp()),
             }]
         );
         assert_eq!(b.agents["fred"].status, "Processing");
@@ -255,7 +274,9 @@ mod tests {
             iv,
             vec![StateInterval {
                 vendor_state: "Hold".into(),
-                seconds: 240.0
+                seconds: 240.0,
+                agent: "fred".into(),
+                ended_at: Some(at(10, 9, 0).timestamp()),
             }]
         );
     }

@@ -57,6 +57,8 @@ pub fn parse_groups(body: &[u8]) -> Result<Vec<Group>, ParseError> {
 pub struct StatusEvent {
     /// `agent-id`.
     pub agent_id: Option<String>,
+    /// `agent-name`: the agent's display name.
+    pub agent_name: Option<String>,
     /// `status`: the state the agent entered (`On Break`, ...).
     pub status: Option<String>,
     /// `event-time`: when it entered it.
@@ -69,6 +71,7 @@ impl Record for StatusEvent {
     fn set(&mut self, _: &[u8], name: &[u8], t: &str) -> Result<(), String> {
         match name {
             b"agent-id" => self.agent_id = text(t),
+            b"agent-name" => self.agent_name = text(t),
             b"status" => self.status = text(t),
             b"event-time" => self.event_time = Some(timestamp(t)?),
             b"transaction-id" => self.transaction_id = text(t),

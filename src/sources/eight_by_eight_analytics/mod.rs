@@ -232,9 +232,10 @@ pub fn agents_of(records: Vec<AgentRecord>) -> Vec<Agent> {
                 }
                 _ => "unknown".to_string(),
             };
+            let name = r.name.take().filter(|n| !n.trim().is_empty());
             Some(Agent {
                 id: r.id?,
-                name: None,
+                name,
                 vendor_state,
                 state_age_seconds,
             })

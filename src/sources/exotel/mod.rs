@@ -110,7 +110,12 @@ pub fn normalize(sessions: &[Session], customers: &[Session]) -> Snapshot {
             .to_string();
         agents.entry(id.clone()).or_insert_with(|| Agent {
             id: id.clone(),
-            name: None,
+            name: s
+                .user_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
             vendor_state: state.clone(),
             state_age_seconds: s.user_status_duration,
         });

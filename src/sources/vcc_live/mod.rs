@@ -302,7 +302,8 @@ pub fn agents(
             &u.user,
             Agent {
                 id: u.user.to_string(),
-                name: None,
+                // The login name is the only name the API gives.
+                name: u.username.clone(),
                 vendor_state: u.state.clone(),
                 state_age_seconds: age,
             },
@@ -399,12 +400,20 @@ mod tests {
         let a = agents(t + 60.0, &last, &online);
         assert_eq!(a.len(), 2);
         assert_eq!(
-            (a[0].vendor_state.as_str(), a[0].state_age_seconds),
-            ("CALL", Some(30.0))
+            (
+                a[0].name.as_deref(),
+                a[0].vendor_state.as_str(),
+                a[0].state_age_seconds
+            ),
+            (Some("green_op"), "CALL", Some(30.0))
         );
         assert_eq!(
-            (a[1].vendor_state.as_str(), a[1].state_age_seconds),
-            ("AUX", Some(12.0))
+            (
+                a[1].name.as_deref(),
+                a[1].vendor_state.as_str(),
+                a[1].state_age_seconds
+            ),
+            (None, "AUX", Some(12.0))
         );
     }
 

@@ -392,12 +392,22 @@ pub fn agents_of(
             .map(|t| (now.timestamp() - t).max(0) as f64);
         out.entry(u.user_id.0).or_insert_with(|| Agent {
             id: u.user_id.to_string(),
-            name: None,
+            name: display_name(u),
             vendor_state: status.to_string(),
             state_age_seconds: age,
         });
     }
     out.into_values().collect()
+}
+
+/// The user's display name, else its login name; blank ones are no name.
+fn display_name(u: &UserInfo) -> Option<String> {
+    [&u.user_display_name, &u.user_name]
+        .into_iter()
+        .flatten()
+        .map(|n| n.trim())
+        .find(|n| !n.is_empty())
+        .map(str::to_string)
 }
 
 /// `GetACDState` → agents per queue and vendor state: ready operators are `READY`,

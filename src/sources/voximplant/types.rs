@@ -522,6 +522,9 @@ pub struct UserInfo {
     /// Login name.
     #[serde(default)]
     pub user_name: Option<String>,
+    /// Display name (the person's name, where the account set one).
+    #[serde(default)]
+    pub user_display_name: Option<String>,
     /// Current ACD status.
     #[serde(default)]
     pub acd_status: Option<String>,
