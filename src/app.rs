@@ -261,6 +261,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         reload: reload_tx,
         scrape_permits: Arc::new(Semaphore::new(cli.max_requests.max(1))),
         web,
+        auth_limiter: crate::basic_auth::AuthLimiter::default(),
     });
     let server = tokio::spawn(server::serve(listeners, state, shutdown_rx));
     tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod basic_auth;
 pub mod cli;
 pub mod config;
 pub mod gzip;

@@ -48,6 +48,8 @@ pub struct ServerState {
     pub scrape_permits: Arc<Semaphore>,
     /// TLS and basic auth (`--web.config.file`), re-read when the file changes.
     pub web: Arc<crate::web_config::WebConfigWatch>,
+    /// How many bcrypt checks may run at once (server-wide).
+    pub auth_limiter: crate::basic_auth::AuthLimiter,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -197,20 +199,9 @@ async fn serve_connection<I>(
         let state = Arc::clone(&state);
         let web = Arc::clone(&web);
         async move {
-            let mut resp = if web.auth_required()
-                && !web.authorized(
-                    req.headers()
-                        .get(hyper::header::AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok()),
-                ) {
-                let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
-                r.headers_mut().insert(
-                    hyper::header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
-                );
-                r
-            } else {
-                handle(&state, req).await
+            let mut resp = match authenticate(&state, &web, &req).await {
+                Ok(()) => handle(&state, req).await,
+                Err(refused) => refused,
             };
             for (k, v) in &web.headers {
                 resp.headers_mut().insert(k.clone(), v.clone());
@@ -223,6 +214,50 @@ async fn serve_connection<I>(
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(io, svc);
     let _ = watcher.watch(conn).await;
+}
+
+/// Checks basic auth when the web config asks for it: cached credentials at once,
+/// others by bcrypt on the blocking pool. The refusal to send otherwise: 401, or 429
+/// when bcrypt checks are already running (answered at once, not queued).
+async fn authenticate(
+    state: &ServerState,
+    web: &crate::web_config::WebConfig,
+    req: &Request<Incoming>,
+) -> Result<(), Response<Chunks>> {
+    use crate::basic_auth::Check;
+    let Some(auth) = &web.auth else {
+        return Ok(());
+    };
+    let header = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let verified = match auth.check(header) {
+        Check::Granted => Some(true),
+        Check::Denied => Some(false),
+        Check::Verify(pending) => state.auth_limiter.verify(pending).await,
+    };
+    match verified {
+        Some(true) => Ok(()),
+        Some(false) => {
+            let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+            r.headers_mut().insert(
+                hyper::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
+            );
+            Err(r)
+        }
+        None => {
+            tracing::debug!("password check refused: bcrypt checks already running");
+            let mut r = text(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many password checks at once; retry\n",
+            );
+            r.headers_mut()
+                .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Err(r)
+        }
+    }
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Chunks> {
