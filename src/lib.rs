@@ -22,6 +22,7 @@ pub mod model;
 pub mod negotiate;
 pub mod opening_hours;
 pub mod openmetrics;
+pub mod peer_limit;
 pub mod poller;
 pub mod secret;
 pub mod server;

@@ -28,7 +28,8 @@ use crate::hub::Hub;
 
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most open connections at once; further clients wait in the accept backlog.
+/// Most open connections at once; further clients wait in the accept backlog. One
+/// address may hold only `--web.max-connections-per-peer` of them.
 const MAX_CONNECTIONS: usize = 1024;
 /// How long shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -50,6 +51,8 @@ pub struct ServerState {
     pub web: Arc<crate::web_config::WebConfigWatch>,
     /// How many bcrypt checks may run at once (server-wide).
     pub auth_limiter: crate::basic_auth::AuthLimiter,
+    /// Open connections per client address (`--web.max-connections-per-peer`).
+    pub peers: Arc<crate::peer_limit::PeerLimit>,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -93,24 +96,34 @@ pub async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     let conns = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let (tx, mut rx) =
-        mpsc::channel::<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)>(64);
+    let (tx, mut rx) = mpsc::channel::<(
+        tokio::net::TcpStream,
+        tokio::sync::OwnedSemaphorePermit,
+        crate::peer_limit::PeerSlot,
+    )>(64);
     for l in listeners {
         let tx = tx.clone();
         let conns = Arc::clone(&conns);
+        let peers = Arc::clone(&state.peers);
         tokio::spawn(async move {
             loop {
                 let Ok(permit) = Arc::clone(&conns).acquire_owned().await else {
                     return;
                 };
                 match l.accept().await {
-                    Ok((stream, _)) => {
+                    Ok((stream, peer)) => {
+                        // Closed at once: its address holds its share of the slots.
+                        let Some(slot) = peers.admit(peer.ip()) else {
+                            tracing::debug!(peer = %peer.ip(), "connection refused: too many from this address");
+                            drop(stream);
+                            continue;
+                        };
                         // Without TCP_NODELAY the last segment of a large body can wait
                         // for the client's delayed ACK (~40 ms on Linux): that was the p99.
                         if let Err(e) = stream.set_nodelay(true) {
                             tracing::debug!(error = %e, "could not set TCP_NODELAY");
                         }
-                        if tx.send((stream, permit)).await.is_err() {
+                        if tx.send((stream, permit, slot)).await.is_err() {
                             return;
                         }
                     }
@@ -126,7 +139,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             conn = rx.recv() => {
-                let Some((stream, permit)) = conn else { break };
+                let Some((stream, permit, slot)) = conn else { break };
                 let web = state.web.get();
                 let state = Arc::clone(&state);
                 let watcher = graceful.watcher();
@@ -142,6 +155,7 @@ pub async fn serve(
                         }
                     }
                     drop(permit);
+                    drop(slot);
                 });
             }
             _ = shutdown.changed() => break,

@@ -117,3 +117,63 @@ fn a_wrong_password_flood_does_not_stall_authorized_scrapes() {
     );
     assert_eq!(up(&e), Some(1.0), "the sources kept polling");
 }
+
+/// `GET path` sent from the local address `from` (another loopback address is another
+/// peer): the status, or `None` when the connection closed without an answer.
+fn get_from(from: &str, to: SocketAddr, path: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().ok()?;
+        socket.bind(format!("{from}:0").parse().ok()?).ok()?;
+        let mut s = tokio::time::timeout(Duration::from_secs(5), socket.connect(to))
+            .await
+            .ok()?
+            .ok()?;
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.ok()?;
+        let mut buf = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        String::from_utf8_lossy(&buf)
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    })
+}
+
+/// One address holding its maximum of connections (idle, as a slow client keeps them)
+/// gets further connections closed at once, while another address scrapes normally;
+/// once it lets go, it scrapes again.
+#[test]
+fn one_peer_at_its_connection_cap_does_not_stop_another_scraping() {
+    let e = Exporter::demo(&[
+        "--demo.interval",
+        "1s",
+        "--web.max-connections-per-peer",
+        "8",
+    ]);
+    let held: Vec<std::net::TcpStream> = (0..8)
+        .map(|_| std::net::TcpStream::connect(e.addr).unwrap())
+        .collect();
+    // Let the server accept them.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        get_from("127.0.0.1", e.addr, "/metrics"),
+        None,
+        "a ninth connection from the same address is closed without an answer"
+    );
+    for _ in 0..5 {
+        assert_eq!(get_from("127.0.0.2", e.addr, "/metrics"), Some(200));
+    }
+    drop(held);
+    e.wait_until("127.0.0.1 to scrape again", Duration::from_secs(5), |e| {
+        get_from("127.0.0.1", e.addr, "/metrics") == Some(200)
+    });
+}

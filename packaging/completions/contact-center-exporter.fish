@@ -3,6 +3,7 @@ complete -c contact-center-exporter -l web.listen-address -d 'Address to listen 
 complete -c contact-center-exporter -l web.telemetry-path -d 'Path under which metrics are served' -r
 complete -c contact-center-exporter -l web.config.file -d 'TLS and basic-auth settings for this server (Prometheus exporter-toolkit format)' -r -F
 complete -c contact-center-exporter -l web.max-requests -d 'Most concurrent `/metrics` requests; more are answered 503 at once' -r
+complete -c contact-center-exporter -l web.max-connections-per-peer -d 'Most open connections from one client address (0: no limit); more are closed at once, so one address cannot take the connections Prometheus needs' -r
 complete -c contact-center-exporter -l log.level -d 'Log level' -r -f -a "debug\t'Everything, including each request'
 info\t'Start, stop, reloads, and failures'
 warn\t'Failures only'
