@@ -108,6 +108,14 @@ pub struct Cli {
     )]
     pub max_connections_per_peer: usize,
 
+    /// Serve `POST /-/reload` (off by default; same-origin requests only). `SIGHUP`
+    /// reloads either way.
+    #[arg(
+        long = "web.enable-lifecycle",
+        env = "CONTACT_CENTER_EXPORTER_WEB_ENABLE_LIFECYCLE"
+    )]
+    pub enable_lifecycle: bool,
+
     /// Log level.
     #[arg(
         long = "log.level",

@@ -1,5 +1,5 @@
 //! The HTTP server (hyper): `/metrics`, `/` landing page, `/-/healthy`, `/-/ready`,
-//! `POST /-/reload`.
+//! `POST /-/reload` (only with `--web.enable-lifecycle`, never cross-site).
 //!
 //! Scrapes are cheap by construction: the vendor section is cached bytes (plain and
 //! gzip) and only the small self section is built per request. Header reads time out,
@@ -34,6 +34,10 @@ const MAX_CONNECTIONS: usize = 1024;
 /// How long shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// The answer to a failed `POST /-/reload`; the error itself is logged.
+pub const RELOAD_FAILED: &str =
+    "failed to reload config; the previous configuration stays in force (the error is in the exporter's log)\n";
+
 /// A reload request from `POST /-/reload`; answered with the outcome.
 pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
 
@@ -53,6 +57,8 @@ pub struct ServerState {
     pub auth_limiter: crate::basic_auth::AuthLimiter,
     /// Open connections per client address (`--web.max-connections-per-peer`).
     pub peers: Arc<crate::peer_limit::PeerLimit>,
+    /// `--web.enable-lifecycle`: whether `POST /-/reload` is served.
+    pub lifecycle: bool,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -301,22 +307,71 @@ async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Chunks>
                 )
             }
         }
-        (Method::POST | Method::PUT, "/-/reload") => {
-            let (tx, rx) = oneshot::channel();
-            if state.reload.send(tx).await.is_err() {
-                return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
-            }
-            match rx.await {
-                Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
-                Ok(Err(e)) => text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("failed to reload config: {e}\n"),
-                ),
-                Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
-            }
-        }
-        (_, "/-/reload") => text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n"),
+        (_, "/-/reload") => reload(state, &req).await,
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+/// `/-/reload`: refused (403) without `--web.enable-lifecycle` and for a cross-site
+/// request, POST only; a failure answers a generic text (the error is logged).
+async fn reload(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
+    if !state.lifecycle {
+        return text(
+            StatusCode::FORBIDDEN,
+            "Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP always reloads)\n",
+        );
+    }
+    if req.method() != Method::POST {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n");
+        r.headers_mut()
+            .insert(hyper::header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    if let Some(why) = cross_site(req, state.web.get().tls.is_some()) {
+        tracing::warn!(reason = why, "refused a cross-site reload request");
+        return text(StatusCode::FORBIDDEN, "cross-site reload refused\n");
+    }
+    let (tx, rx) = oneshot::channel();
+    if state.reload.send(tx).await.is_err() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    match rx.await {
+        Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
+        // The error stays in the log: it names files, keys and values of the config,
+        // which are not for whoever can reach this port.
+        Ok(Err(_)) => text(StatusCode::INTERNAL_SERVER_ERROR, RELOAD_FAILED),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+    }
+}
+
+/// Why `req` comes from another site, if it does: a browser says so in
+/// `Sec-Fetch-Site` (anything but `same-origin`, or `none` for a request the user made
+/// directly) and sends `Origin` with every cross-site POST (a form included); it must
+/// be this server's own scheme and `Host`. Clients that are not browsers (curl,
+/// Prometheus tooling) send neither and pass.
+fn cross_site(req: &Request<Incoming>, tls: bool) -> Option<&'static str> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}").trim().to_ascii_lowercase())
+    };
+    if let Some(site) = header("sec-fetch-site") {
+        if site != "same-origin" && site != "none" {
+            return Some("Sec-Fetch-Site is not same-origin");
+        }
+    }
+    let origin = header("origin")?;
+    let scheme = if tls { "https" } else { "http" };
+    let default_port = if tls { ":443" } else { ":80" };
+    let Some(host) = header("host") else {
+        return Some("Origin without a Host header");
+    };
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    let origin = origin.strip_suffix(default_port).unwrap_or(&origin);
+    if origin == format!("{scheme}://{host}") {
+        None
+    } else {
+        Some("Origin is another site")
     }
 }
 

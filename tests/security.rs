@@ -1,5 +1,7 @@
 //! Issue 28's security demonstrations, through the real binary, each with a bounded
-//! number of requests: a wrong-password flood does not stall authorized scrapes.
+//! number of requests: a wrong-password flood does not stall authorized scrapes; one
+//! address at its connection cap does not stop another; numeric secrets are never
+//! echoed; `/-/reload` needs `--web.enable-lifecycle` and refuses cross-site requests.
 //! Everything listens on 127.0.0.1.
 
 mod common;
@@ -9,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::example::{self, exotel_mock};
 use common::{http_request, sample, Exporter};
+use contact_center_exporter::sources::REGISTRY;
 
 fn basic(user: &str, password: &str) -> String {
     use base64::Engine;
@@ -176,4 +180,125 @@ fn one_peer_at_its_connection_cap_does_not_stop_another_scraping() {
     e.wait_until("127.0.0.1 to scrape again", Duration::from_secs(5), |e| {
         get_from("127.0.0.1", e.addr, "/metrics") == Some(200)
     });
+}
+
+/// Every secret key of every vendor (found from the registry, so a new vendor is
+/// covered), written as an unquoted YAML integer, appears neither in `--config.check`'s
+/// output, nor in the answer of a refused reload, nor in the log. And an unquoted
+/// numeric password is accepted and sent as its digits.
+#[test]
+fn numeric_secrets_of_every_vendor_are_never_echoed() {
+    const SECRET: &str = "20241107913";
+    let mock = exotel_mock();
+    let e = Exporter::start(
+        &example::config(&["main"], &mock),
+        &["--web.enable-lifecycle"],
+    );
+    e.wait_for_sample(&example::up("main"), 1.0, Duration::from_secs(15));
+    let mut checked = Vec::new();
+    for vendor in REGISTRY {
+        for key in vendor.secret_keys() {
+            // Refused for sure (the secret twice, and likely other keys missing), after
+            // the secret has been decoded.
+            let yaml = format!(
+                "sources:\n  - name: s\n    vendor: {}\n    base_url: http://127.0.0.1:1\n    {key}: {SECRET}\n    {key}_file: /nonexistent\n",
+                vendor.as_str()
+            );
+            std::fs::write(&e.config, &yaml).unwrap();
+            let (code, text) = e.try_config_check();
+            assert_eq!(code, Some(1), "{text}");
+            assert!(!text.contains(SECRET), "{}.{key}: {text}", vendor.as_str());
+            let logged = e.reload_refused();
+            assert!(
+                !logged.contains(SECRET),
+                "{}.{key}: {logged}",
+                vendor.as_str()
+            );
+            checked.push(format!("{}.{key}", vendor.as_str()));
+        }
+    }
+    assert!(checked.len() >= REGISTRY.len() - 1, "{checked:?}");
+    let log = e.log_lines().join("\n");
+    assert!(!log.contains(SECRET), "{log}");
+
+    // Accepted as written: the vendor gets the digits.
+    std::fs::write(
+        &e.config,
+        example::config(&["main"], &mock).replace("pw-Secret-4711", "20241107"),
+    )
+    .unwrap();
+    let (status, _, body) = http_request(e.addr, "POST", "/-/reload", &[]).unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let want = {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("api:20241107")
+        )
+    };
+    e.wait_until(
+        "a poll with the numeric password",
+        Duration::from_secs(15),
+        |_| {
+            mock.recorded()
+                .iter()
+                .any(|r| r.headers.get("authorization") == Some(&want))
+        },
+    );
+}
+
+/// `/-/reload`: 403 without `--web.enable-lifecycle`; with it, POST only, 403 for a
+/// cross-site request (a form POST from another origin, or `Sec-Fetch-Site:
+/// cross-site`), 200 for a plain POST and for the same origin. `SIGHUP` works either way.
+#[test]
+fn reload_needs_the_lifecycle_flag_and_the_same_origin() {
+    let mock = exotel_mock();
+    let config = example::config(&["main"], &mock);
+    let reload = |e: &Exporter, headers: &[(&str, &str)]| {
+        http_request(e.addr, "POST", "/-/reload", headers).map(|r| r.0)
+    };
+    let reload_ts = |e: &Exporter| {
+        sample(
+            &e.scrape(),
+            "contact_center_exporter_config_last_reload_success_timestamp_seconds",
+        )
+    };
+
+    let off = Exporter::start(&config, &[]);
+    assert_eq!(reload(&off, &[]), Some(403));
+    assert_eq!(off.get("/-/reload").map(|r| r.0), Some(403));
+    let before = reload_ts(&off);
+    std::thread::sleep(Duration::from_millis(1100));
+    off.signal("HUP");
+    off.wait_until("the SIGHUP reload", Duration::from_secs(10), |e| {
+        reload_ts(e) != before
+    });
+
+    let on = Exporter::start(&config, &["--web.enable-lifecycle"]);
+    let own = format!("http://{}", on.addr);
+    assert_eq!(on.get("/-/reload").map(|r| r.0), Some(405));
+    assert_eq!(
+        http_request(on.addr, "PUT", "/-/reload", &[]).map(|r| r.0),
+        Some(405)
+    );
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    assert_eq!(
+        reload(&on, &[("Origin", "http://evil.example"), form]),
+        Some(403)
+    );
+    assert_eq!(reload(&on, &[("Origin", "null"), form]), Some(403));
+    assert_eq!(
+        reload(&on, &[("Origin", &format!("https://{}", on.addr))]),
+        Some(403),
+        "another scheme is another origin"
+    );
+    assert_eq!(reload(&on, &[("Sec-Fetch-Site", "cross-site")]), Some(403));
+    assert_eq!(reload(&on, &[("Sec-Fetch-Site", "same-site")]), Some(403));
+    let log = on.log_lines().join("\n");
+    assert!(log.contains("refused a cross-site reload request"), "{log}");
+    assert_eq!(reload(&on, &[]), Some(200));
+    assert_eq!(
+        reload(&on, &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")]),
+        Some(200)
+    );
 }

@@ -17,6 +17,7 @@ sla-breach\t'Demand triples, agents go on break or pick up slowly: service level
 complete -c contact-center-exporter -l demo.scenario-duration -d 'Return the demo to the normal scenario after this long (e.g. `90s`); by default the scenario lasts as long as the process' -r
 complete -c contact-center-exporter -l demo.interval -d 'Demo poll interval' -r
 complete -c contact-center-exporter -l config.check -d 'Validate the configuration and credential files, print a summary, and exit 0 or 1'
+complete -c contact-center-exporter -l web.enable-lifecycle -d 'Serve `POST /-/reload` (off by default; same-origin requests only). `SIGHUP` reloads either way'
 complete -c contact-center-exporter -l demo -d 'Run against the built-in simulated contact center (no config, no network)'
 complete -c contact-center-exporter -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c contact-center-exporter -s V -l version -d 'Print version'
