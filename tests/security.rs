@@ -1,7 +1,9 @@
 //! Issue 28's security demonstrations, through the real binary, each with a bounded
 //! number of requests: a wrong-password flood does not stall authorized scrapes; one
 //! address at its connection cap does not stop another; numeric secrets are never
-//! echoed; `/-/reload` needs `--web.enable-lifecycle` and refuses cross-site requests.
+//! echoed; `/-/reload` needs `--web.enable-lifecycle` and refuses cross-site requests;
+//! credentials of a proxy from the environment are redacted; a vendor's redirect to
+//! another origin is refused.
 //! Everything listens on 127.0.0.1.
 
 mod common;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::example::{self, exotel_mock};
-use common::{http_request, sample, Exporter};
+use common::{http_request, sample, Exporter, Mock, MockResponse};
 use contact_center_exporter::sources::REGISTRY;
 
 fn basic(user: &str, password: &str) -> String {
@@ -300,5 +302,113 @@ fn reload_needs_the_lifecycle_flag_and_the_same_origin() {
     assert_eq!(
         reload(&on, &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")]),
         Some(200)
+    );
+}
+
+/// An Exotel source at `base_url` polled every second, named `name`.
+fn exotel_source(name: &str, base_url: &str) -> String {
+    format!(
+        "sources:\n  - name: {name}\n    vendor: exotel\n    base_url: {base_url}\n    cc_id: 6\n    username: api\n    password: pw-Secret-4711\n    interval: 1s\n    timeout: 500ms\n"
+    )
+}
+
+/// `HTTP_PROXY=http://ops:S3cretProxyPw@…` and a proxy that echoes the
+/// `Proxy-Authorization` it got in its 502: neither the status page nor the log shows
+/// the password, the pair or its base64 (as with `proxy_url`).
+#[test]
+fn environment_proxy_credentials_are_redacted_on_the_status_page_and_in_the_log() {
+    let proxy = Mock::start(|r| {
+        MockResponse::status(
+            502,
+            format!(
+                "rejected credentials {} for {}",
+                r.headers
+                    .get("proxy-authorization")
+                    .map_or("(none)", String::as_str),
+                "ops:S3cretProxyPw"
+            ),
+        )
+    });
+    let env_proxy = format!("http://ops:S3cretProxyPw@{}", proxy.addr);
+    let e = Exporter::start_env(
+        &exotel_source("viaenv", "http://127.0.0.1:9"),
+        &[],
+        &[("HTTP_PROXY", env_proxy.as_str())],
+    );
+    let page = |e: &Exporter| String::from_utf8_lossy(&e.get("/").unwrap().2).to_string();
+    e.wait_until(
+        "the proxy's 502 on the status page",
+        Duration::from_secs(15),
+        |e| page(e).contains("HTTP 502"),
+    );
+    // The proxy did get the credentials (so an echo was possible).
+    let sent = format!("Basic {}", {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode("ops:S3cretProxyPw")
+    });
+    assert!(proxy
+        .recorded()
+        .iter()
+        .any(|r| r.headers.get("proxy-authorization") == Some(&sent)));
+    let page = page(&e);
+    let log = e.log_lines().join("\n");
+    for (what, text) in [("status page", &page), ("log", &log)] {
+        assert!(!text.contains("S3cretProxyPw"), "{what}: {text}");
+        assert!(!text.contains("b3BzOlMzY3JldFByb3h5UHc"), "{what}: {text}");
+        assert!(text.contains("redacted"), "{what}: {text}");
+    }
+}
+
+/// A vendor that redirects to another origin (another port of 127.0.0.1): the request
+/// fails with a clear error, the other server receives nothing (so no credentials);
+/// a redirect within the vendor's own origin is followed.
+#[test]
+fn a_cross_origin_redirect_is_refused_and_carries_no_credentials() {
+    let other = Mock::start(|_| MockResponse::json(example::EMPTY));
+    let other_url = other.url("");
+    let vendor = Mock::start(move |r| MockResponse {
+        status: 302,
+        headers: vec![("location".into(), format!("{other_url}{}", r.target))],
+        body: Vec::new(),
+        delay: Duration::ZERO,
+    });
+    let e = Exporter::start(&exotel_source("redirected", &vendor.url("")), &[]);
+    let want = format!("redirect to another origin (http://{}) refused", other.addr);
+    e.wait_until(
+        "the refused redirect in the log",
+        Duration::from_secs(15),
+        |e| e.log_lines().iter().any(|l| l.contains(&want)),
+    );
+    assert!(other.recorded().is_empty(), "{:?}", other.recorded());
+    assert!(vendor
+        .recorded()
+        .iter()
+        .all(|r| r.headers.contains_key("authorization")));
+    assert_eq!(sample(&e.scrape(), &example::up("redirected")), Some(0.0));
+
+    // Within the same origin: followed, with the credentials.
+    let moving = Mock::start(|r| {
+        if r.target.starts_with("/moved") {
+            match r.param("table-name") {
+                Some("user-session-information") if r.headers.contains_key("authorization") => {
+                    let _ = rest;
+                    MockResponse::json(example::EXAMPLE)
+                }
+                _ => MockResponse::json(example::EMPTY),
+            }
+        } else {
+            MockResponse {
+                status: 307,
+                headers: vec![("location".into(), format!("/moved{}", r.target))],
+                body: Vec::new(),
+                delay: Duration::ZERO,
+            }
+        }
+    });
+    let e = Exporter::start(&exotel_source("moved", &moving.url("")), &[]);
+    e.wait_for_sample(
+        &example::agents_available("moved"),
+        1.0,
+        Duration::from_secs(15),
     );
 }
