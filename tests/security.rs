@@ -391,7 +391,6 @@ fn a_cross_origin_redirect_is_refused_and_carries_no_credentials() {
         if r.target.starts_with("/moved") {
             match r.param("table-name") {
                 Some("user-session-information") if r.headers.contains_key("authorization") => {
-                    let _ = rest;
                     MockResponse::json(example::EXAMPLE)
                 }
                 _ => MockResponse::json(example::EMPTY),
