@@ -43,7 +43,7 @@ python3 bench/mock_exotel.py "$MOCK" "$SOURCES" "$AGENTS" "$QUEUES" & pids+=($!)
   done
 } > "$WORK/config.yml"
 sleep 1
-"$BIN" --config.file "$WORK/config.yml" --web.listen-address "127.0.0.1:$EXP" --log.level warn --web.max-requests 64 & pids+=($!)
+"$BIN" --config.file "$WORK/config.yml" --web.listen-address "127.0.0.1:$EXP" --log.level warn --web.max-requests 64 --web.max-connections-per-peer 0 & pids+=($!)
 EXP_PID=$!
 for _ in $(seq 1 120); do
   up=$(curl -s "127.0.0.1:$EXP/metrics" | grep -c '^contact_center_source_up{.*} 1$' || true)

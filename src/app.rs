@@ -307,6 +307,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         reload: reload_tx,
         scrape_permits: Arc::new(Semaphore::new(cli.max_requests.max(1))),
         web,
+        auth_limiter: crate::basic_auth::AuthLimiter::default(),
+        peers: crate::peer_limit::PeerLimit::new(cli.max_connections_per_peer),
+        lifecycle: cli.enable_lifecycle,
     });
     let server = tokio::spawn(server::serve(listeners, state, shutdown_rx));
     tracing::info!(version = crate::cli::LONG_VERSION, listen = %addrs.join(","), sources = running.tasks.len(), "contact-center-exporter started");

@@ -99,6 +99,23 @@ pub struct Cli {
     )]
     pub max_requests: usize,
 
+    /// Most open connections from one client address (0: no limit); more are closed at
+    /// once, so one address cannot take the connections Prometheus needs.
+    #[arg(
+        long = "web.max-connections-per-peer",
+        env = "CONTACT_CENTER_EXPORTER_WEB_MAX_CONNECTIONS_PER_PEER",
+        default_value_t = 32
+    )]
+    pub max_connections_per_peer: usize,
+
+    /// Serve `POST /-/reload` (off by default; same-origin requests only). `SIGHUP`
+    /// reloads either way.
+    #[arg(
+        long = "web.enable-lifecycle",
+        env = "CONTACT_CENTER_EXPORTER_WEB_ENABLE_LIFECYCLE"
+    )]
+    pub enable_lifecycle: bool,
+
     /// Log level.
     #[arg(
         long = "log.level",

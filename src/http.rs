@@ -130,21 +130,10 @@ impl ProxyConfig {
     /// `Proxy-Authorization` value reqwest sends, its base64 part, `user:password` and
     /// the password (a proxy's error page may echo them). Longest first.
     pub fn secrets(&self) -> Vec<String> {
-        use base64::Engine;
-        let Some((user, password)) = &self.credentials else {
-            return Vec::new();
-        };
-        let pair = format!("{}:{}", user.expose(), password.expose());
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&pair);
-        let mut out = vec![
-            format!("Basic {b64}"),
-            b64,
-            pair,
-            password.expose().to_string(),
-        ];
-        out.retain(|s| s.len() >= 4);
-        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        out
+        match &self.credentials {
+            Some((user, password)) => proxy_credential_forms(user.expose(), password.expose()),
+            None => Vec::new(),
+        }
     }
 
     fn reqwest_proxy(&self) -> Result<reqwest::Proxy, String> {
@@ -157,10 +146,141 @@ impl ProxyConfig {
     }
 }
 
+/// The forms of a proxy's Basic credentials that must not be repeated in a message:
+/// the `Proxy-Authorization` value, its base64 part, `user:password` and the password.
+/// Longest first.
+fn proxy_credential_forms(user: &str, password: &str) -> Vec<String> {
+    use base64::Engine;
+    let pair = format!("{user}:{password}");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&pair);
+    let mut out = vec![format!("Basic {b64}"), b64, pair, password.to_string()];
+    out.retain(|s| s.len() >= 4);
+    longest_first(out)
+}
+
+/// The proxy environment variables reqwest reads for a client without `proxy_url`.
+const PROXY_ENV: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// What of the credentials in `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` (either case) must
+/// not be repeated in a message, in the same forms as a `proxy_url`'s: a source without
+/// `proxy_url` sends them (reqwest reads the variables), and a proxy's error page may
+/// echo them. Longest first.
+pub fn env_proxy_secrets() -> Vec<String> {
+    let out: Vec<String> = PROXY_ENV
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .flat_map(|raw| env_proxy_credentials(&raw))
+        .collect();
+    longest_first(out)
+}
+
+/// The credential forms of one proxy variable's value (`[scheme://]user:password@host`,
+/// scheme `http` when absent, as reqwest reads it). Both the percent-decoded and the
+/// written forms count: a proxy may echo either.
+fn env_proxy_credentials(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("http://{raw}")
+    };
+    let (user, password) = match url::Url::parse(&with_scheme) {
+        Ok(u) => (
+            u.username().to_string(),
+            u.password().unwrap_or("").to_string(),
+        ),
+        // Not a URL: still take what stands before the last `@` as `user:password`.
+        Err(_) => {
+            let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
+            match after_scheme.rsplit_once('@') {
+                Some((userinfo, _)) => match userinfo.split_once(':') {
+                    Some((u, p)) => (u.to_string(), p.to_string()),
+                    None => (userinfo.to_string(), String::new()),
+                },
+                None => return Vec::new(),
+            }
+        }
+    };
+    if user.is_empty() && password.is_empty() {
+        return Vec::new();
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut out = proxy_credential_forms(&decode(&user), &decode(&password));
+    out.extend(proxy_credential_forms(&user, &password));
+    longest_first(out)
+}
+
+/// `secrets` without repeats, longest first (so a part is never left over).
+fn longest_first(mut secrets: Vec<String>) -> Vec<String> {
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    secrets.dedup();
+    secrets
+}
+
 impl std::fmt::Debug for ProxyConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())
     }
+}
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 3;
+
+/// Why a vendor's redirect was not followed.
+#[derive(Debug, thiserror::Error)]
+enum RedirectRefused {
+    /// To another scheme, host or port than the request's.
+    #[error("redirect to another origin ({to}) refused: the vendor's credentials go only to base_url's host; point base_url at where the API answers")]
+    CrossOrigin {
+        /// `scheme://host:port` of the target (never its path, query or user info).
+        to: String,
+    },
+    /// More than [`MAX_REDIRECTS`].
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooMany,
+}
+
+/// `scheme://host:port` of `u`, the parts that make its origin.
+fn origin(u: &url::Url) -> String {
+    format!(
+        "{}://{}:{}",
+        u.scheme(),
+        u.host_str().unwrap_or(""),
+        u.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// Redirects are followed only within the origin of the first request (scheme, host
+/// and port), at most [`MAX_REDIRECTS`] of them. A redirect elsewhere fails the request
+/// rather than being followed without credentials: the vendor's `Authorization` (and
+/// any credential a vendor puts elsewhere in a request) never reaches another host, a
+/// downgrade from https to http is never followed, and a hostile or compromised vendor
+/// cannot use the exporter to probe other addresses (the target's error body would
+/// reach the status page).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(RedirectRefused::TooMany);
+        }
+        let from = attempt.previous().first().map(origin);
+        let to = origin(attempt.url());
+        if from.as_deref() == Some(to.as_str()) {
+            attempt.follow()
+        } else {
+            attempt.error(RedirectRefused::CrossOrigin { to })
+        }
+    })
 }
 
 /// Builds the HTTP client of one source: timeout, TLS trust, compression.
@@ -173,7 +293,7 @@ pub fn build_client(cfg: &ClientOptions) -> Result<reqwest::Client, String> {
             env!("CARGO_PKG_VERSION")
         ))
         .pool_max_idle_per_host(2)
-        .redirect(reqwest::redirect::Policy::limited(3));
+        .redirect(same_origin_redirects());
     if let Some(ca) = &cfg.ca_file {
         let pem = std::fs::read(ca).map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -291,7 +411,7 @@ impl PollContext {
         let started = Instant::now();
         let resp = match self.client.execute(req).await {
             Ok(r) => r,
-            Err(e) => return Err(self.transport_error(endpoint, url, &e)),
+            Err(e) => return Err(self.transport_error(endpoint, url, &e, &creds)),
         };
         let status = resp.status();
         let retry_after = resp
@@ -325,7 +445,9 @@ impl PollContext {
                     limit: self.max_response_bytes,
                 });
             }
-            Err(BodyError::Transport(e)) => return Err(self.transport_error(endpoint, url, &e)),
+            Err(BodyError::Transport(e)) => {
+                return Err(self.transport_error(endpoint, url, &e, &creds))
+            }
         };
         tracing::debug!(source = %self.source, endpoint, %url, bytes = body.len(),
             elapsed_ms = started.elapsed().as_millis() as u64, "fetched");
@@ -359,6 +481,7 @@ impl PollContext {
         endpoint: &'static str,
         url: String,
         e: &reqwest::Error,
+        creds: &[String],
     ) -> SourceError {
         if is_timeout(e) {
             self.counters.request(endpoint, "timeout");
@@ -372,7 +495,7 @@ impl PollContext {
             SourceError::Connect {
                 endpoint,
                 url,
-                detail: error_chain(e),
+                detail: redact(&error_chain(e), creds),
             }
         }
     }
@@ -751,6 +874,30 @@ mod tests {
         ] {
             assert_eq!(ProxyConfig::parse(raw).unwrap_err(), why, "{raw}");
         }
+    }
+
+    #[test]
+    fn env_proxy_credentials_are_redacted_like_proxy_url() {
+        let forms = env_proxy_credentials("http://ops:S3cretProxyPw@127.0.0.1:29960");
+        assert_eq!(
+            forms,
+            ProxyConfig::parse("http://ops:S3cretProxyPw@127.0.0.1:29960")
+                .unwrap()
+                .secrets()
+        );
+        let echoed = "407 rejected credentials Basic b3BzOlMzY3JldFByb3h5UHc= (ops:S3cretProxyPw)";
+        assert_eq!(
+            redact(echoed, &forms),
+            "407 rejected credentials <redacted> (<redacted>)"
+        );
+        // Without a scheme, percent-encoded, and not a URL at all.
+        let forms = env_proxy_credentials("ops%40acme:p%3Ass-W0rd@proxy:3128");
+        assert!(forms.contains(&"p:ss-W0rd".to_string()), "{forms:?}");
+        assert!(forms.contains(&"p%3Ass-W0rd".to_string()), "{forms:?}");
+        let forms = env_proxy_credentials("http://ops:hunter22@proxy:99999");
+        assert!(forms.contains(&"hunter22".to_string()), "{forms:?}");
+        assert!(env_proxy_credentials("http://proxy:3128").is_empty());
+        assert!(env_proxy_credentials("").is_empty());
     }
 
     #[test]

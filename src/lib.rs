@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod basic_auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod model;
 pub mod negotiate;
 pub mod opening_hours;
 pub mod openmetrics;
+pub mod peer_limit;
 pub mod persist;
 pub mod poller;
 pub mod secret;

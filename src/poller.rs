@@ -142,7 +142,11 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
             cfg.max_response_bytes,
             Arc::clone(&entry.counters),
         )
-        .redacting(cfg.proxy.as_ref().map(|p| p.secrets()).unwrap_or_default());
+        .redacting(match &cfg.proxy {
+            Some(p) => p.secrets(),
+            // reqwest sends the environment's proxy credentials: redact them alike.
+            None => crate::http::env_proxy_secrets(),
+        });
         let deadline = poll_deadline(cfg);
         // A panic in a source is a bug; it fails this poll (and says so) instead of
         // ending the task, which would leave the source's last status up for good.

@@ -1,5 +1,5 @@
 //! The HTTP server (hyper): `/metrics`, `/` landing page, `/-/healthy`, `/-/ready`,
-//! `POST /-/reload`.
+//! `POST /-/reload` (only with `--web.enable-lifecycle`, never cross-site).
 //!
 //! Scrapes are cheap by construction: the vendor section is cached bytes (plain and
 //! gzip) and only the small self section is built per request. Header reads time out,
@@ -28,10 +28,15 @@ use crate::hub::Hub;
 
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most open connections at once; further clients wait in the accept backlog.
+/// Most open connections at once; further clients wait in the accept backlog. One
+/// address may hold only `--web.max-connections-per-peer` of them.
 const MAX_CONNECTIONS: usize = 1024;
 /// How long shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The answer to a failed `POST /-/reload`; the error itself is logged.
+pub const RELOAD_FAILED: &str =
+    "failed to reload config; the previous configuration stays in force (the error is in the exporter's log)\n";
 
 /// A reload request from `POST /-/reload`; answered with the outcome.
 pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
@@ -48,6 +53,12 @@ pub struct ServerState {
     pub scrape_permits: Arc<Semaphore>,
     /// TLS and basic auth (`--web.config.file`), re-read when the file changes.
     pub web: Arc<crate::web_config::WebConfigWatch>,
+    /// How many bcrypt checks may run at once (server-wide).
+    pub auth_limiter: crate::basic_auth::AuthLimiter,
+    /// Open connections per client address (`--web.max-connections-per-peer`).
+    pub peers: Arc<crate::peer_limit::PeerLimit>,
+    /// `--web.enable-lifecycle`: whether `POST /-/reload` is served.
+    pub lifecycle: bool,
 }
 
 /// Binds every `--web.listen-address`. `:PORT` means every interface (IPv6 and IPv4
@@ -91,24 +102,34 @@ pub async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     let conns = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let (tx, mut rx) =
-        mpsc::channel::<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)>(64);
+    let (tx, mut rx) = mpsc::channel::<(
+        tokio::net::TcpStream,
+        tokio::sync::OwnedSemaphorePermit,
+        crate::peer_limit::PeerSlot,
+    )>(64);
     for l in listeners {
         let tx = tx.clone();
         let conns = Arc::clone(&conns);
+        let peers = Arc::clone(&state.peers);
         tokio::spawn(async move {
             loop {
                 let Ok(permit) = Arc::clone(&conns).acquire_owned().await else {
                     return;
                 };
                 match l.accept().await {
-                    Ok((stream, _)) => {
+                    Ok((stream, peer)) => {
+                        // Closed at once: its address holds its share of the slots.
+                        let Some(slot) = peers.admit(peer.ip()) else {
+                            tracing::debug!(peer = %peer.ip(), "connection refused: too many from this address");
+                            drop(stream);
+                            continue;
+                        };
                         // Without TCP_NODELAY the last segment of a large body can wait
                         // for the client's delayed ACK (~40 ms on Linux): that was the p99.
                         if let Err(e) = stream.set_nodelay(true) {
                             tracing::debug!(error = %e, "could not set TCP_NODELAY");
                         }
-                        if tx.send((stream, permit)).await.is_err() {
+                        if tx.send((stream, permit, slot)).await.is_err() {
                             return;
                         }
                     }
@@ -124,7 +145,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             conn = rx.recv() => {
-                let Some((stream, permit)) = conn else { break };
+                let Some((stream, permit, slot)) = conn else { break };
                 let web = state.web.get();
                 let state = Arc::clone(&state);
                 let watcher = graceful.watcher();
@@ -140,6 +161,7 @@ pub async fn serve(
                         }
                     }
                     drop(permit);
+                    drop(slot);
                 });
             }
             _ = shutdown.changed() => break,
@@ -197,20 +219,9 @@ async fn serve_connection<I>(
         let state = Arc::clone(&state);
         let web = Arc::clone(&web);
         async move {
-            let mut resp = if web.auth_required()
-                && !web.authorized(
-                    req.headers()
-                        .get(hyper::header::AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok()),
-                ) {
-                let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
-                r.headers_mut().insert(
-                    hyper::header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
-                );
-                r
-            } else {
-                handle(&state, req).await
+            let mut resp = match authenticate(&state, &web, &req).await {
+                Ok(()) => handle(&state, req).await,
+                Err(refused) => refused,
             };
             for (k, v) in &web.headers {
                 resp.headers_mut().insert(k.clone(), v.clone());
@@ -223,6 +234,50 @@ async fn serve_connection<I>(
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(io, svc);
     let _ = watcher.watch(conn).await;
+}
+
+/// Checks basic auth when the web config asks for it: cached credentials at once,
+/// others by bcrypt on the blocking pool. The refusal to send otherwise: 401, or 429
+/// when bcrypt checks are already running (answered at once, not queued).
+async fn authenticate(
+    state: &ServerState,
+    web: &crate::web_config::WebConfig,
+    req: &Request<Incoming>,
+) -> Result<(), Response<Chunks>> {
+    use crate::basic_auth::Check;
+    let Some(auth) = &web.auth else {
+        return Ok(());
+    };
+    let header = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let verified = match auth.check(header) {
+        Check::Granted => Some(true),
+        Check::Denied => Some(false),
+        Check::Verify(pending) => state.auth_limiter.verify(pending).await,
+    };
+    match verified {
+        Some(true) => Ok(()),
+        Some(false) => {
+            let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+            r.headers_mut().insert(
+                hyper::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"contact-center-exporter\""),
+            );
+            Err(r)
+        }
+        None => {
+            tracing::debug!("password check refused: bcrypt checks already running");
+            let mut r = text(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many password checks at once; retry\n",
+            );
+            r.headers_mut()
+                .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Err(r)
+        }
+    }
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Chunks> {
@@ -252,22 +307,71 @@ async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Chunks>
                 )
             }
         }
-        (Method::POST | Method::PUT, "/-/reload") => {
-            let (tx, rx) = oneshot::channel();
-            if state.reload.send(tx).await.is_err() {
-                return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
-            }
-            match rx.await {
-                Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
-                Ok(Err(e)) => text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("failed to reload config: {e}\n"),
-                ),
-                Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
-            }
-        }
-        (_, "/-/reload") => text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n"),
+        (_, "/-/reload") => reload(state, &req).await,
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+/// `/-/reload`: refused (403) without `--web.enable-lifecycle` and for a cross-site
+/// request, POST only; a failure answers a generic text (the error is logged).
+async fn reload(state: &ServerState, req: &Request<Incoming>) -> Response<Chunks> {
+    if !state.lifecycle {
+        return text(
+            StatusCode::FORBIDDEN,
+            "Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP always reloads)\n",
+        );
+    }
+    if req.method() != Method::POST {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n");
+        r.headers_mut()
+            .insert(hyper::header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    if let Some(why) = cross_site(req, state.web.get().tls.is_some()) {
+        tracing::warn!(reason = why, "refused a cross-site reload request");
+        return text(StatusCode::FORBIDDEN, "cross-site reload refused\n");
+    }
+    let (tx, rx) = oneshot::channel();
+    if state.reload.send(tx).await.is_err() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    match rx.await {
+        Ok(Ok(())) => text(StatusCode::OK, "config reloaded\n"),
+        // The error stays in the log: it names files, keys and values of the config,
+        // which are not for whoever can reach this port.
+        Ok(Err(_)) => text(StatusCode::INTERNAL_SERVER_ERROR, RELOAD_FAILED),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+    }
+}
+
+/// Why `req` comes from another site, if it does: a browser says so in
+/// `Sec-Fetch-Site` (anything but `same-origin`, or `none` for a request the user made
+/// directly) and sends `Origin` with every cross-site POST (a form included); it must
+/// be this server's own scheme and `Host`. Clients that are not browsers (curl,
+/// Prometheus tooling) send neither and pass.
+fn cross_site(req: &Request<Incoming>, tls: bool) -> Option<&'static str> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}").trim().to_ascii_lowercase())
+    };
+    if let Some(site) = header("sec-fetch-site") {
+        if site != "same-origin" && site != "none" {
+            return Some("Sec-Fetch-Site is not same-origin");
+        }
+    }
+    let origin = header("origin")?;
+    let scheme = if tls { "https" } else { "http" };
+    let default_port = if tls { ":443" } else { ":80" };
+    let Some(host) = header("host") else {
+        return Some("Origin without a Host header");
+    };
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    let origin = origin.strip_suffix(default_port).unwrap_or(&origin);
+    if origin == format!("{scheme}://{host}") {
+        None
+    } else {
+        Some("Origin is another site")
     }
 }
 

@@ -58,6 +58,7 @@ pub struct Descriptor {
     name: &'static str,
     states: &'static [(&'static str, AgentState)],
     keys: fn() -> &'static [&'static str],
+    secret_keys: fn() -> Vec<&'static str>,
     check: fn(&Entry) -> Result<(), FieldError>,
     config: fn(&Entry) -> Result<VendorConfig, FieldError>,
     source: fn(&str, &VendorConfig) -> Option<Box<dyn Source>>,
@@ -71,6 +72,7 @@ impl Descriptor {
             name: V::NAME,
             states: V::STATES,
             keys: crate::vendor_keys::struct_fields::<V::Keys>,
+            secret_keys: crate::vendor_keys::secret_fields::<V::Keys>,
             check: check::<V>,
             config: config::<V>,
             source: source::<V>,
@@ -121,6 +123,11 @@ impl Vendor {
     /// The vendor-specific keys it accepts (the common keys are always allowed).
     pub fn keys(self) -> &'static [&'static str] {
         (self.0.keys)()
+    }
+
+    /// Its keys that hold a secret (typed [`crate::secret::Secret`]), e.g. `password`.
+    pub fn secret_keys(self) -> Vec<&'static str> {
+        (self.0.secret_keys)()
     }
 
     /// Decodes its keys of `entry` without validating them (types and names only).

@@ -279,6 +279,107 @@ pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     fields.unwrap_or(&[])
 }
 
+/// The keys of a vendor's key struct that hold a [`Secret`] (as `Option<Secret>` or
+/// `Secret`): tests and checks find every vendor's secrets from the registry, so a new
+/// vendor's are covered without a list to keep.
+pub fn secret_fields<T: DeserializeOwned>() -> Vec<&'static str> {
+    struct_fields::<T>()
+        .iter()
+        .copied()
+        .filter(|f| {
+            let mut secret = false;
+            // Fails on purpose once the field's type has shown itself.
+            let _ = T::deserialize(OneFieldProbe {
+                field: f,
+                secret: &mut secret,
+            });
+            secret
+        })
+        .collect()
+}
+
+/// A struct with only `field`, whose value records whether it is asked for as a
+/// [`Secret`].
+struct OneFieldProbe<'a> {
+    field: &'static str,
+    secret: &'a mut bool,
+}
+
+impl<'de> Deserializer<'de> for OneFieldProbe<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(OneFieldMap {
+            field: Some(self.field),
+            secret: self.secret,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        enum identifier ignored_any
+    }
+}
+
+struct OneFieldMap<'a> {
+    field: Option<&'static str>,
+    secret: &'a mut bool,
+}
+
+impl<'de> de::MapAccess<'de> for OneFieldMap<'_> {
+    type Error = de::value::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        match self.field.take() {
+            Some(f) => seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(f))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        seed.deserialize(ValueProbe(self.secret))
+    }
+}
+
+/// A value that notes a request for a [`Secret`] (through an `Option` too) and fails.
+struct ValueProbe<'a>(&'a mut bool);
+
+impl<'de> Deserializer<'de> for ValueProbe<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("probe"))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = name == crate::secret::SECRET_NEWTYPE;
+        Err(de::Error::custom("probe"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
 struct FieldProbe<'a>(&'a mut Option<&'static [&'static str]>);
 
 impl<'de> Deserializer<'de> for FieldProbe<'_> {
@@ -326,6 +427,31 @@ mod tests {
     #[test]
     fn fields_come_from_the_struct() {
         assert_eq!(struct_fields::<Keys>(), &["cc_id", "username"]);
+    }
+
+    #[test]
+    fn secret_fields_are_found_by_type() {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct WithSecrets {
+            user: Option<String>,
+            token: Option<Secret>,
+            token_file: Option<PathBuf>,
+            key: Secret,
+            ids: Option<Vec<u64>>,
+        }
+        assert_eq!(secret_fields::<WithSecrets>(), ["token", "key"]);
+        assert!(secret_fields::<Keys>().is_empty());
+        // Every vendor of the registry has at least one secret key, or a credentials
+        // file whose content never reaches a message.
+        for v in crate::sources::REGISTRY {
+            assert!(
+                !v.secret_keys().is_empty() || v.keys().iter().any(|k| k.ends_with("_file")),
+                "{}",
+                v.as_str()
+            );
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! toolkit format that rustls cannot honour (TLS 1.0/1.1, cipher suite lists, curve
 //! lists, unverified client certificates) are errors rather than silently ignored.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -94,17 +94,15 @@ pub struct WebConfig {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Extra response headers.
     pub headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
-    users: BTreeMap<String, String>,
-    /// SHA-256 of `user:password` pairs that verified, so bcrypt (deliberately slow)
-    /// runs once per credential rather than once per scrape.
-    verified: Mutex<HashSet<[u8; 32]>>,
+    /// `basic_auth_users`; `None` means no authentication.
+    pub auth: Option<Arc<crate::basic_auth::BasicAuth>>,
 }
 
 impl std::fmt::Debug for WebConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebConfig")
             .field("tls", &self.tls.is_some())
-            .field("users", &self.users.keys().collect::<Vec<_>>())
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -143,8 +141,7 @@ impl WebConfig {
         WebConfig {
             tls: None,
             headers: Vec::new(),
-            users: BTreeMap::new(),
-            verified: Mutex::new(HashSet::new()),
+            auth: None,
         }
     }
 
@@ -167,14 +164,7 @@ impl WebConfig {
                 base.join(p)
             }
         };
-        for (user, hash) in &file.basic_auth_users {
-            if user.is_empty() || user.contains(':') {
-                return Err(format!("basic_auth_users: invalid user name {user:?}"));
-            }
-            if bcrypt::verify("", hash).is_err() {
-                return Err(format!("basic_auth_users.{user}: not a bcrypt hash"));
-            }
-        }
+        let auth = crate::basic_auth::BasicAuth::new(file.basic_auth_users)?;
         let mut headers = Vec::new();
         if let Some(h) = &file.http_server_config {
             for (k, v) in &h.headers {
@@ -247,73 +237,14 @@ impl WebConfig {
                 Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))
             }
         };
-        Ok(WebConfig {
-            tls,
-            headers,
-            users: file.basic_auth_users,
-            verified: Mutex::new(HashSet::new()),
-        })
+        Ok(WebConfig { tls, headers, auth })
     }
 
     /// Whether requests must authenticate.
     pub fn auth_required(&self) -> bool {
-        !self.users.is_empty()
-    }
-
-    /// Checks an `Authorization` header value against `basic_auth_users`.
-    pub fn authorized(&self, header: Option<&str>) -> bool {
-        if self.users.is_empty() {
-            return true;
-        }
-        use base64::Engine;
-        let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
-            return false;
-        };
-        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
-            return false;
-        };
-        let Ok(pair) = String::from_utf8(decoded) else {
-            return false;
-        };
-        let Some((user, password)) = pair.split_once(':') else {
-            return false;
-        };
-        let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, pair.as_bytes())
-            .as_ref()
-            .try_into()
-            .unwrap_or([0; 32]);
-        if self
-            .verified
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&digest)
-        {
-            return true;
-        }
-        let ok = match self.users.get(user) {
-            Some(hash) => bcrypt::verify(password, hash).unwrap_or(false),
-            None => {
-                // Spend the same time for unknown users, so response times do not tell
-                // which user names exist.
-                let _ = bcrypt::verify(password, &DUMMY_HASH);
-                false
-            }
-        };
-        if ok {
-            let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
-            if v.len() > 1000 {
-                v.clear();
-            }
-            v.insert(digest);
-        }
-        ok
+        self.auth.is_some()
     }
 }
-
-/// A bcrypt hash at cost 10 (the usual cost of `htpasswd -B`), for timing
-/// equalization (made on first use).
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| bcrypt::hash("contact-center-exporter", 10).unwrap_or_default());
 
 /// The web config in force, re-read from its file when the file changes.
 pub struct WebConfigWatch {
@@ -363,34 +294,6 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_auth_checks_and_caches() {
-        let hash = bcrypt::hash("s3cret", 4).unwrap();
-        let mut users = BTreeMap::new();
-        users.insert("prom".to_string(), hash);
-        let cfg = WebConfig::build(
-            WebConfigFile {
-                basic_auth_users: users,
-                ..Default::default()
-            },
-            Path::new("."),
-        )
-        .unwrap();
-        use base64::Engine;
-        let h = |s: &str| {
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(s)
-            )
-        };
-        assert!(cfg.authorized(Some(&h("prom:s3cret"))));
-        assert!(cfg.authorized(Some(&h("prom:s3cret"))));
-        assert!(!cfg.authorized(Some(&h("prom:wrong"))));
-        assert!(!cfg.authorized(Some(&h("other:s3cret"))));
-        assert!(!cfg.authorized(None));
-        assert!(!cfg.authorized(Some("Bearer x")));
-    }
 
     #[test]
     fn rejects_what_it_cannot_honour() {

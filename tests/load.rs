@@ -45,7 +45,15 @@ fn concurrent_scrapes_during_polls_and_reloads() {
     }
     b += &source(&kits[1], &servers[1], "extra-1", "1s");
     b += &source(&kits[2], &servers[2], "extra-2", "1s");
-    let e = Exporter::start(&a, &[]);
+    // All clients share 127.0.0.1: room for them beside the per-address default of 32.
+    let e = Exporter::start(
+        &a,
+        &[
+            "--web.enable-lifecycle",
+            "--web.max-connections-per-peer",
+            "64",
+        ],
+    );
     let path_a = dir.path().join("a.yml");
     let path_b = dir.path().join("b.yml");
     std::fs::write(&path_a, &a).unwrap();

@@ -673,6 +673,7 @@ fn traced_syscalls(trace: &Path, args: &[&str]) -> std::collections::BTreeSet<St
         .arg(trace)
         .arg(common::binary())
         .args(args)
+        .arg("--web.enable-lifecycle")
         .arg("--web.listen-address")
         .arg(addr.to_string())
         .env_remove("NOTIFY_SOCKET")

@@ -292,7 +292,7 @@ fn open_follows_the_opening_hours_at_scrape_time() {
 fn bad_labels_proxy_and_hours_are_rejected_by_check_and_reload() {
     let mock = exotel_mock();
     let good = example::config(&["main"], &mock);
-    let mut e = Exporter::start(&good, &[]);
+    let mut e = Exporter::start(&good, &["--web.enable-lifecycle"]);
     e.wait_for_sample(&up("main", ""), 1.0, Duration::from_secs(15));
     let cases = [
         (

@@ -65,7 +65,8 @@ fn metrics_format_gzip_landing_and_health() {
     assert_eq!(e.get("/-/healthy").unwrap().0, 200);
     assert_eq!(e.get("/-/ready").unwrap().0, 200);
     assert_eq!(e.get("/nope").unwrap().0, 404);
-    assert_eq!(e.get("/-/reload").unwrap().0, 405);
+    // Without --web.enable-lifecycle (tests/security.rs has the rest).
+    assert_eq!(e.get("/-/reload").unwrap().0, 403);
 }
 
 #[test]
@@ -93,7 +94,7 @@ fn reload_adds_removes_and_survives_a_broken_config() {
     let mock = exotel_mock();
     let one = config(&["a"], &mock);
     let two = config(&["a", "b"], &mock);
-    let e = Exporter::start(&one, &[]);
+    let e = Exporter::start(&one, &["--web.enable-lifecycle"]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
 
     // Add a source over HTTP.

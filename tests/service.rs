@@ -74,6 +74,7 @@ fn sd_notify_ready_reloading_watchdog_stopping() {
         .arg(&config)
         .arg("--web.listen-address")
         .arg(addr.to_string())
+        .arg("--web.enable-lifecycle")
         .env("NOTIFY_SOCKET", &socket_path)
         .env("WATCHDOG_USEC", "400000")
         .env_remove("WATCHDOG_PID")
@@ -146,7 +147,7 @@ fn reloads_keep_serving_throughout() {
     let mock = exotel_mock();
     let one = example::config(&["a"], &mock);
     let two = example::config(&["a", "b"], &mock);
-    let e = Exporter::start(&one, &[]);
+    let e = Exporter::start(&one, &["--web.enable-lifecycle"]);
     e.wait_for_sample(&up("a"), 1.0, WAIT);
 
     // Scrape continuously while the config flips between adding a source, removing it,

@@ -361,12 +361,20 @@ impl Exporter {
         (out.status.code(), output_text(&out))
     }
 
-    /// `POST /-/reload` of a config that must be refused: answers 500, says so in
-    /// `contact_center_exporter_config_last_reload_successful`; the answer's body.
+    /// `POST /-/reload` of a config that must be refused: answers 500 with the generic
+    /// text (the error is only logged), says so in
+    /// `contact_center_exporter_config_last_reload_successful`; the log lines it wrote
+    /// (with logfmt's `\"` read as `"`), which hold the error.
     pub fn reload_refused(&self) -> String {
+        let before = self.log_lines().len();
         let (status, _, body) = http_request(self.addr, "POST", "/-/reload", &[]).unwrap();
         let body = String::from_utf8_lossy(&body).to_string();
         assert_eq!(status, 500, "{body}");
+        assert_eq!(
+            body,
+            contact_center_exporter::server::RELOAD_FAILED,
+            "the answer never carries the error"
+        );
         assert_eq!(
             sample(
                 &self.scrape(),
@@ -374,7 +382,12 @@ impl Exporter {
             ),
             Some(0.0)
         );
-        body
+        self.wait_until("the reload error in the log", Duration::from_secs(5), |e| {
+            e.log_lines()[before..]
+                .iter()
+                .any(|l| l.contains("configuration reload failed"))
+        });
+        self.log_lines()[before..].join("\n").replace("\\\"", "\"")
     }
 
     /// A plain HTTP/1.0-style GET: (status, headers, body).
