@@ -30,6 +30,7 @@ pub mod state;
 pub mod status_page;
 pub mod store;
 pub mod systemd;
+pub mod time_zone;
 pub mod vendor;
 pub mod vendor_keys;
 pub mod web_config;

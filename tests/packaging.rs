@@ -27,7 +27,7 @@ fn root() -> PathBuf {
 /// The clap command as packaged: the plain crate version (the `--version` text carries
 /// the git revision, which would change the generated files on every commit).
 fn command() -> clap::Command {
-    Cli::command().version(env!("CARGO_PKG_VERSION"))
+    contact_center_exporter::cli::command().version(env!("CARGO_PKG_VERSION"))
 }
 
 /// FILES, SIGNALS, ENDPOINTS and SEE ALSO, which clap does not know about.

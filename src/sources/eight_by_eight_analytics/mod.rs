@@ -58,6 +58,7 @@ crate::vendor::declare! {
     source: AnalyticsSource,
     demo: simulate::demo,
     states: STATES,
+    title: "8x8 Analytics",
 }
 
 /// How long after local midnight a poll still counts for the old day: the API's day
