@@ -1,5 +1,5 @@
 complete -c contact-center-exporter -l config.file -d 'YAML configuration file' -r -F
-complete -c contact-center-exporter -l web.listen-address -d 'Address to listen on (repeatable; `:PORT` means every interface)' -r
+complete -c contact-center-exporter -l web.listen-address -d 'Address to listen on (repeatable; `:PORT` means every interface; with --demo the default is 127.0.0.1:19947)' -r
 complete -c contact-center-exporter -l web.telemetry-path -d 'Path under which metrics are served' -r
 complete -c contact-center-exporter -l web.config.file -d 'TLS and basic-auth settings for this server (Prometheus exporter-toolkit format)' -r -F
 complete -c contact-center-exporter -l web.max-requests -d 'Most concurrent `/metrics` requests; more are answered 503 at once' -r
@@ -16,6 +16,7 @@ sla-breach\t'Demand triples, agents go on break or pick up slowly: service level
 complete -c contact-center-exporter -l demo.scenario-duration -d 'Return the demo to the normal scenario after this long (e.g. `90s`); by default the scenario lasts as long as the process' -r
 complete -c contact-center-exporter -l demo.interval -d 'Demo poll interval' -r
 complete -c contact-center-exporter -l config.check -d 'Validate the configuration and credential files, print a summary, and exit 0 or 1'
+complete -c contact-center-exporter -l probe -d 'With --config.check (implied): also poll every source once with its real credentials, print one line per source (up, or why not), and exit 1 if any failed'
 complete -c contact-center-exporter -l demo -d 'Run against the built-in simulated contact center (no config, no network)'
 complete -c contact-center-exporter -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c contact-center-exporter -s V -l version -d 'Print version'
