@@ -139,7 +139,12 @@ fn help_man_page_and_readme_name_every_vendor() {
             "the man page misses {} (regenerate it: UPDATE_GOLDEN=1 cargo test --test packaging)",
             v.title()
         );
-        assert!(readme.contains(v.title()), "README.md misses {}", v.title());
+        for needle in [
+            format!("`{}`", v.as_str()),
+            format!("(docs/vendors/{}.md)", v.as_str()),
+        ] {
+            assert!(readme.contains(&needle), "README.md misses {needle}");
+        }
         assert!(
             std::path::Path::new(&format!("docs/vendors/{}.md", v.as_str())).exists(),
             "docs/vendors/{}.md is missing",
@@ -153,8 +158,37 @@ fn help_man_page_and_readme_name_every_vendor() {
     }
 }
 
+/// The names of every test function in `dir` (recursively): `fn` after `#[test]`.
+fn test_names(dir: &std::path::Path, out: &mut std::collections::BTreeSet<String>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            test_names(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let mut after_test = false;
+            for line in text.lines().map(str::trim_start) {
+                if line.starts_with("#[test]") || line.starts_with("#[tokio::test") {
+                    after_test = true;
+                } else if after_test && line.starts_with("fn ") {
+                    let name: String = line[3..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.insert(name);
+                    after_test = false;
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn vendor_pages_read_as_user_documentation() {
+    let mut tests = std::collections::BTreeSet::new();
+    test_names(std::path::Path::new("tests"), &mut tests);
+    test_names(std::path::Path::new("src"), &mut tests);
+    assert!(tests.len() > 100, "{}", tests.len());
     for v in REGISTRY {
         let path = format!("docs/vendors/{}.md", v.as_str());
         let text = std::fs::read_to_string(&path).unwrap();
@@ -177,8 +211,27 @@ fn vendor_pages_read_as_user_documentation() {
                 "{path}:{}: stale: {line}",
                 i + 1
             );
+            for code in line.split('`').skip(1).step_by(2) {
+                assert!(
+                    !tests.contains(code)
+                        && !code.starts_with("tests/")
+                        && !code.starts_with("benches/"),
+                    "{path}:{}: names a test ({code}); that belongs in docs/design.md",
+                    i + 1
+                );
+            }
         }
     }
+}
+
+#[test]
+fn the_status_page_doc_says_the_last_error_shows_the_url() {
+    let doc = std::fs::read_to_string("docs/http-and-formats.md").unwrap();
+    assert!(
+        !doc.contains("so no base URL"),
+        "stale: the last error names the URL"
+    );
+    assert!(doc.contains("it does show the base URL"));
 }
 
 #[test]
