@@ -18,10 +18,11 @@ fail() { echo "check-image: $*" >&2; exit 1; }
 [ -f "$out/SHA256SUMS" ] || fail "$out/SHA256SUMS is missing (run scripts/release.sh first)"
 (cd "$out" && sha256sum --quiet -c SHA256SUMS) || fail "checksums do not match"
 tarball=$(ls "$out"/*.tar.gz | head -1)
+listing=$(tar -tzf "$tarball")
 for f in contact-center-exporter LICENSE README.md contact-center-exporter.yml \
          contact-center-exporter.1 systemd/contact-center-exporter.service \
          dashboards/contact-center-overview.json alerts/contact-center.rules.yml; do
-  tar -tzf "$tarball" | grep -q "^[^/]*/$f\$" || fail "$tarball lacks $f"
+  grep -qx "[^/]*/$f" <<<"$listing" || fail "$tarball lacks $f"
 done
 echo "check-image: $tarball has the binary, LICENSE, README, config, unit, dashboards, rules"
 

@@ -52,6 +52,10 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
     || fail "cannot install the Rust target $target (rustup needs static.rust-lang.org); install it and rerun"
 fi
 
+# ring's C and assembly are compiled with Debian's musl-gcc wrapper (musl-tools).
+command -v musl-gcc >/dev/null || fail "musl-gcc is missing (apt-get install musl-tools)"
+export CC_x86_64_unknown_linux_musl=musl-gcc
+
 echo "==> cargo build --profile $profile --target $target"
 start=$SECONDS
 cargo build --locked --profile "$profile" --target "$target"
