@@ -21,9 +21,11 @@ use crate::sources;
 use crate::store::SourceEntry;
 
 /// `--config.check`: loads the config and the credential files, prints one line per
-/// source, and returns the exit code.
-pub fn config_check(path: &std::path::Path) -> i32 {
-    match config::load(path).and_then(|c| {
+/// source, and returns the exit code. With `probe` (`--probe`) every source is then
+/// polled once with its real credentials: one line each, up or the error the daemon
+/// would log (which never holds a secret), and exit 1 when any is down.
+pub fn config_check(path: &std::path::Path, probe: bool) -> i32 {
+    let config = match config::load(path).and_then(|c| {
         for s in &c.sources {
             crate::http::build_client(&s.client_options()).map_err(|e| {
                 config::ConfigError(format!("{}: source {}: {e}", path.display(), s.name))
@@ -31,28 +33,82 @@ pub fn config_check(path: &std::path::Path) -> i32 {
         }
         Ok(c)
     }) {
-        Ok(c) => {
-            println!("{}: OK, {} source(s)", path.display(), c.sources.len());
-            for s in &c.sources {
-                let common = s.common_summary();
-                println!(
-                    "  {} ({}): every {}, timeout {}, {}{}{}",
-                    s.name,
-                    s.vendor,
-                    humantime::format_duration(s.interval),
-                    humantime::format_duration(s.timeout),
-                    s.vendor_config.summary(),
-                    if common.is_empty() { "" } else { "; " },
-                    common
-                );
-            }
-            0
-        }
+        Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
-            1
+            return 1;
+        }
+    };
+    println!("{}: OK, {} source(s)", path.display(), config.sources.len());
+    for s in &config.sources {
+        let common = s.common_summary();
+        println!(
+            "  {} ({}): every {}, timeout {}, {}{}{}",
+            s.name,
+            s.vendor,
+            humantime::format_duration(s.interval),
+            humantime::format_duration(s.timeout),
+            s.vendor_config.summary(),
+            if common.is_empty() { "" } else { "; " },
+            common
+        );
+    }
+    if !probe {
+        return 0;
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let lines = rt.block_on(probe_all(&config));
+    println!("probe: one poll per source with its real credentials");
+    let mut down = 0;
+    for (name, vendor, outcome) in &lines {
+        match outcome {
+            Ok(what) => println!("  {name} ({vendor}): up, {what}"),
+            Err(e) => {
+                down += 1;
+                println!("  {name} ({vendor}): DOWN: {e}");
+            }
         }
     }
+    if down > 0 {
+        eprintln!("{down} of {} source(s) down", lines.len());
+        1
+    } else {
+        0
+    }
+}
+
+/// Polls every source of `config` once, all at once (each within its poll deadline):
+/// name, vendor, and what it reported or why it failed.
+async fn probe_all(config: &Config) -> Vec<(String, String, Result<String, String>)> {
+    let probes = config.sources.iter().map(|s| async move {
+        let started = std::time::Instant::now();
+        let outcome = match Prepared::new(s) {
+            Ok(p) => p.probe().await.map(|snap| {
+                let count = |n: Option<usize>, what: &str| match n {
+                    Some(n) => format!("{n} {what}"),
+                    None => format!("no {what} reported"),
+                };
+                format!(
+                    "{}, {} in {:.1}s",
+                    count(snap.agents.as_ref().map(Vec::len), "agents"),
+                    count(snap.queues.as_ref().map(Vec::len), "queues"),
+                    started.elapsed().as_secs_f64()
+                )
+            }),
+            Err(e) => Err(e),
+        };
+        (s.name.clone(), s.vendor.to_string(), outcome)
+    });
+    futures_util::future::join_all(probes).await
 }
 
 /// Where sources come from: a file, or the demo (whose config never changes).

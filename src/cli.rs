@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 /// Default listen port. The Prometheus "default port allocations" page has handed out
 /// the whole 9100–9999 range; this port is outside it and not on that page.
@@ -67,7 +68,13 @@ pub struct Cli {
     #[arg(long = "config.check", env = "CONTACT_CENTER_EXPORTER_CONFIG_CHECK")]
     pub config_check: bool,
 
-    /// Address to listen on (repeatable; `:PORT` means every interface).
+    /// With --config.check (implied): also poll every source once with its real
+    /// credentials, print one line per source (up, or why not), and exit 1 if any failed.
+    #[arg(long = "probe", env = "CONTACT_CENTER_EXPORTER_PROBE")]
+    pub probe: bool,
+
+    /// Address to listen on (repeatable; `:PORT` means every interface; with --demo the
+    /// default is 127.0.0.1:19947).
     #[arg(
         long = "web.listen-address",
         env = "CONTACT_CENTER_EXPORTER_WEB_LISTEN_ADDRESS",
@@ -189,10 +196,60 @@ pub struct Cli {
     pub testing_clock_file: Option<PathBuf>,
 }
 
+/// Where `--demo` listens unless `--web.listen-address` says otherwise: the demo page
+/// is unauthenticated and needs no network, so it stays on this machine.
+pub const DEMO_LISTEN_ADDRESS: &str = "127.0.0.1:19947";
+
+/// The one-line description: what the exporter is, and the vendors of the registry by
+/// their product names (so that a new vendor appears in `--help` and the man page
+/// without anyone editing them).
+pub fn about() -> String {
+    let titles: Vec<&str> = crate::sources::REGISTRY.iter().map(|v| v.title()).collect();
+    format!(
+        "Prometheus exporter for contact-center platforms: {}",
+        titles.join(", ")
+    )
+}
+
+/// The command line as clap knows it, with the generated description.
+pub fn command() -> clap::Command {
+    Cli::command().about(about())
+}
+
+impl Cli {
+    /// Parses the process arguments (exits with usage and status 2 on a usage error).
+    pub fn from_env() -> Cli {
+        Cli::from_matches(command().get_matches())
+    }
+
+    /// Parses `args` (the first is the program name), as [`Cli::from_env`] does.
+    pub fn try_from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Ok(Cli::from_matches(command().try_get_matches_from(args)?))
+    }
+
+    fn from_matches(m: clap::ArgMatches) -> Cli {
+        let mut cli = match Cli::from_arg_matches(&m) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        };
+        let default_listen = m.value_source("listen_addresses") == Some(ValueSource::DefaultValue);
+        if cli.demo && default_listen {
+            cli.listen_addresses = vec![DEMO_LISTEN_ADDRESS.to_string()];
+        }
+        if cli.probe {
+            cli.config_check = true;
+        }
+        cli
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn flags_parse() {
@@ -214,6 +271,36 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.telemetry_path, "/metrics");
         assert_eq!(c.demo_scenario_duration, None);
+    }
+
+    #[test]
+    fn the_demo_listens_on_loopback_unless_told_otherwise() {
+        let c = Cli::try_from_args(["x", "--demo"]).unwrap();
+        assert_eq!(c.listen_addresses, vec!["127.0.0.1:19947"]);
+        let c = Cli::try_from_args(["x", "--demo", "--web.listen-address", ":19948"]).unwrap();
+        assert_eq!(c.listen_addresses, vec![":19948"]);
+        let c = Cli::try_from_args(["x"]).unwrap();
+        assert_eq!(c.listen_addresses, vec![":19947"]);
+    }
+
+    #[test]
+    fn probe_implies_the_config_check() {
+        let c = Cli::try_from_args(["x", "--probe"]).unwrap();
+        assert!(c.probe && c.config_check);
+        assert!(!Cli::try_from_args(["x"]).unwrap().config_check);
+    }
+
+    #[test]
+    fn the_description_names_every_vendor_of_the_registry() {
+        let help = command().render_help().to_string();
+        for v in crate::sources::REGISTRY {
+            assert!(
+                help.contains(v.title()),
+                "--help misses {}: {help}",
+                v.title()
+            );
+        }
+        assert!(help.contains("8x8 Analytics"), "{help}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! struct. Errors found by serde while reading the document carry the YAML parser's
 //! position; everything decoded or checked afterwards is located by [`locate`].
 
+mod duration;
 mod locate;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -38,8 +39,7 @@ pub const DEFAULT_MAX_AGENT_SERIES: u64 = 2000;
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
-/// A duration written the human way (`30s`, `5m`, `1h30m`).
-type HumanDuration = humantime_serde::Serde<Duration>;
+pub use duration::{parse as parse_duration, HumanDuration, SYNTAX as DURATION_SYNTAX};
 
 /// The `global:` section as written in the file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -65,13 +65,14 @@ struct RawGlobal {
 
 /// The whole file as written; each source entry is kept as a mapping until its vendor
 /// is known.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Decoded key by key later, so that every bad key is reported.
     #[serde(default)]
-    global: RawGlobal,
+    global: Option<serde_yaml_ng::Mapping>,
     #[serde(default)]
-    sources: Vec<serde_yaml_ng::Mapping>,
+    sources: Option<Vec<serde_yaml_ng::Mapping>>,
 }
 
 /// The keys every source entry has, whatever its vendor. The rest of the entry belongs
@@ -81,7 +82,10 @@ struct RawConfig {
 struct CommonKeys {
     /// Unique name, `[a-z0-9_-]+`; the `source` label.
     name: String,
-    /// Which vendor API this source polls (a name in the vendor registry).
+    /// Which vendor API this source polls (a name in the vendor registry). Read from
+    /// the entry before decoding (the vendor decides which other keys exist); decoded
+    /// here so that a missing or non-string value is reported like any other key.
+    #[allow(dead_code)]
     vendor: String,
     /// Override of the vendor's API base URL (may carry a path prefix).
     #[serde(default)]
@@ -273,18 +277,33 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Parses and validates config text; `file` names it in errors.
+///
+/// Every independent mistake is reported in one go, one line each in file order: an
+/// operator fixing a file should not need one run per typo. A YAML syntax error or a
+/// broken top level (`sources:` not a list) stops at once, since nothing after it can
+/// be read reliably; an error that only follows from another one (a key missing because
+/// its value had the wrong type) is not repeated.
 pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     // Syntax first: typed decoding reads lazily and would report a broken document as
     // a type error at the first value it could not use.
-    if let Err(e) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        return Err(ConfigError(format!(
-            "{file}:{line}:{col}: invalid YAML: {}",
-            strip_location(&e.to_string())
-        )));
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            return Err(ConfigError(format!(
+                "{file}:{line}:{col}: invalid YAML: {}",
+                strip_location(&e.to_string())
+            )));
+        }
+        // An empty file (or only comments): no keys, and so no sources.
+        Ok(serde_yaml_ng::Value::Null) => {
+            let mut problems = Problems::new(text, file);
+            let config = validate(RawConfig::default(), &mut problems);
+            return problems.into_result(config);
+        }
+        Ok(_) => {}
     }
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let raw: RawConfig = match serde_path_to_error::deserialize(de) {
@@ -311,7 +330,9 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
             return Err(ConfigError(format!("{file}:{line}:{col}: {key}{msg}")));
         }
     };
-    validate(raw, text, file)
+    let mut problems = Problems::new(text, file);
+    let config = validate(raw, &mut problems);
+    problems.into_result(config)
 }
 
 fn strip_location(msg: &str) -> String {
@@ -321,32 +342,120 @@ fn strip_location(msg: &str) -> String {
     }
 }
 
-/// Puts `file:line:col: path: message` together, pointing at the value of `path` when
-/// `at_value` (a wrong type), else at the key, else at the entry holding it (a default
-/// that conflicts with something else is not in the file), else at the top.
-fn located(text: &str, file: &str, path: &str, at_value: bool, msg: &str) -> ConfigError {
-    let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or(path);
-    let value = if at_value {
-        locate::value_position(text, path)
-    } else {
-        None
-    };
-    let (line, col) = value
-        .or_else(|| locate::position(text, path))
-        .or_else(|| locate::position(text, parent))
-        .unwrap_or((1, 1));
-    ConfigError(format!("{file}:{line}:{col}: {path}: {msg}"))
+/// One located error: where it is, and its full `file:line:col: path: message` text.
+struct Problem {
+    line: usize,
+    col: usize,
+    text: String,
 }
 
-/// One source entry after its keys were sorted out: the common keys decoded, the
-/// vendor found, and the rest split into the vendor's own keys and keys of other
-/// vendors (reported only after the common checks, as a mistake of the file's author
-/// rather than a typo).
-struct SplitEntry {
-    common: CommonKeys,
-    vendor: Vendor,
-    own: serde_yaml_ng::Mapping,
-    foreign: Vec<String>,
+/// The errors found so far in one file, reported together in file order.
+struct Problems<'t> {
+    text: &'t str,
+    file: &'t str,
+    found: Vec<Problem>,
+}
+
+impl<'t> Problems<'t> {
+    fn new(text: &'t str, file: &'t str) -> Self {
+        Problems {
+            text,
+            file,
+            found: Vec::new(),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.found.len()
+    }
+
+    /// Records `file:line:col: path: message`, pointing at the value of `path` when
+    /// `at_value` (a wrong type), else at the key, else at the entry holding it (a
+    /// default that conflicts with something else is not in the file), else at the top.
+    fn add(&mut self, path: &str, at_value: bool, msg: &str) {
+        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or(path);
+        let value = if at_value {
+            locate::value_position(self.text, path)
+        } else {
+            None
+        };
+        let (line, col) = value
+            .or_else(|| locate::position(self.text, path))
+            .or_else(|| locate::position(self.text, parent))
+            .unwrap_or((1, 1));
+        self.add_at(line, col, path, msg);
+    }
+
+    /// Records an error at `path` where the key is known to be (`at`).
+    fn add_at(&mut self, line: usize, col: usize, path: &str, msg: &str) {
+        let key = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        self.found.push(Problem {
+            line,
+            col,
+            text: format!("{}:{line}:{col}: {key}{msg}", self.file),
+        });
+    }
+
+    /// The config when nothing was found, else every error, one per line, in file order
+    /// (errors at the same place keep the order they were found in).
+    fn into_result(mut self, config: Config) -> Result<Config, ConfigError> {
+        if self.found.is_empty() {
+            return Ok(config);
+        }
+        self.found.sort_by_key(|p| (p.line, p.col));
+        let lines: Vec<String> = self.found.into_iter().map(|p| p.text).collect();
+        Err(ConfigError(lines.join("\n")))
+    }
+}
+
+/// The first key of a path within a mapping (`queues` of `queues[2]`, `labels` of
+/// `labels.site`).
+fn first_key(path: &str) -> &str {
+    let end = path.find(['.', '[']).unwrap_or(path.len());
+    &path[..end]
+}
+
+/// Decodes `map` into `T`, recording every key that does not decode (a wrong type, an
+/// unknown name) rather than only the first: serde stops at the first error, so the
+/// offending key is set aside and the rest decoded again. Returns the value decoded
+/// without the bad keys (`None` when it could not be decoded at all) and the keys set
+/// aside; `at` turns a key path into the path errors name.
+fn decode_each<T: serde::de::DeserializeOwned>(
+    mut map: serde_yaml_ng::Mapping,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> (Option<T>, Vec<String>) {
+    let mut dropped: Vec<String> = Vec::new();
+    loop {
+        let value = serde_yaml_ng::Value::Mapping(map.clone());
+        let e = match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => return (Some(v), dropped),
+            Err(e) => e,
+        };
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        // A required key set aside for its bad value is missing now: already reported.
+        if dropped
+            .iter()
+            .any(|k| msg == format!("missing field `{k}`"))
+        {
+            return (None, dropped);
+        }
+        if path == "." {
+            problems.add(&at(""), false, &msg);
+            return (None, dropped);
+        }
+        problems.add(&at(&path), !msg.starts_with("unknown field"), &msg);
+        let key = first_key(&path).to_string();
+        if map.remove(key.as_str()).is_none() {
+            return (None, dropped);
+        }
+        dropped.push(key);
+    }
 }
 
 /// The closest known key to a misspelt one, if one is close enough to be meant.
@@ -359,21 +468,38 @@ fn did_you_mean<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
         .map(|(_, k)| k)
 }
 
-/// Decodes the common keys of entry `i` and sorts out the rest; every error here is one
-/// serde would have found while reading the document (types, names).
+/// One source entry after its keys were sorted out: the common keys decoded, the
+/// vendor found, and the rest split into the vendor's own keys and keys of other
+/// vendors (reported after the common checks, as a mistake of the file's author
+/// rather than a typo).
+struct SplitEntry {
+    common: CommonKeys,
+    vendor: Vendor,
+    own: serde_yaml_ng::Mapping,
+    /// Own keys set aside because their value did not decode, and the keys a misspelt
+    /// key was taken for (both already reported: their absence is no news).
+    bad_own: Vec<String>,
+    foreign: Vec<String>,
+}
+
+/// `sources[i]`, or `sources[i].key`.
+fn source_path(i: usize, key: &str) -> String {
+    if key.is_empty() {
+        format!("sources[{i}]")
+    } else {
+        format!("sources[{i}].{key}")
+    }
+}
+
+/// Decodes the common keys of entry `i` and sorts out the rest, recording every error
+/// serde would find while reading the document (types, names). `None` when the entry
+/// cannot be checked further (its common keys or its vendor are unusable).
 fn split_entry(
     i: usize,
     entry: serde_yaml_ng::Mapping,
-    text: &str,
-    file: &str,
-) -> Result<SplitEntry, ConfigError> {
-    let at = |key: &str| {
-        if key.is_empty() {
-            format!("sources[{i}]")
-        } else {
-            format!("sources[{i}].{key}")
-        }
-    };
+    problems: &mut Problems,
+) -> Option<SplitEntry> {
+    let at = |key: &str| source_path(i, key);
     let common_names = common_keys();
     let mut common = serde_yaml_ng::Mapping::new();
     let mut rest = Vec::new();
@@ -383,47 +509,38 @@ fn split_entry(
                 common.insert(k, v);
             }
             Some(name) => rest.push((name.to_string(), v)),
-            None => {
-                return Err(located(
-                    text,
-                    file,
-                    &at(""),
-                    false,
-                    &format!("keys must be strings, not {k:?}"),
-                ))
-            }
+            None => problems.add(&at(""), false, &format!("keys must be strings, not {k:?}")),
         }
     }
-    let common: CommonKeys =
-        serde_path_to_error::deserialize(serde_yaml_ng::Value::Mapping(common)).map_err(|e| {
-            let path = e.path().to_string();
-            let msg = e.into_inner().to_string();
-            match path.as_str() {
-                "." => located(text, file, &at(""), false, &msg),
-                // A misspelt key inside a common key (`opening_hours.holidays`).
-                p if msg.starts_with("unknown field") => located(text, file, &at(p), false, &msg),
-                p => located(text, file, &at(p), true, &msg),
-            }
-        })?;
-    let Some(vendor) = crate::sources::find(&common.vendor) else {
-        let names: Vec<String> = crate::sources::REGISTRY
-            .iter()
-            .map(|v| format!("`{}`", v.as_str()))
-            .collect();
-        return Err(located(
-            text,
-            file,
-            &at("vendor"),
-            true,
-            &format!(
-                "unknown variant `{}`, expected one of {}",
-                common.vendor,
-                names.join(", ")
-            ),
-        ));
+    let vendor_name = common
+        .get("vendor")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let (decoded, _) = decode_each::<CommonKeys>(common, &at, problems);
+    let vendor = match vendor_name.as_deref().map(crate::sources::find) {
+        Some(Some(v)) => v,
+        Some(None) => {
+            let names: Vec<String> = crate::sources::REGISTRY
+                .iter()
+                .map(|v| format!("`{}`", v.as_str()))
+                .collect();
+            problems.add(
+                &at("vendor"),
+                true,
+                &format!(
+                    "unknown variant `{}`, expected one of {}",
+                    vendor_name.unwrap_or_default(),
+                    names.join(", ")
+                ),
+            );
+            return None;
+        }
+        // Missing or not a string: reported by the decode above.
+        None => return None,
     };
     let mut own = serde_yaml_ng::Mapping::new();
     let mut foreign = Vec::new();
+    let mut suggested = Vec::new();
     for (key, value) in rest {
         if vendor.keys().contains(&key.as_str()) {
             own.insert(serde_yaml_ng::Value::String(key), value);
@@ -433,212 +550,349 @@ fn split_entry(
             let mut known: Vec<&str> = common_names.to_vec();
             known.extend(vendor.keys());
             let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-            let hint = did_you_mean(&key, &known)
+            let meant = did_you_mean(&key, &known);
+            if let Some(k) = meant {
+                suggested.push((k, value));
+            }
+            let hint = meant
                 .map(|k| format!("; did you mean `{k}`?"))
                 .unwrap_or_default();
-            return Err(located(
-                text,
-                file,
+            problems.add(
                 &at(&key),
                 false,
                 &format!(
                     "unknown field `{key}`, expected one of {}{hint}",
                     list.join(", ")
                 ),
-            ));
+            );
         }
     }
-    vendor
-        .check(&Entry::new(
-            vendor.as_str(),
-            common.base_url.as_deref(),
-            own.clone(),
-        ))
-        .map_err(|fe| located(text, file, &at(&fe.key), fe.at_value, &fe.message))?;
-    Ok(SplitEntry {
+    // A misspelt vendor key is checked further as the key it was taken for, so that
+    // the mistakes after it are found in the same run (its own error is reported).
+    let mut bad_own = Vec::new();
+    for (meant, value) in suggested {
+        if vendor.keys().contains(&meant) && !own.contains_key(meant) {
+            own.insert(serde_yaml_ng::Value::String(meant.to_string()), value);
+        } else {
+            bad_own.push(meant.to_string());
+        }
+    }
+    let common = decoded?;
+    // The vendor's keys, each bad one reported and set aside (as `decode_each` does).
+    while let Err(fe) = vendor.check(&Entry::new(
+        vendor.as_str(),
+        common.base_url.as_deref(),
+        own.clone(),
+    )) {
+        problems.add(&at(&fe.key), fe.at_value, &fe.message);
+        let key = first_key(&fe.key).to_string();
+        if key.is_empty() || own.remove(key.as_str()).is_none() {
+            return None;
+        }
+        bad_own.push(key);
+    }
+    Some(SplitEntry {
         common,
         vendor,
         own,
+        bad_own,
         foreign,
     })
 }
 
-fn validate(raw: RawConfig, text: &str, file: &str) -> Result<Config, ConfigError> {
-    let located = |path: &str, msg: &str| located(text, file, path, false, msg);
-    let g = &raw.global;
-    let g_interval = g.interval.map_or(DEFAULT_INTERVAL, |d| *d);
-    let g_timeout = g.timeout.map_or(DEFAULT_TIMEOUT, |d| *d);
-    let g_stale = g.max_staleness.map_or(DEFAULT_MAX_STALENESS, |d| *d);
-    let g_max_bytes = g.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-    // Every entry's keys first, as one decode of the whole document would find them.
-    let entries = raw
-        .sources
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| split_entry(i, e, text, file))
-        .collect::<Result<Vec<_>, _>>()?;
+/// The `global` values with their defaults applied.
+struct Global {
+    interval: Duration,
+    timeout: Duration,
+    max_staleness: Duration,
+    max_response_bytes: u64,
+    labels: BTreeMap<String, String>,
+    agent_series: Option<bool>,
+    agent_names: Option<bool>,
+    max_agent_series: u64,
+    /// Every value decoded: comparisons of inherited values can be trusted.
+    sound: bool,
+}
+
+/// Decodes and checks `global` on its own lines: its values are checked against each
+/// other here, so a source that inherits them is not blamed for them.
+fn global(raw: Option<serde_yaml_ng::Mapping>, problems: &mut Problems) -> Global {
+    let at = |key: &str| {
+        if key.is_empty() {
+            "global".to_string()
+        } else {
+            format!("global.{key}")
+        }
+    };
+    let before = problems.count();
+    let (g, _) = decode_each::<RawGlobal>(raw.unwrap_or_default(), &at, problems);
+    let g = g.unwrap_or_default();
+    let out = Global {
+        interval: g.interval.map_or(DEFAULT_INTERVAL, |d| *d),
+        timeout: g.timeout.map_or(DEFAULT_TIMEOUT, |d| *d),
+        max_staleness: g.max_staleness.map_or(DEFAULT_MAX_STALENESS, |d| *d),
+        max_response_bytes: g.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+        labels: g.labels.clone(),
+        agent_series: g.agent_series,
+        agent_names: g.agent_names,
+        max_agent_series: g.max_agent_series.unwrap_or(DEFAULT_MAX_AGENT_SERIES),
+        sound: problems.count() == before,
+    };
+    if let Err(m) = check_max_agent_series(out.max_agent_series) {
+        problems.add(&at("max_agent_series"), false, &m);
+    }
+    let mut zero = false;
     for (key, d) in [
-        ("interval", g_interval),
-        ("timeout", g_timeout),
-        ("max_staleness", g_stale),
+        ("interval", out.interval),
+        ("timeout", out.timeout),
+        ("max_staleness", out.max_staleness),
     ] {
         if d.is_zero() {
-            return Err(located(&format!("global.{key}"), "must be greater than 0"));
+            problems.add(&at(key), false, "must be greater than 0");
+            zero = true;
         }
     }
-    if g_max_bytes == 0 {
-        return Err(located(
-            "global.max_response_bytes",
-            "must be greater than 0",
-        ));
+    if out.max_response_bytes == 0 {
+        problems.add(&at("max_response_bytes"), false, "must be greater than 0");
     }
-    let g_max_agents = g.max_agent_series.unwrap_or(DEFAULT_MAX_AGENT_SERIES);
-    check_max_agent_series(g_max_agents).map_err(|m| located("global.max_agent_series", &m))?;
-    check_labels(&g.labels, "global.labels").map_err(|(path, msg)| located(&path, &msg))?;
-
-    let mut names = HashSet::new();
-    let mut sources = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.into_iter().enumerate() {
-        let SplitEntry {
-            common: rs,
-            vendor,
-            own,
-            foreign,
-        } = entry;
-        let at = |key: &str| {
-            if key.is_empty() {
-                format!("sources[{i}]")
-            } else {
-                format!("sources[{i}].{key}")
-            }
-        };
-        let name_ok = !rs.name.is_empty()
-            && rs
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if !name_ok {
-            return Err(located(
-                &at("name"),
-                &format!("{:?} must match [a-z0-9_-]+", rs.name),
-            ));
-        }
-        if !names.insert(rs.name.clone()) {
-            return Err(located(
-                &at("name"),
-                &format!("duplicate source name {:?}", rs.name),
-            ));
-        }
-        let interval = rs.interval.map_or(g_interval, |d| *d);
-        let timeout = rs.timeout.map_or(g_timeout, |d| *d);
-        let max_staleness = rs.max_staleness.map_or(g_stale, |d| *d);
-        let max_response_bytes = rs.max_response_bytes.unwrap_or(g_max_bytes);
-        for (key, d) in [
-            ("interval", interval),
-            ("timeout", timeout),
-            ("max_staleness", max_staleness),
-        ] {
-            if d.is_zero() {
-                return Err(located(&at(key), "must be greater than 0"));
-            }
-        }
-        if timeout >= interval {
-            let key = if rs.timeout.is_some() {
+    if !zero && out.sound {
+        if out.timeout >= out.interval {
+            let key = if g.timeout.is_some() {
                 "timeout"
             } else {
                 "interval"
             };
-            return Err(located(
-                &at(key),
-                &format!(
-                    "timeout ({}) must be less than interval ({})",
-                    humantime::format_duration(timeout),
-                    humantime::format_duration(interval)
-                ),
-            ));
+            problems.add(&at(key), false, &timeout_message(out.timeout, out.interval));
         }
-        if max_staleness < interval {
-            let key = if rs.max_staleness.is_some() {
+        if out.max_staleness < out.interval {
+            let key = if g.max_staleness.is_some() {
                 "max_staleness"
             } else {
                 "interval"
             };
-            return Err(located(
+            problems.add(
                 &at(key),
-                &format!(
-                    "max_staleness ({}) must be at least the interval ({})",
-                    humantime::format_duration(max_staleness),
-                    humantime::format_duration(interval)
-                ),
-            ));
+                false,
+                &staleness_message(out.max_staleness, out.interval),
+            );
         }
-        if max_response_bytes == 0 {
-            return Err(located(&at("max_response_bytes"), "must be greater than 0"));
-        }
-        let mut state_map = HashMap::new();
-        for (vendor_state, st) in &rs.state_map {
-            let st: AgentState = st
-                .parse()
-                .map_err(|e: String| located(&at(&format!("state_map.{vendor_state}")), &e))?;
-            state_map.insert(vendor_state.clone(), st);
-        }
-        if let Some(ca) = &rs.ca_file {
-            if let Err(e) = std::fs::metadata(ca) {
-                return Err(located(
-                    &at("ca_file"),
-                    &format!("cannot read {}: {e}", ca.display()),
-                ));
+    }
+    if let Err((path, msg)) = check_labels(&g.labels, "global.labels") {
+        problems.add(&path, false, &msg);
+    }
+    out
+}
+
+fn timeout_message(timeout: Duration, interval: Duration) -> String {
+    format!(
+        "timeout ({}) must be less than interval ({})",
+        humantime::format_duration(timeout),
+        humantime::format_duration(interval)
+    )
+}
+
+fn staleness_message(max_staleness: Duration, interval: Duration) -> String {
+    format!(
+        "max_staleness ({}) must be at least the interval ({})",
+        humantime::format_duration(max_staleness),
+        humantime::format_duration(interval)
+    )
+}
+
+fn validate(raw: RawConfig, problems: &mut Problems) -> Config {
+    let g = global(raw.global, problems);
+    let raw_sources = raw.sources.unwrap_or_default();
+    if raw_sources.is_empty() {
+        problems.add(
+            "sources",
+            false,
+            "no sources: list at least one under `sources:` (docs/configuration.md); \
+             `--demo` runs without a config file",
+        );
+    }
+    let mut names = HashSet::new();
+    let mut sources = Vec::with_capacity(raw_sources.len());
+    for (i, entry) in raw_sources.into_iter().enumerate() {
+        if let Some(entry) = split_entry(i, entry, problems) {
+            if let Some(s) = source(i, entry, &g, &mut names, problems) {
+                sources.push(s);
             }
         }
-        if let Some(key) = foreign.first() {
-            return Err(located(&at(key), &format!("not a key of vendor {vendor}")));
-        }
-        check_labels(&rs.labels, &at("labels")).map_err(|(path, msg)| located(&path, &msg))?;
-        let mut labels = g.labels.clone();
-        labels.extend(rs.labels.clone());
-        let proxy = proxy(&rs.proxy_url, &rs.proxy_url_file)
-            .map_err(|(key, msg)| located(&at(key), &msg))?;
-        let vendor_config = vendor
-            .config(&Entry::new(vendor.as_str(), rs.base_url.as_deref(), own))
-            .map_err(|fe| {
-                let path = at(&fe.key);
-                let (line, col) = locate::position(text, &path)
-                    .or_else(|| locate::position(text, &at("")))
-                    .unwrap_or((1, 1));
-                ConfigError(format!("{file}:{line}:{col}: {path}: {}", fe.message))
-            })?;
-        let max_agents = rs.max_agent_series.unwrap_or(g_max_agents);
-        check_max_agent_series(max_agents).map_err(|m| located(&at("max_agent_series"), &m))?;
-        let agents = AgentSeries {
-            series: rs.agent_series.or(g.agent_series).unwrap_or(false),
-            names: rs.agent_names.or(g.agent_names).unwrap_or(true),
-            // Checked just above to fit.
-            max: usize::try_from(max_agents).unwrap_or(usize::MAX),
-        };
-        let opening_hours = rs
-            .opening_hours
-            .as_ref()
-            .map(|raw| OpeningHours::parse(raw, vendor_config.day_zone()))
-            .transpose()
-            .map_err(|e| located(&at(&format!("opening_hours.{}", e.key)), &e.message))?;
-        sources.push(SourceConfig {
-            name: rs.name,
-            vendor,
-            interval,
-            timeout,
-            max_staleness,
-            max_response_bytes,
-            state_map,
-            ca_file: rs.ca_file,
-            insecure_skip_verify: rs.insecure_skip_verify,
-            labels,
-            proxy,
-            opening_hours,
-            agents,
-            vendor_config,
-        });
     }
-    Ok(Config { sources })
+    Config { sources }
+}
+
+/// Checks entry `i` whose keys decoded, recording every independent error; the source
+/// when it has none.
+fn source(
+    i: usize,
+    entry: SplitEntry,
+    g: &Global,
+    names: &mut HashSet<String>,
+    problems: &mut Problems,
+) -> Option<SourceConfig> {
+    let before = problems.count();
+    let at = |key: &str| source_path(i, key);
+    let SplitEntry {
+        common: rs,
+        vendor,
+        own,
+        bad_own,
+        foreign,
+    } = entry;
+    let name_ok = !rs.name.is_empty()
+        && rs
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !name_ok {
+        problems.add(
+            &at("name"),
+            false,
+            &format!("{:?} must match [a-z0-9_-]+", rs.name),
+        );
+    } else if !names.insert(rs.name.clone()) {
+        problems.add(
+            &at("name"),
+            false,
+            &format!("duplicate source name {:?}", rs.name),
+        );
+    }
+    let interval = rs.interval.map_or(g.interval, |d| *d);
+    let timeout = rs.timeout.map_or(g.timeout, |d| *d);
+    let max_staleness = rs.max_staleness.map_or(g.max_staleness, |d| *d);
+    let max_response_bytes = rs.max_response_bytes.unwrap_or(g.max_response_bytes);
+    let mut zero = false;
+    for (key, d, own) in [
+        ("interval", interval, rs.interval.is_some()),
+        ("timeout", timeout, rs.timeout.is_some()),
+        ("max_staleness", max_staleness, rs.max_staleness.is_some()),
+    ] {
+        if d.is_zero() {
+            zero = true;
+            // An inherited zero was reported at `global`.
+            if own {
+                problems.add(&at(key), false, "must be greater than 0");
+            }
+        }
+    }
+    // A comparison of two inherited values was made at `global`; one with a value
+    // `global` failed to decode would blame the source for a default.
+    let compare =
+        |a_own: bool, b_own: bool| !zero && (a_own || b_own) && (g.sound || (a_own && b_own));
+    if timeout >= interval && compare(rs.timeout.is_some(), rs.interval.is_some()) {
+        let key = if rs.timeout.is_some() {
+            "timeout"
+        } else {
+            "interval"
+        };
+        problems.add(&at(key), false, &timeout_message(timeout, interval));
+    }
+    if max_staleness < interval && compare(rs.max_staleness.is_some(), rs.interval.is_some()) {
+        let key = if rs.max_staleness.is_some() {
+            "max_staleness"
+        } else {
+            "interval"
+        };
+        problems.add(&at(key), false, &staleness_message(max_staleness, interval));
+    }
+    if max_response_bytes == 0 && rs.max_response_bytes.is_some() {
+        problems.add(&at("max_response_bytes"), false, "must be greater than 0");
+    }
+    let max_agents = rs.max_agent_series.unwrap_or(g.max_agent_series);
+    if rs.max_agent_series.is_some() {
+        if let Err(m) = check_max_agent_series(max_agents) {
+            problems.add(&at("max_agent_series"), false, &m);
+        }
+    }
+    let agents = AgentSeries {
+        series: rs.agent_series.or(g.agent_series).unwrap_or(false),
+        names: rs.agent_names.or(g.agent_names).unwrap_or(true),
+        // Checked to fit (here, or at `global`).
+        max: usize::try_from(max_agents).unwrap_or(usize::MAX),
+    };
+    let mut state_map = HashMap::new();
+    for (vendor_state, st) in &rs.state_map {
+        match st.parse::<AgentState>() {
+            Ok(st) => {
+                state_map.insert(vendor_state.clone(), st);
+            }
+            Err(e) => problems.add(&at(&format!("state_map.{vendor_state}")), false, &e),
+        }
+    }
+    if let Some(ca) = &rs.ca_file {
+        if let Err(e) = std::fs::metadata(ca) {
+            problems.add(
+                &at("ca_file"),
+                false,
+                &format!("cannot read {}: {e}", ca.display()),
+            );
+        }
+    }
+    for key in &foreign {
+        problems.add(&at(key), false, &format!("not a key of vendor {vendor}"));
+    }
+    if let Err((path, msg)) = check_labels(&rs.labels, &at("labels")) {
+        problems.add(&path, false, &msg);
+    }
+    let mut labels = g.labels.clone();
+    labels.extend(rs.labels.clone());
+    let proxy = match proxy(&rs.proxy_url, &rs.proxy_url_file) {
+        Ok(p) => p,
+        Err((key, msg)) => {
+            problems.add(&at(key), false, &msg);
+            None
+        }
+    };
+    let vendor_config =
+        match vendor.config(&Entry::new(vendor.as_str(), rs.base_url.as_deref(), own)) {
+            Ok(c) => Some(c),
+            // A key set aside for its bad value is missing now: already reported.
+            Err(fe) if bad_own.iter().any(|k| *k == first_key(&fe.key)) => None,
+            Err(fe) => {
+                let path = at(&fe.key);
+                let (line, col) = locate::position(problems.text, &path)
+                    .or_else(|| locate::position(problems.text, &at("")))
+                    .unwrap_or((1, 1));
+                problems.add_at(line, col, &path, &fe.message);
+                None
+            }
+        };
+    let zone = vendor_config
+        .as_ref()
+        .map_or(chrono_tz::UTC, |c| c.day_zone());
+    let opening_hours = match rs
+        .opening_hours
+        .as_ref()
+        .map(|raw| OpeningHours::parse(raw, zone))
+        .transpose()
+    {
+        Ok(h) => h,
+        Err(e) => {
+            problems.add(&at(&format!("opening_hours.{}", e.key)), false, &e.message);
+            None
+        }
+    };
+    let vendor_config = vendor_config?;
+    if problems.count() > before {
+        return None;
+    }
+    Some(SourceConfig {
+        name: rs.name,
+        vendor,
+        interval,
+        timeout,
+        max_staleness,
+        max_response_bytes,
+        state_map,
+        ca_file: rs.ca_file,
+        insecure_skip_verify: rs.insecure_skip_verify,
+        labels,
+        proxy,
+        opening_hours,
+        agents,
+        vendor_config,
+    })
 }
 
 /// Largest `max_agent_series`: far past any contact center, and a bound on the series

@@ -694,7 +694,7 @@ pub enum SourceError {
         retry_after: Option<Duration>,
     },
     /// No answer within the timeout.
-    #[error("{endpoint}: timed out after {}s waiting for {url}", .timeout.as_secs_f64())]
+    #[error("{endpoint}: timed out after {}s waiting for {url} ({})", .timeout.as_secs_f64(), TIMEOUT_HINT)]
     Timeout {
         /// Endpoint label.
         endpoint: &'static str,
@@ -704,7 +704,7 @@ pub enum SourceError {
         timeout: Duration,
     },
     /// The connection failed or broke.
-    #[error("{endpoint}: connection to {url} failed: {detail}")]
+    #[error("{endpoint}: connection to {url} failed: {detail} ({})", CONNECT_HINT)]
     Connect {
         /// Endpoint label.
         endpoint: &'static str,
@@ -749,6 +749,14 @@ pub enum SourceError {
     #[error("credentials: {0}")]
     Credentials(String),
 }
+
+/// What to check when the vendor cannot be reached: the same three things every time,
+/// as 401 and 404 name theirs.
+pub const CONNECT_HINT: &str =
+    "check base_url, the proxy (proxy_url or HTTPS_PROXY) and firewalls between this host and the vendor";
+
+/// What to check when the vendor does not answer in time.
+pub const TIMEOUT_HINT: &str = "check base_url, the proxy (proxy_url or HTTPS_PROXY) and firewalls; raise timeout if the vendor is only slow";
 
 fn opt_detail(d: &str) -> String {
     if d.is_empty() {

@@ -34,6 +34,7 @@ pub mod state;
 pub mod status_page;
 pub mod store;
 pub mod systemd;
+pub mod time_zone;
 pub mod vendor;
 pub mod vendor_day;
 pub mod vendor_keys;

@@ -1,6 +1,5 @@
 //! contact-center-exporter: the binary. Parses flags and turns outcomes into exit codes.
 
-use clap::Parser;
 use contact_center_exporter::{app, cli::Cli, logging};
 
 /// Large allocations (above 1 MiB: vendor response bodies, a day's parsed records) are
@@ -26,7 +25,7 @@ fn return_large_buffers_to_the_system() {}
 
 fn main() {
     return_large_buffers_to_the_system();
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     logging::init(cli.log_level, cli.log_format);
     if let Some(f) = &cli.testing_clock_file {
         contact_center_exporter::clock::install(contact_center_exporter::clock::Clock::File(
@@ -34,7 +33,7 @@ fn main() {
         ));
     }
     if cli.config_check {
-        std::process::exit(app::config_check(&cli.config_file));
+        std::process::exit(app::config_check(&cli.config_file, cli.probe));
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -30,7 +30,7 @@ const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub struct RawOpeningHours {
     /// IANA zone the times and dates are in (default: the source's `time_zone` where its
     /// vendor has one, else UTC).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time_zone::deserialize_option")]
     pub time_zone: Option<Tz>,
     /// Weekly entries, `DAYS HH:MM-HH:MM` (`mon-fri 08:00-18:00`, `sat 09:00-13:00`,
     /// `sun 22:00-06:00`); an end before the start runs past midnight into the next

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::config::SourceConfig;
 use crate::http::PollContext;
 use crate::hub::Hub;
+use crate::model::Snapshot;
 use crate::persist::{StateDir, StateFile};
 use crate::sources::Source;
 use crate::store::{SourceData, SourceEntry};
@@ -81,6 +82,20 @@ impl Prepared {
         Arc::clone(&self.entry)
     }
 
+    /// `--probe`: one poll with the source's real settings and credentials, nothing
+    /// kept. `Ok` with what the vendor reported, or the error line the daemon would log.
+    pub async fn probe(self) -> Result<Snapshot, String> {
+        let Prepared {
+            entry,
+            client,
+            mut source,
+            ..
+        } = self;
+        poll_once(&entry, &client, source.as_mut(), crate::clock::now())
+            .await
+            .map_err(|(msg, _)| msg)
+    }
+
     /// Starts polling.
     pub fn spawn(self, hub: Arc<Hub>) -> JoinHandle<()> {
         if self.entry.config.insecure_skip_verify {
@@ -134,42 +149,7 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
     loop {
         let started = Instant::now();
         let now = crate::clock::now();
-        let ctx = PollContext::new(
-            &entry.name,
-            now,
-            client.clone(),
-            cfg.timeout,
-            cfg.max_response_bytes,
-            Arc::clone(&entry.counters),
-        )
-        .redacting(match &cfg.proxy {
-            Some(p) => p.secrets(),
-            // reqwest sends the environment's proxy credentials: redact them alike.
-            None => crate::http::env_proxy_secrets(),
-        });
-        let deadline = poll_deadline(cfg);
-        // A panic in a source is a bug; it fails this poll (and says so) instead of
-        // ending the task, which would leave the source's last status up for good.
-        let poll = std::panic::AssertUnwindSafe(source.poll(&ctx)).catch_unwind();
-        let result = match tokio::time::timeout(deadline, poll).await {
-            Ok(Ok(Ok(snap))) => Ok(snap),
-            Ok(Ok(Err(e))) => Err((e.to_string(), e.retry_after())),
-            Ok(Err(panic)) => Err((
-                format!(
-                    "internal error in the {} source (a bug; please report it): {}",
-                    entry.vendor,
-                    panic_message(panic.as_ref())
-                ),
-                None,
-            )),
-            Err(_) => Err((
-                format!(
-                    "poll did not finish within its deadline of {}",
-                    humantime::format_duration(deadline)
-                ),
-                None,
-            )),
-        };
+        let result = poll_once(&entry, &client, source.as_mut(), now).await;
         let elapsed = started.elapsed();
         entry.observe_poll(elapsed.as_secs_f64());
         let sleep = match result {
@@ -236,6 +216,54 @@ async fn run(p: Prepared, hub: Arc<Hub>) {
             }
         };
         tokio::time::sleep(sleep).await;
+    }
+}
+
+/// One poll of `source` at `now`, bounded by its deadline; a panic or an overrun is a
+/// failed poll. The error is the line an operator reads (in the log, on the status page
+/// and from `--probe`), with the vendor's `Retry-After`.
+async fn poll_once(
+    entry: &SourceEntry,
+    client: &reqwest::Client,
+    source: &mut dyn Source,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Snapshot, (String, Option<Duration>)> {
+    let cfg = &entry.config;
+    let ctx = PollContext::new(
+        &entry.name,
+        now,
+        client.clone(),
+        cfg.timeout,
+        cfg.max_response_bytes,
+        Arc::clone(&entry.counters),
+    )
+    .redacting(match &cfg.proxy {
+        Some(p) => p.secrets(),
+        // reqwest sends the environment's proxy credentials: redact them alike.
+        None => crate::http::env_proxy_secrets(),
+    });
+    let deadline = poll_deadline(cfg);
+    // A panic in a source is a bug; it fails this poll (and says so) instead of
+    // ending the task, which would leave the source's last status up for good.
+    let poll = std::panic::AssertUnwindSafe(source.poll(&ctx)).catch_unwind();
+    match tokio::time::timeout(deadline, poll).await {
+        Ok(Ok(Ok(snap))) => Ok(snap),
+        Ok(Ok(Err(e))) => Err((e.to_string(), e.retry_after())),
+        Ok(Err(panic)) => Err((
+            format!(
+                "internal error in the {} source (a bug; please report it): {}",
+                entry.vendor,
+                panic_message(panic.as_ref())
+            ),
+            None,
+        )),
+        Err(_) => Err((
+            format!(
+                "poll did not finish within its deadline of {}",
+                humantime::format_duration(deadline)
+            ),
+            None,
+        )),
     }
 }
 

@@ -35,6 +35,9 @@ pub trait Source: Send {
 pub trait VendorSpec: 'static {
     /// The `vendor:` config value and the `vendor` label.
     const NAME: &'static str;
+    /// The product name a user knows (`8x8 Contact Center`), for `--help`, the man page
+    /// and the README; the config value when the vendor declares none.
+    const TITLE: &'static str = Self::NAME;
     /// The default vendor state → normalized state table (`state_map` overrides it).
     const STATES: &'static [(&'static str, AgentState)];
     /// The vendor's own keys of a `sources:` entry as written: a strict
@@ -56,6 +59,7 @@ pub trait VendorSpec: 'static {
 /// core can hold every vendor in one table.
 pub struct Descriptor {
     name: &'static str,
+    title: &'static str,
     states: &'static [(&'static str, AgentState)],
     keys: fn() -> &'static [&'static str],
     secret_keys: fn() -> Vec<&'static str>,
@@ -70,6 +74,7 @@ impl Descriptor {
     pub const fn of<V: VendorSpec>() -> Self {
         Descriptor {
             name: V::NAME,
+            title: V::TITLE,
             states: V::STATES,
             keys: crate::vendor_keys::struct_fields::<V::Keys>,
             secret_keys: crate::vendor_keys::secret_fields::<V::Keys>,
@@ -118,6 +123,11 @@ impl Vendor {
     /// Its default vendor state → normalized state table.
     pub fn states(self) -> &'static [(&'static str, AgentState)] {
         self.0.states
+    }
+
+    /// The product name (`8x8 Contact Center`), for help texts.
+    pub fn title(self) -> &'static str {
+        self.0.title
     }
 
     /// The vendor-specific keys it accepts (the common keys are always allowed).
@@ -193,7 +203,8 @@ impl fmt::Debug for Vendor {
 /// Declares a vendor's [`VendorSpec`] (as the unit struct `$spec`) and its registry
 /// descriptor `VENDOR` from the pieces every vendor folder has: its key struct, its
 /// settings with `from_keys(keys, &Entry)`, its source with `new(name, settings)`, its
-/// `simulate::demo(base_url) -> (settings, api)` and its default state table.
+/// `simulate::demo(base_url) -> (settings, api)` and its default state table; `title`
+/// (optional, last) is the product name help texts show.
 macro_rules! declare {
     (
         name: $name:literal,
@@ -202,7 +213,8 @@ macro_rules! declare {
         config: $config:ty,
         source: $source:ty,
         demo: $demo:path,
-        states: $states:expr $(,)?
+        states: $states:expr
+        $(, title: $title:literal)? $(,)?
     ) => {
         #[doc = concat!("`vendor: ", $name, "`.")]
         pub struct $spec;
@@ -212,6 +224,7 @@ macro_rules! declare {
 
         impl $crate::vendor::VendorSpec for $spec {
             const NAME: &'static str = $name;
+            $(const TITLE: &'static str = $title;)?
             const STATES: &'static [(&'static str, $crate::state::AgentState)] = $states;
             type Keys = $keys;
             type Config = $config;

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clap::CommandFactory;
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use contact_center_exporter::cli::{Cli, DEFAULT_PORT};
 use serde_yaml_ng::Value;
@@ -27,7 +26,7 @@ fn root() -> PathBuf {
 /// The clap command as packaged: the plain crate version (the `--version` text carries
 /// the git revision, which would change the generated files on every commit).
 fn command() -> clap::Command {
-    Cli::command().version(env!("CARGO_PKG_VERSION"))
+    contact_center_exporter::cli::command().version(env!("CARGO_PKG_VERSION"))
 }
 
 /// FILES, SIGNALS, ENDPOINTS and SEE ALSO, which clap does not know about.
@@ -90,7 +89,7 @@ fn extra_sections() -> Roff {
     }
     r.control("SH", ["EXIT STATUS"]);
     r.text([roman(
-        "0 after a graceful stop or a valid --config.check; 1 when the configuration is invalid or the listen address cannot be bound.",
+        "0 after a graceful stop, a valid --config.check, or a --probe where every source is up; 1 when the configuration is invalid, the listen address cannot be bound, or --probe found a source down; 2 on a usage error (an unknown flag or a bad flag value).",
     )]);
     r.control("SH", ["SEE ALSO"]);
     r.text([

@@ -23,7 +23,7 @@ _contact__center__exporter() {
 
     case "${cmd}" in
         contact__center__exporter)
-            opts="-h -V --config.file --config.check --web.listen-address --web.telemetry-path --web.config.file --web.max-requests --web.max-connections-per-peer --web.enable-lifecycle --log.level --log.format --demo --demo.seed --demo.agents --demo.scenario --demo.scenario-duration --demo.interval --storage.path --testing.clock-file --help --version"
+            opts="-h -V --config.file --config.check --probe --web.listen-address --web.telemetry-path --web.config.file --web.max-requests --web.max-connections-per-peer --web.enable-lifecycle --log.level --log.format --demo --demo.seed --demo.agents --demo.scenario --demo.scenario-duration --demo.interval --storage.path --testing.clock-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,5 +1,5 @@
 complete -c contact-center-exporter -l config.file -d 'YAML configuration file' -r -F
-complete -c contact-center-exporter -l web.listen-address -d 'Address to listen on (repeatable; `:PORT` means every interface)' -r
+complete -c contact-center-exporter -l web.listen-address -d 'Address to listen on (repeatable; `:PORT` means every interface; with --demo the default is 127.0.0.1:19947)' -r
 complete -c contact-center-exporter -l web.telemetry-path -d 'Path under which metrics are served' -r
 complete -c contact-center-exporter -l web.config.file -d 'TLS and basic-auth settings for this server (Prometheus exporter-toolkit format)' -r -F
 complete -c contact-center-exporter -l web.max-requests -d 'Most concurrent `/metrics` requests; more are answered 503 at once' -r
@@ -19,6 +19,7 @@ complete -c contact-center-exporter -l demo.interval -d 'Demo poll interval' -r
 complete -c contact-center-exporter -l storage.path -d 'Directory where each source\'s counter state (running totals and the period ledger) is kept, so that a restart continues every counter where it stood instead of resetting it; without it, counters start afresh at every start (docs/reliability.md)' -r -F
 complete -c contact-center-exporter -l testing.clock-file -d 'For tests only: read every poll\'s time from this file (one RFC 3339 instant) instead of the system clock' -r -F
 complete -c contact-center-exporter -l config.check -d 'Validate the configuration and credential files, print a summary, and exit 0 or 1'
+complete -c contact-center-exporter -l probe -d 'With --config.check (implied): also poll every source once with its real credentials, print one line per source (up, or why not), and exit 1 if any failed'
 complete -c contact-center-exporter -l web.enable-lifecycle -d 'Serve `POST /-/reload` (off by default; same-origin requests only). `SIGHUP` reloads either way'
 complete -c contact-center-exporter -l demo -d 'Run against the built-in simulated contact center (no config, no network)'
 complete -c contact-center-exporter -s h -l help -d 'Print help (see more with \'--help\')'

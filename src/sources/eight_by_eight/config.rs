@@ -22,6 +22,7 @@ pub struct Keys {
     /// Queue ids to watch (default all).
     pub queues: Option<Vec<u64>>,
     /// Time zone of the days read (IANA name, default UTC).
+    #[serde(default, deserialize_with = "crate::time_zone::deserialize_option")]
     pub time_zone: Option<chrono_tz::Tz>,
     /// Fetch per-agent status statistics (one request per agent and poll).
     pub agent_statistics: Option<bool>,

@@ -65,6 +65,7 @@ crate::vendor::declare! {
     source: EightByEightSource,
     demo: simulate::demo,
     states: STATES,
+    title: "8x8 Contact Center",
 }
 
 /// Bound on the pages of one group's status events read in one poll (10,000 events);

@@ -33,7 +33,7 @@ pub struct Keys {
     #[serde(default)]
     pub queues: Option<Vec<QueueId>>,
     /// Time zone that decides what "today" is (IANA name, sent as `timezone=`; default UTC).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time_zone::deserialize_option")]
     pub time_zone: Option<chrono_tz::Tz>,
     /// Records per page (`size`, 1–1000, default 1000).
     #[serde(default)]

@@ -58,6 +58,7 @@ crate::vendor::declare! {
     source: AnalyticsSource,
     demo: simulate::demo,
     states: STATES,
+    title: "8x8 Analytics",
 }
 
 /// A polling 8x8 Analytics source.

@@ -49,6 +49,7 @@ crate::vendor::declare! {
     source: ExotelSource,
     demo: simulate::demo,
     states: STATES,
+    title: "Exotel/Ameyo",
 }
 
 /// A polling Exotel source.

@@ -24,6 +24,7 @@ pub struct Keys {
     /// User ids to filter by.
     pub users: Option<Vec<u64>>,
     /// Time zone of the account's days (IANA name, default UTC).
+    #[serde(default, deserialize_with = "crate::time_zone::deserialize_option")]
     pub time_zone: Option<chrono_tz::Tz>,
     /// State-log records per request.
     pub page_size: Option<u64>,

@@ -61,6 +61,7 @@ crate::vendor::declare! {
     source: VccLiveSource,
     demo: simulate::demo,
     states: STATES,
+    title: "VCC Live",
 }
 
 /// The vendor's name for logged out, used for users the online list does not show.

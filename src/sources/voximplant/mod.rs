@@ -63,6 +63,7 @@ crate::vendor::declare! {
     source: VoximplantSource,
     demo: simulate::demo,
     states: STATES,
+    title: "Voximplant",
 }
 
 /// Vendor state of operators that `GetACDState` lists as locked by a call.
