@@ -803,9 +803,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     assert!(
         matches!(
             vendor,
-            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics"
+            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics" | "twilio_taskrouter"
         ),
-        "queue counters with SLA data come from 8x8 (both APIs) and Voximplant: {labels:?}"
+        "queue counters with SLA data come from 8x8 (both APIs), Voximplant and TaskRouter: {labels:?}"
     );
     assert_eq!(
         labels["source"],
@@ -824,7 +824,7 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
         "{labels:?}"
     );
     // 8x8 Analytics says nothing of a queue's media: its channel is always "other".
-    let channels: &[&str] = if vendor == "eight_by_eight_analytics" {
+    let channels: &[&str] = if matches!(vendor, "eight_by_eight_analytics" | "twilio_taskrouter") {
         &["other"]
     } else {
         &["voice", "chat", "email", "voicemail"]

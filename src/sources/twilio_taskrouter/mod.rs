@@ -355,7 +355,8 @@ pub fn normalize(
             .and_then(|t| match (t.pending, t.reserved) {
                 (None, None) => None,
                 (p, r) => Some(
-                    p.unwrap_or_default().0.round() as u64 + r.unwrap_or_default().0.round() as u64,
+                    (p.unwrap_or_default().0.round() as u64)
+                        .saturating_add(r.unwrap_or_default().0.round() as u64),
                 ),
             });
         let oldest = match waiting {

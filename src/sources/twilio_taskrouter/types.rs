@@ -281,9 +281,23 @@ pub fn parse_real_time(body: &[u8]) -> Result<QueueRealTime, ParseError> {
     parse(body)
 }
 
-/// Parses one TaskQueue's `CumulativeStatistics`.
+/// Parses one TaskQueue's `CumulativeStatistics`. Every field of it is optional, so an
+/// error body would read as an empty answer: one without `task_queue_sid` that is
+/// Twilio's error shape is the error.
 pub fn parse_cumulative(body: &[u8]) -> Result<Cumulative, ParseError> {
-    parse(body)
+    let c: Cumulative = parse(body)?;
+    if c.task_queue_sid.is_none() {
+        if let Some((code, message)) = error_message(body) {
+            return Err(ParseError::Vendor {
+                message: match code {
+                    Some(c) => format!("code {c}: {message}"),
+                    None => message,
+                },
+                hint: None,
+            });
+        }
+    }
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -357,6 +371,10 @@ mod tests {
                 hint: None
             }
         );
+        assert!(matches!(
+            parse_cumulative(legacy),
+            Err(ParseError::Vendor { .. })
+        ));
         assert!(matches!(
             parse_workers(b"{\"workers\": 1}"),
             Err(ParseError::Decode(_))
