@@ -640,13 +640,15 @@ fn every_dashboard_query_returns_data_from_the_demo() {
         started.elapsed()
     );
     // The Waiting and Longest wait panels fill for 8x8 Analytics on its own (the
-    // legacy 8x8 API has no real-time view; this one was added for it).
-    let source = "demo-eight-by-eight-analytics";
-    let missing = source_panels_without_data(port, source, &["Waiting", "Longest wait"]);
-    assert!(
-        missing.is_empty(),
-        "overview panels without data for {source}: {missing:?}"
-    );
+    // legacy 8x8 API has no real-time view; this one was added for it) and for
+    // TaskRouter.
+    for source in ["demo-eight-by-eight-analytics", "demo-twilio-taskrouter"] {
+        let missing = source_panels_without_data(port, source, &["Waiting", "Longest wait"]);
+        assert!(
+            missing.is_empty(),
+            "overview panels without data for {source}: {missing:?}"
+        );
+    }
 }
 
 /// The overview panels titled `titles` evaluated with `$source` = `source`; returns the
