@@ -276,7 +276,7 @@ fn total(v: u64) -> f64 {
 
 fn day_total(text: &str, metric: &str) -> f64 {
     (0..QUEUES - 2)
-        .map(|i| name(i))
+        .map(name)
         .chain(["Shared".to_string()])
         .map(|n| sample(text, &q(metric, &n)).unwrap_or_else(|| panic!("{metric} {n}:\n{text}")))
         .sum()

@@ -29,6 +29,9 @@ const AUTH_HINT: &str = "check api_key_sid and api_key_secret (an API key of the
 const NOT_FOUND_HINT: &str = "check workspace_sid and base_url";
 const RATE_HINT: &str = "TaskRouter's per-account rate limit; the poll backs off (Console → TaskRouter → Workspace → Limits shows the limits)";
 
+/// One page of a list: its items and its paging.
+type Page<T> = (Vec<T>, Meta);
+
 /// A TaskRouter client for one source.
 pub struct Api {
     cfg: Config,
@@ -103,7 +106,7 @@ impl Api {
         ctx: &PollContext,
         endpoint: &'static str,
         path: &str,
-        parse: fn(&[u8]) -> Result<(Vec<T>, Meta), ParseError>,
+        parse: fn(&[u8]) -> Result<Page<T>, ParseError>,
     ) -> Result<Vec<T>, SourceError> {
         let mut url = format!("{}?PageSize={PAGE_SIZE}", self.workspace_url(path));
         let mut out = Vec::new();
