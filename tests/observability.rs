@@ -829,13 +829,15 @@ fn every_dashboard_query_returns_data_from_the_demo() {
         started.elapsed()
     );
     // The Waiting and Longest wait panels fill for 8x8 Analytics on its own (the
-    // legacy 8x8 API has no real-time view; this one was added for it).
-    let source = "demo-eight-by-eight-analytics";
-    let missing = source_panels_without_data(port, source, &["Waiting", "Longest wait"]);
-    assert!(
-        missing.is_empty(),
-        "overview panels without data for {source}: {missing:?}"
-    );
+    // legacy 8x8 API has no real-time view; this one was added for it) and for
+    // TaskRouter.
+    for source in ["demo-eight-by-eight-analytics", "demo-twilio-taskrouter"] {
+        let missing = source_panels_without_data(port, source, &["Waiting", "Longest wait"]);
+        assert!(
+            missing.is_empty(),
+            "overview panels without data for {source}: {missing:?}"
+        );
+    }
 }
 
 #[test]
@@ -1106,9 +1108,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     assert!(
         matches!(
             vendor,
-            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics"
+            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics" | "twilio_taskrouter"
         ),
-        "queue counters with SLA data come from 8x8 (both APIs) and Voximplant: {labels:?}"
+        "queue counters with SLA data come from 8x8 (both APIs), Voximplant and TaskRouter: {labels:?}"
     );
     assert_eq!(
         labels["source"],
@@ -1127,7 +1129,7 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
         "{labels:?}"
     );
     // 8x8 Analytics says nothing of a queue's media: its channel is always "other".
-    let channels: &[&str] = if vendor == "eight_by_eight_analytics" {
+    let channels: &[&str] = if matches!(vendor, "eight_by_eight_analytics" | "twilio_taskrouter") {
         &["other"]
     } else {
         &["voice", "chat", "email", "voicemail"]

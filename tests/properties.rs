@@ -331,6 +331,64 @@ fn e88a_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
     .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
 }
 
+/// Twilio TaskRouter documented shapes: (answer selector, body): bulk real-time data,
+/// a cumulative answer and a Workers page, with counts as numbers, numeric strings,
+/// negatives and nulls.
+fn twilio_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let sid = prop::sample::select(vec![
+        "WQ1",
+        "WQ2",
+        "WQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "WQ9",
+    ]);
+    let count = prop_oneof![8 => num(), 1 => Just(Value::Null)];
+    let activity = (typed(Kind::State), count.clone())
+        .prop_map(|(n, w)| json!({"friendly_name": n, "workers": w, "sid": "WA1"}));
+    let real_time = (
+        sid,
+        count.clone(),
+        count.clone(),
+        count.clone(),
+        count.clone(),
+        list_of(activity),
+    )
+        .prop_map(|(sid, age, rel, pending, reserved, acts)| {
+            json!({"task_queue_sid": sid, "longest_task_waiting_age": age,
+                   "longest_relative_task_age_in_queue": rel,
+                   "tasks_by_status": {"pending": pending, "reserved": reserved},
+                   "activity_statistics": acts})
+        });
+    let cumulative = (
+        count.clone(),
+        count.clone(),
+        count.clone(),
+        count.clone(),
+        count.clone(),
+    )
+        .prop_map(|(e, a, c, d, below)| {
+            json!({"task_queue_sid": "WQ1", "tasks_entered": e, "reservations_accepted": a,
+                   "tasks_canceled": c, "tasks_completed": d,
+                   "split_by_wait_time": {"20": {"below": {"reservations_accepted": below}}}})
+        });
+    let worker = (
+        typed(Kind::Id),
+        typed(Kind::Str),
+        typed(Kind::State),
+        typed(Kind::Date),
+    )
+        .prop_map(|(sid, name, act, at)| {
+            json!({"sid": sid.to_string(), "friendly_name": name, "activity_name": act,
+                   "date_status_changed": at})
+        });
+    prop_oneof![
+        2 => prop::collection::vec(real_time, 0..6).prop_map(|r| (1u8, json!({"task_queue_data": r}))),
+        2 => cumulative.prop_map(|c| (2u8, c)),
+        2 => prop::collection::vec(worker, 0..6).prop_map(|w| (3u8, json!({"workers": w, "meta": {"next_page_url": null}}))),
+        1 => typed(Kind::Str).prop_map(|m| (2u8, json!({"code": 20003, "message": m, "status": 401}))),
+    ]
+    .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
+}
+
 /// XML text content of the field `name`: a value of its documented kind with edge
 /// cases, or, rarely, any text (escaped).
 fn xml_text(name: &str) -> BoxedStrategy<String> {
@@ -615,6 +673,11 @@ proptest! {
     }
 
     #[test]
+    fn twilio_taskrouter_documented_shapes_with_wrong_values((selector, body) in twilio_payload()) {
+        pipeline::twilio_taskrouter(selector, &body);
+    }
+
+    #[test]
     fn config_takes_arbitrary_text(text in "\\PC{0,200}") {
         pipeline::config_text(&text);
     }
@@ -657,6 +720,12 @@ fn generated_shapes_often_parse() {
             "eight_by_eight_analytics",
             rate(e88a_payload(), |(s, b)| {
                 pipeline::eight_by_eight_analytics(s, &b)
+            }),
+        ),
+        (
+            "twilio_taskrouter",
+            rate(twilio_payload(), |(s, b)| {
+                pipeline::twilio_taskrouter(s, &b)
             }),
         ),
     ];
@@ -706,6 +775,17 @@ fn fixtures_pass_the_pipeline() {
         (2, "token.json"),
     ] {
         pipeline::eight_by_eight_analytics(s, &read(&format!("eight_by_eight_analytics/{f}")));
+    }
+    for (s, f) in [
+        (0, "task-queues.json"),
+        (1, "bulk-real-time-statistics.json"),
+        (2, "cumulative-statistics.json"),
+        (3, "workers.json"),
+    ] {
+        assert!(
+            pipeline::twilio_taskrouter(s, &read(&format!("twilio_taskrouter/{f}"))),
+            "{f}"
+        );
     }
     pipeline::config_text(
         &std::fs::read_to_string(dir.join("../../examples/contact-center-exporter.yml")).unwrap(),

@@ -9,6 +9,7 @@
 pub mod eight_by_eight;
 pub mod eight_by_eight_analytics;
 pub mod exotel;
+pub mod twilio_taskrouter;
 pub mod vcc_live;
 pub mod voximplant;
 
@@ -22,6 +23,7 @@ pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&eight_by_eight::VENDOR),
     Vendor::new(&exotel::VENDOR),
     Vendor::new(&eight_by_eight_analytics::VENDOR),
+    Vendor::new(&twilio_taskrouter::VENDOR),
 ];
 
 /// The vendor whose `vendor:` value is `name`.
@@ -95,7 +97,8 @@ mod tests {
                 "voximplant",
                 "eight_by_eight",
                 "exotel",
-                "eight_by_eight_analytics"
+                "eight_by_eight_analytics",
+                "twilio_taskrouter"
             ]
         );
         for n in names {

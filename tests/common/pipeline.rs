@@ -15,7 +15,7 @@ use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, vcc_live, voximplant,
+    eight_by_eight, eight_by_eight_analytics, exotel, twilio_taskrouter, vcc_live, voximplant,
 };
 use contact_center_exporter::store::SourceEntry;
 
@@ -85,6 +85,7 @@ fn source_config(vendor: &str) -> SourceConfig {
         "exotel" => "base_url: http://127.0.0.1:1\n    cc_id: 1\n    username: u\n    password: p",
         "eight_by_eight" => "base_url: http://127.0.0.1:1\n    tenant: t\n    token: t",
         "eight_by_eight_analytics" => "client_id: c\n    client_secret: s",
+        "twilio_taskrouter" => "workspace_sid: WSaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_sid: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_secret: s",
         _ => "",
     };
     let yaml = if vendor == "voximplant" {
@@ -255,6 +256,7 @@ pub fn vendor(name: &str, selector: u8, body: &[u8]) -> bool {
         "eight_by_eight" => eight_by_eight(selector, body),
         "vcc_live" => vcc_live(selector, body),
         "eight_by_eight_analytics" => eight_by_eight_analytics(selector, body),
+        "twilio_taskrouter" => twilio_taskrouter(selector, body),
         other => panic!("vendor {other} has no hostile-input path in tests/common/pipeline.rs"),
     }
 }
@@ -356,6 +358,83 @@ pub fn eight_by_eight_analytics(selector: u8, body: &[u8]) -> bool {
     }
     let parsed = snap != Snapshot::default();
     ingest_and_render("eight_by_eight_analytics", vec![snap]);
+    parsed
+}
+
+/// Twilio TaskRouter: `selector` picks the TaskQueues list, the bulk real-time
+/// statistics, a cumulative answer or the Workers list.
+pub fn twilio_taskrouter(selector: u8, body: &[u8]) -> bool {
+    use twilio_taskrouter::types as t;
+    use twilio_taskrouter::DayTotals;
+    let day = now().timestamp() - 13 * 3600;
+    // The TaskQueues named in the fixtures and the property tests' bodies.
+    let queues: Vec<t::TaskQueue> = ["WQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "WQ1", "WQ2"]
+        .iter()
+        .map(|sid| t::TaskQueue {
+            sid: sid.to_string(),
+            friendly_name: Some("Support".into()),
+        })
+        .collect();
+    let mut snap = Snapshot::default();
+    match selector % 4 {
+        0 => {
+            if let Ok(page) = t::parse_task_queues(body) {
+                let rt = page
+                    .task_queues
+                    .iter()
+                    .map(|q| t::QueueRealTime {
+                        task_queue_sid: q.sid.clone(),
+                        longest_task_waiting_age: None,
+                        longest_relative_task_age_in_queue: None,
+                        tasks_by_status: None,
+                        activity_statistics: None,
+                    })
+                    .collect();
+                snap =
+                    twilio_taskrouter::normalize(&page.task_queues, rt, vec![], vec![], 20, now());
+            }
+        }
+        1 => {
+            if let Ok(b) = t::parse_bulk_real_time(body) {
+                let n = b.task_queue_data.len();
+                snap = twilio_taskrouter::normalize(
+                    &queues,
+                    b.task_queue_data,
+                    vec![],
+                    vec![],
+                    20,
+                    now(),
+                );
+                assert!(snap.queues.as_ref().is_some_and(|g| g.len() <= n));
+            }
+        }
+        2 => {
+            if let Ok(c) = t::parse_cumulative(body) {
+                let totals = |c: &t::Cumulative| {
+                    vec![DayTotals {
+                        sid: "WQ1".into(),
+                        day_start: day,
+                        totals: c.clone(),
+                    }]
+                };
+                snap = twilio_taskrouter::normalize(&queues, vec![], totals(&c), vec![], 20, now());
+                // The same day read twice counts once.
+                let mut twice = totals(&c);
+                twice.extend(totals(&c));
+                let again = twilio_taskrouter::normalize(&queues, vec![], twice, vec![], 20, now());
+                assert_eq!(again.queue_counts, snap.queue_counts);
+            }
+        }
+        _ => {
+            if let Ok(page) = t::parse_workers(body) {
+                let n = page.workers.len();
+                snap = twilio_taskrouter::normalize(&[], vec![], vec![], page.workers, 20, now());
+                assert!(snap.agents.as_ref().is_some_and(|a| a.len() <= n));
+            }
+        }
+    }
+    let parsed = snap != Snapshot::default();
+    ingest_and_render("twilio_taskrouter", vec![snap]);
     parsed
 }
 

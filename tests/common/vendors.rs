@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, vcc_live, voximplant,
+    eight_by_eight, eight_by_eight_analytics, exotel, twilio_taskrouter, vcc_live, voximplant,
 };
 use serde_json::{json, Value};
 
@@ -120,6 +120,7 @@ pub fn kit(vendor: &str) -> VendorKit {
         "voximplant" => voximplant(),
         "eight_by_eight" => eight_by_eight(),
         "eight_by_eight_analytics" => eight_by_eight_analytics(),
+        "twilio_taskrouter" => twilio_taskrouter(),
         other => panic!("vendor {other} has no kit in tests/common/vendors.rs: add one"),
     }
 }
@@ -379,6 +380,60 @@ pub fn eight_by_eight_analytics() -> VendorKit {
         }),
         secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
         vendor_error: |text| json!({ "message": text }).to_string(),
+    }
+}
+
+/// The lists of TaskRouter's answers (TaskQueues, Workers, bulk real-time data).
+const TWILIO_LISTS: [&str; 3] = ["task_queues", "workers", "task_queue_data"];
+
+fn twilio_lists(f: fn(Vec<Value>) -> Vec<Value>) -> Rewrite {
+    Arc::new(move |_, mut r: MockResponse| {
+        edit_json(&mut r, |v| {
+            for key in TWILIO_LISTS {
+                if let Some(Value::Array(items)) = v.get_mut(key) {
+                    *items = f(std::mem::take(items));
+                }
+            }
+        });
+        r
+    })
+}
+
+/// Twilio TaskRouter: the demo Workspace (TaskQueues, bulk real-time and cumulative
+/// statistics, Workers), HTTP Basic with the demo API key.
+pub fn twilio_taskrouter() -> VendorKit {
+    use twilio_taskrouter::simulate::{DEMO_KEY_SECRET, DEMO_KEY_SID, DEMO_WORKSPACE_SID};
+    let sim = simulated::healthy("twilio_taskrouter");
+    VendorKit {
+        vendor: "twilio_taskrouter",
+        good: sim.good,
+        content_type: "application/json",
+        garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        wrong_types: br#"{"task_queues": 5, "task_queue_data": "none", "workers": {"sid": 1}, "task_queue_sid": 9, "tasks_entered": "seven", "meta": []}"#.to_vec(),
+        duplicate: twilio_lists(twice),
+        reorder: twilio_lists(reversed),
+        // The Workers' date_status_changed is the vendor's clock; a cumulative
+        // answer's start_time echoes the StartDate asked for, not its clock.
+        clock_ahead: Arc::new(|_, mut r| {
+            edit_json(&mut r, |v| {
+                if let Some(Value::Array(workers)) = v.get_mut("workers") {
+                    for w in workers {
+                        let changed = w["date_status_changed"].as_str().unwrap_or_default();
+                        if let Ok(t) = DateTime::parse_from_rfc3339(changed) {
+                            w["date_status_changed"] = json!((t + AHEAD).to_rfc3339());
+                        }
+                    }
+                }
+            });
+            with_date_ahead(r)
+        }),
+        keys: Box::new(|_| {
+            format!("    workspace_sid: {DEMO_WORKSPACE_SID}\n    api_key_sid: {DEMO_KEY_SID}\n    api_key_secret: {DEMO_KEY_SECRET}\n")
+        }),
+        secrets: vec![DEMO_KEY_SECRET.into()],
+        vendor_error: |text| {
+            json!({"code": 20500, "message": text, "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}).to_string()
+        },
     }
 }
 
