@@ -85,14 +85,14 @@ impl Api {
         ctx: &PollContext,
         endpoint: &'static str,
         req: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
-        parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
+        parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
         let token = self.grant.token(ctx, TOKEN).await?;
         let req = req(ctx.client())
             .bearer_auth(token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
         match ctx
-            .fetch_with_reset(endpoint, req, Some(RESET_HEADER), |_, b| parse(b))
+            .fetch_with_reset(endpoint, req, Some(RESET_HEADER), parse)
             .await
         {
             Ok(v) => Ok(v),
@@ -114,7 +114,7 @@ impl Api {
         path: &str,
         query: &[(&str, &str)],
         body: &Value,
-        parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
+        parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
         let url = self.url(path);
         let body = body.to_string();
@@ -151,7 +151,7 @@ impl Api {
                     ctx,
                     QUEUES,
                     |c| c.get(u).query(&query),
-                    types::parse_queue_page,
+                    |_, b| types::parse_queue_page(b),
                 )
                 .await?;
             let got = p.entities.len() as u64;

@@ -244,7 +244,11 @@ pub fn normalize(
         }
     }
     let mut per_queue: BTreeMap<(String, String), u64> = BTreeMap::new();
+    // A group or metric seen twice (a repeated record) counts once: the first.
+    let mut seen_groups: HashSet<(&str, Option<&str>)> = HashSet::new();
     for answer in observations {
+        // Waits are measured against Genesys's clock where the answer gives it.
+        let reference = answer.answered_at.unwrap_or(now);
         // Organization presence id → its system presence.
         let mut presence: HashMap<&str, &str> = HashMap::new();
         if let Some(m) = &answer.system_to_organization_mappings {
@@ -258,7 +262,14 @@ pub fn normalize(
             let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
                 continue;
             };
+            if !seen_groups.insert((q.id.as_str(), group.group.media_type.as_deref())) {
+                continue;
+            }
+            let mut seen_metrics: HashSet<(&str, Option<&str>)> = HashSet::new();
             for d in group.data.iter().flatten() {
+                if !seen_metrics.insert((d.metric.as_str(), d.qualifier.as_deref())) {
+                    continue;
+                }
                 let n = count(d.stats.and_then(|s| s.count));
                 match d.metric.as_str() {
                     "oWaiting" => {
@@ -290,7 +301,7 @@ pub fn normalize(
                         if n > 0 {
                             match oldest_start {
                                 Some(t) => {
-                                    let age = (now - t.with_timezone(&Utc)).num_milliseconds()
+                                    let age = (reference - t.with_timezone(&Utc)).num_milliseconds()
                                         as f64
                                         / 1000.0;
                                     g.oldest = g.oldest.max(age.max(0.0));
@@ -362,19 +373,31 @@ pub fn normalize(
     }
 
     let mut queue_counts = Vec::new();
+    let mut seen_groups: HashSet<(i64, &str, &str)> = HashSet::new();
     for (start, answer) in days {
         for group in answer.results.iter().flatten() {
             let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
                 continue;
             };
             let media = group.group.media_type.as_deref().unwrap_or(UNKNOWN);
+            if !seen_groups.insert((*start, q.id.as_str(), media)) {
+                continue;
+            }
             let channel = channel_of(media).unwrap_or_else(|| {
                 note(format!("media type {media:?}"));
                 Channel::Other
             });
             let mut m: HashMap<&str, Stats> = HashMap::new();
+            let mut seen_intervals: HashSet<Option<&str>> = HashSet::new();
             for d in group.data.iter().flatten() {
+                if !seen_intervals.insert(d.interval.as_deref()) {
+                    continue;
+                }
+                let mut seen_metrics: HashSet<&str> = HashSet::new();
                 for metric in d.metrics.iter().flatten() {
+                    if !seen_metrics.insert(metric.metric.as_str()) {
+                        continue;
+                    }
                     let Some(s) = metric.stats else { continue };
                     let e = m.entry(metric.metric.as_str()).or_default();
                     e.count = add(e.count, s.count);
@@ -460,9 +483,13 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 pub fn agents_of(c: &StatusCounts, note: &mut impl FnMut(String)) -> Result<Vec<Agent>, String> {
     let mut states: BTreeMap<String, u64> = BTreeMap::new();
     let mut on_queue_by_status = false;
+    let mut seen: HashSet<(Option<&str>, Option<&str>)> = HashSet::new();
     for r in c.routing_status_counts.iter().flatten() {
         let Some(n) = count(r.count) else { continue };
         let status = r.routing_status.as_deref().unwrap_or("");
+        if !seen.insert((Some("routing"), Some(status))) {
+            continue;
+        }
         if status == "OFF_QUEUE" {
             continue;
         }
@@ -473,11 +500,16 @@ pub fn agents_of(c: &StatusCounts, note: &mut impl FnMut(String)) -> Result<Vec<
             note(format!("routing status {status:?}"));
             UNKNOWN.to_string()
         };
-        *states.entry(state).or_insert(0) += n;
+        let c = states.entry(state).or_insert(0);
+        *c = c.saturating_add(n);
     }
     for p in c.presence_counts.iter().flatten() {
         let Some(n) = count(p.count) else { continue };
         let presence = p.system_presence.as_deref().unwrap_or("");
+        // One count per organization presence; the same one twice is a repeat.
+        if !seen.insert((Some(presence), p.organization_presence_id.as_deref())) {
+            continue;
+        }
         let state = match presence {
             // On-queue agents are counted by routing status (when the answer has them).
             "ON_QUEUE" if on_queue_by_status => continue,
@@ -488,7 +520,8 @@ pub fn agents_of(c: &StatusCounts, note: &mut impl FnMut(String)) -> Result<Vec<
                 UNKNOWN.to_string()
             }
         };
-        *states.entry(state).or_insert(0) += n;
+        let c = states.entry(state).or_insert(0);
+        *c = c.saturating_add(n);
     }
     let total: u64 = states.values().fold(0u64, |a, n| a.saturating_add(*n));
     if total > MAX_AGENTS {
@@ -595,7 +628,11 @@ impl Source for GenesysSource {
                     "/analytics/queues/observations/query",
                     &[],
                     &body,
-                    types::parse_observations,
+                    |h, b| {
+                        let mut a = types::parse_observations(b)?;
+                        a.answered_at = types::date_header(h);
+                        Ok(a)
+                    },
                 )
                 .await?;
             ctx.records(
@@ -617,7 +654,7 @@ impl Source for GenesysSource {
                         "/analytics/conversations/aggregates/query",
                         &[],
                         &body,
-                        types::parse_aggregates,
+                        |_, b| types::parse_aggregates(b),
                     )
                     .await?;
                 ctx.records(
@@ -635,7 +672,7 @@ impl Source for GenesysSource {
                 "/analytics/agents/status/counts",
                 &[("groupBy", "presence"), ("groupBy", "routingStatus")],
                 &serde_json::json!({}),
-                types::parse_status_counts,
+                |_, b| types::parse_status_counts(b),
             )
             .await?;
         let n =

@@ -292,10 +292,15 @@ impl Api {
         for (system, id) in PRESENCES {
             mappings.insert(system.into(), json!([id]));
         }
+        // The answer's Date is the simulation's clock, as a real server's is its own.
         SimResponse::json(
             json!({"systemToOrganizationMappings": mappings, "results": results})
                 .to_string()
                 .into_bytes(),
+        )
+        .header(
+            "date",
+            cc.now.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
         )
     }
 

@@ -342,3 +342,58 @@ fn the_previous_day_is_read_for_two_hours_after_local_midnight() {
         "2026-01-15T00:00:00.000+00:00/2026-01-16T00:00:00.000+00:00"
     );
 }
+
+#[test]
+fn waits_are_measured_against_the_answers_date_and_repeats_count_once() {
+    let mut obs = parse_observations(OBS.as_bytes()).unwrap();
+    // Genesys answered at 10:00:00 (its Date header); the poll is a minute later.
+    obs.answered_at = Some(now());
+    // Every group, metric and count repeated.
+    let twice = |mut a: ObservationAnswer| {
+        let r = a.results.take().unwrap();
+        a.results = Some(
+            r.into_iter()
+                .map(|mut g| {
+                    let d = g.data.take().unwrap();
+                    g.data = Some(d.iter().cloned().chain(d.iter().cloned()).collect());
+                    g
+                })
+                .flat_map(|g| [g.clone(), g])
+                .collect(),
+        );
+        a
+    };
+    let agg = parse_aggregates(AGG.as_bytes()).unwrap();
+    let mut agg2 = agg.clone();
+    let groups = agg2.results.take().unwrap();
+    agg2.results = Some(
+        groups
+            .iter()
+            .cloned()
+            .chain(groups.iter().cloned())
+            .collect(),
+    );
+    let counts = parse_status_counts(COUNTS.as_bytes()).unwrap();
+    let mut counts2 = counts.clone();
+    let p = counts2.presence_counts.take().unwrap();
+    counts2.presence_counts = Some(p.iter().cloned().chain(p.iter().cloned()).collect());
+    let later = now() + chrono::Duration::minutes(1);
+    let once = normalize(&dir(), &[obs.clone()], &[(1000, agg)], Some(&counts), later).unwrap();
+    let rep = normalize(
+        &dir(),
+        &[twice(obs)],
+        &[(1000, agg2)],
+        Some(&counts2),
+        later,
+    )
+    .unwrap();
+    assert_eq!(once, rep);
+    let support = once
+        .snapshot
+        .queues
+        .unwrap()
+        .into_iter()
+        .find(|g| g.key.queue == "Support" && g.key.channel == Channel::Voice)
+        .unwrap();
+    assert_eq!(support.oldest_wait_seconds, Some(118.877));
+}

@@ -92,6 +92,10 @@ pub struct ObservationAnswer {
     /// One entry per group (queue, or queue and media type).
     #[serde(default)]
     pub results: Option<Vec<ObservationGroup>>,
+    /// When Genesys answered (its `Date` header), not a JSON field: waits are measured
+    /// against Genesys's clock, so that a skewed local clock does not skew them.
+    #[serde(skip)]
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `QueueObservationDataContainer`.
@@ -213,6 +217,9 @@ pub struct PresenceCount {
     /// `MEETING`, `BREAK` (or `UNKNOWN`).
     #[serde(default)]
     pub system_presence: Option<String>,
+    /// The organization presence (several may share a system presence).
+    #[serde(default)]
+    pub organization_presence_id: Option<String>,
     /// How many.
     #[serde(default)]
     pub count: Option<f64>,
@@ -253,6 +260,14 @@ pub fn parse_queue_page(body: &[u8]) -> Result<QueuePage, ParseError> {
 /// Parses a queue observation answer.
 pub fn parse_observations(body: &[u8]) -> Result<ObservationAnswer, ParseError> {
     decode("queue observations", body)
+}
+
+/// The `Date` header of an answer (RFC 7231's IMF-fixdate), if present and readable.
+pub fn date_header(h: &reqwest::header::HeaderMap) -> Option<chrono::DateTime<chrono::Utc>> {
+    let v = h.get(reqwest::header::DATE)?.to_str().ok()?;
+    chrono::DateTime::parse_from_rfc2822(v.trim())
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// Parses a conversation aggregate answer.
