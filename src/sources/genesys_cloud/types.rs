@@ -252,14 +252,37 @@ fn decode<'a, T: Deserialize<'a>>(what: &str, body: &'a [u8]) -> Result<T, Parse
     serde_json::from_slice(body).map_err(|e| ParseError::Decode(format!("{what}: {e}")))
 }
 
+/// An `ErrorBody` (`message` and `code`) where an answer was expected: Genesys's own
+/// error, whatever the status it came with.
+fn vendor_error(body: &[u8]) -> Option<ParseError> {
+    let e: ErrorBody = serde_json::from_slice(body).ok()?;
+    e.message.as_ref().and(e.code.as_ref())?;
+    Some(ParseError::Vendor {
+        message: error_message(body)?,
+        hint: None,
+    })
+}
+
 /// Parses one page of `GET /api/v2/routing/queues`.
 pub fn parse_queue_page(body: &[u8]) -> Result<QueuePage, ParseError> {
-    decode("queue listing", body)
+    let p: QueuePage = decode("queue listing", body)?;
+    if p.entities.is_empty() && p.page_count.is_none() {
+        if let Some(e) = vendor_error(body) {
+            return Err(e);
+        }
+    }
+    Ok(p)
 }
 
 /// Parses a queue observation answer.
 pub fn parse_observations(body: &[u8]) -> Result<ObservationAnswer, ParseError> {
-    decode("queue observations", body)
+    let a: ObservationAnswer = decode("queue observations", body)?;
+    if a.results.is_none() {
+        if let Some(e) = vendor_error(body) {
+            return Err(e);
+        }
+    }
+    Ok(a)
 }
 
 /// The `Date` header of an answer (RFC 7231's IMF-fixdate), if present and readable.
@@ -272,12 +295,24 @@ pub fn date_header(h: &reqwest::header::HeaderMap) -> Option<chrono::DateTime<ch
 
 /// Parses a conversation aggregate answer.
 pub fn parse_aggregates(body: &[u8]) -> Result<AggregateAnswer, ParseError> {
-    decode("conversation aggregates", body)
+    let a: AggregateAnswer = decode("conversation aggregates", body)?;
+    if a.results.is_none() {
+        if let Some(e) = vendor_error(body) {
+            return Err(e);
+        }
+    }
+    Ok(a)
 }
 
 /// Parses an agent status count answer.
 pub fn parse_status_counts(body: &[u8]) -> Result<StatusCounts, ParseError> {
-    decode("agent status counts", body)
+    let c: StatusCounts = decode("agent status counts", body)?;
+    if c.presence_counts.is_none() && c.routing_status_counts.is_none() {
+        if let Some(e) = vendor_error(body) {
+            return Err(e);
+        }
+    }
+    Ok(c)
 }
 
 /// The message and code of an error body, `"message (code)"`, if it is one.
@@ -378,5 +413,22 @@ mod tests {
             Some("Invalid login credentials. (bad.credentials)")
         );
         assert_eq!(error_message(b"<html>"), None);
+        // The error body where an answer was expected is Genesys's error, not an
+        // empty answer.
+        let body = br#"{"message":"Invalid query","code":"bad.request","status":400}"#;
+        for e in [
+            parse_observations(body).unwrap_err(),
+            parse_aggregates(body).unwrap_err(),
+            parse_status_counts(body).unwrap_err(),
+            parse_queue_page(body).unwrap_err(),
+        ] {
+            assert_eq!(
+                e,
+                ParseError::Vendor {
+                    message: "Invalid query (bad.request)".into(),
+                    hint: None
+                }
+            );
+        }
     }
 }
