@@ -664,7 +664,9 @@ async fn day_rollover_rereads_the_previous_day_for_two_hours() {
     };
     let d1 = "2026-07-01T00:00:00.000+01:00";
     let d2 = "2026-07-02T00:00:00.000+01:00";
-    let steps: [(DateTime<Utc>, &[(&str, u64)], f64, usize); 6] = [
+    /// When, the days' nOffered so far, the counter then, aggregate queries made.
+    type Step<'a> = (DateTime<Utc>, &'a [(&'a str, u64)], f64, usize);
+    let steps: [Step; 6] = [
         (local(1, 23, 50), &[(d1, 10)], 10.0, 1),
         (local(1, 23, 59), &[(d1, 12)], 12.0, 1),
         // After midnight: yesterday's late fills (+2) and today's first (3).
