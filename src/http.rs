@@ -395,6 +395,19 @@ impl PollContext {
         req: reqwest::RequestBuilder,
         parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
+        self.fetch_with_reset(endpoint, req, None, parse).await
+    }
+
+    /// [`Self::fetch_with_headers`] for a vendor that announces the end of a rate-limit
+    /// window in a header of its own (`reset_header`, in seconds) besides or instead of
+    /// `Retry-After`: a non-success answer without `Retry-After` waits that long.
+    pub async fn fetch_with_reset<T>(
+        &self,
+        endpoint: &'static str,
+        req: reqwest::RequestBuilder,
+        reset_header: Option<&'static str>,
+        parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, SourceError> {
         let req = req.build().map_err(|e| SourceError::Connect {
             endpoint,
             url: String::new(),
@@ -418,7 +431,18 @@ impl PollContext {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(parse_retry_after)
+            .or_else(|| {
+                // Only a rate-limited or unavailable answer asks to wait: the reset
+                // header rides on every answer of some vendors.
+                let limited = status.as_u16() == 429 || status.as_u16() == 503;
+                reset_header
+                    .filter(|_| limited)
+                    .and_then(|h| resp.headers().get(h))
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs)
+            });
         if !status.is_success() {
             let body = read_capped(resp, ERROR_BODY_BYTES as u64, true)
                 .await

@@ -21,6 +21,7 @@ pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod negotiate;
+pub mod oauth2;
 pub mod opening_hours;
 pub mod openmetrics;
 pub mod peer_limit;

@@ -290,6 +290,127 @@ fn vcc_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
 /// 8x8 Analytics documented shapes: (endpoint selector, body). Records `{id, name,
 /// metrics: [{key, value}]}` with the keys the source reads and others, values of every
 /// documented shape (numbers, numeric strings, null, text, lists).
+/// Genesys Cloud documented shapes (the SDK models'): (answer selector, body).
+fn genesys_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
+    let stats = prop_oneof![
+        6 => (num(), num()).prop_map(|(c, s)| json!({"count": c, "sum": s})),
+        1 => object(&["count", "sum", "max", "min"]),
+    ];
+    let date = prop_oneof![
+        4 => Just(json!("2019-05-20T12:58:00.000Z")),
+        1 => Just(json!("2019-05-20T14:00:00Z")),
+        1 => typed(Kind::Date),
+    ];
+    let metric = prop::sample::select(vec![
+        "oWaiting",
+        "oOnQueueUsers",
+        "oOffQueueUsers",
+        "oInteracting",
+        "nOffered",
+        "tAnswered",
+        "tAbandon",
+        "nOverSla",
+        "tHandle",
+        "tTalkComplete",
+        "tHeldComplete",
+        "tAcw",
+    ]);
+    let qualifier = prop::option::of(prop::sample::select(vec![
+        "IDLE",
+        "INTERACTING",
+        "NOT_RESPONDING",
+        "p-off",
+        "p-break",
+        "DANCING",
+    ]));
+    let data = (metric, qualifier, stats, prop::collection::vec(date, 0..3)).prop_map(
+        |(m, q, s, dates)| {
+            let obs: Vec<Value> = dates
+                .into_iter()
+                .map(|d| json!({"observationDate": d}))
+                .collect();
+            let mut v = json!({"metric": m, "stats": s, "observations": obs});
+            if let Some(q) = q {
+                v["qualifier"] = json!(q);
+            }
+            v
+        },
+    );
+    let media = prop::option::of(prop::sample::select(vec![
+        "voice", "chat", "message", "email", "callback", "fax",
+    ]));
+    let group = (
+        prop::sample::select(vec!["q1", "q2", "q3"]),
+        media,
+        prop::collection::vec(data, 0..6),
+    );
+    let observations = prop::collection::vec(group.clone(), 0..5).prop_map(|groups| {
+        let results: Vec<Value> = groups
+            .into_iter()
+            .map(|(q, m, data)| {
+                let mut g = json!({"queueId": q});
+                if let Some(m) = m {
+                    g["mediaType"] = json!(m);
+                }
+                json!({"group": g, "data": data})
+            })
+            .collect();
+        json!({"systemToOrganizationMappings": {"OFFLINE": ["p-off"], "BREAK": ["p-break"]},
+               "results": results})
+    });
+    let aggregates = prop::collection::vec(group, 0..5).prop_map(|groups| {
+        let results: Vec<Value> = groups
+            .into_iter()
+            .map(|(q, m, data)| {
+                let metrics: Vec<Value> = data
+                    .into_iter()
+                    .map(|d| json!({"metric": d["metric"], "stats": d["stats"]}))
+                    .collect();
+                json!({"group": {"queueId": q, "mediaType": m}, "data": [{"interval": "x", "metrics": metrics}]})
+            })
+            .collect();
+        json!({ "results": results })
+    });
+    let presence = (
+        // Mostly an org's size: every counted agent becomes an entry.
+        prop::sample::select(vec!["ON_QUEUE", "OFFLINE", "BREAK", "AWAY", "NAPPING"]),
+        prop_oneof![8 => (0i64..50).prop_map(|n| json!(n)), 1 => num()],
+    )
+        .prop_map(|(p, n)| json!({"systemPresence": p, "count": n}));
+    let routing = (
+        prop::sample::select(vec![
+            "OFF_QUEUE",
+            "IDLE",
+            "INTERACTING",
+            "COMMUNICATING",
+            "NOT_RESPONDING",
+            "X",
+        ]),
+        prop_oneof![8 => (0i64..50).prop_map(|n| json!(n)), 1 => num()],
+    )
+        .prop_map(|(r, n)| json!({"routingStatus": r, "count": n}));
+    let counts = (
+        prop::collection::vec(presence, 0..6),
+        prop::collection::vec(routing, 0..6),
+    )
+        .prop_map(|(p, r)| json!({"presenceCounts": p, "routingStatusCounts": r}));
+    let service_level = object(&["durationMs", "percentage"]);
+    let queue = (typed(Kind::Str), typed(Kind::Str), service_level).prop_map(|(id, name, sl)| {
+        json!({"id": id, "name": name, "mediaSettings": {"call": {"serviceLevel": sl}}})
+    });
+    let listing = prop::collection::vec(queue, 0..5)
+        .prop_map(|q| json!({"entities": q, "pageNumber": 1, "pageCount": 1}));
+    prop_oneof![
+        1 => listing.prop_map(|v| (0u8, v)),
+        3 => observations.prop_map(|v| (1u8, v)),
+        3 => aggregates.prop_map(|v| (2u8, v)),
+        2 => counts.prop_map(|v| (3u8, v)),
+        1 => object(&["access_token", "expires_in", "token_type"]).prop_map(|t| (4u8, t)),
+        1 => typed(Kind::Str).prop_map(|m| (1u8, json!({"message": m, "code": "bad.request"}))),
+    ]
+    .prop_map(|(s, v)| (s, serde_json::to_vec(&v).unwrap()))
+}
+
 fn e88a_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
     let mut keys: Vec<&'static str> =
         sources::eight_by_eight_analytics::types::QUEUE_METRICS.to_vec();
@@ -678,6 +799,11 @@ proptest! {
     }
 
     #[test]
+    fn genesys_cloud_documented_shapes_with_wrong_values((selector, body) in genesys_payload()) {
+        pipeline::genesys_cloud(selector, &body);
+    }
+
+    #[test]
     fn config_takes_arbitrary_text(text in "\\PC{0,200}") {
         pipeline::config_text(&text);
     }
@@ -727,6 +853,10 @@ fn generated_shapes_often_parse() {
             rate(twilio_payload(), |(s, b)| {
                 pipeline::twilio_taskrouter(s, &b)
             }),
+        ),
+        (
+            "genesys_cloud",
+            rate(genesys_payload(), |(s, b)| pipeline::genesys_cloud(s, &b)),
         ),
     ];
     eprintln!("accepted: {rates:?}");
@@ -784,6 +914,21 @@ fn fixtures_pass_the_pipeline() {
     ] {
         assert!(
             pipeline::twilio_taskrouter(s, &read(&format!("twilio_taskrouter/{f}"))),
+            "{f}"
+        );
+    }
+    for (s, f) in [
+        (0, "queues-page1.json"),
+        (0, "queues-page2.json"),
+        (1, "observations.json"),
+        (1, "error-400.json"),
+        (2, "aggregates.json"),
+        (3, "status-counts.json"),
+        (4, "token.json"),
+    ] {
+        assert!(
+            pipeline::genesys_cloud(s, &read(&format!("genesys_cloud/{f}")))
+                || f == "error-400.json",
             "{f}"
         );
     }

@@ -231,6 +231,7 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
             "eight_by_eight",
             "eight_by_eight_analytics",
             "exotel",
+            "genesys_cloud",
             "twilio_taskrouter",
             "vcc_live",
             "voximplant"
@@ -298,9 +299,11 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "exotel" => renamed(kit, |_, body| {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
-            "eight_by_eight_analytics" | "twilio_taskrouter" => renamed(kit, |_, body| {
-                body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
-            }),
+            "eight_by_eight_analytics" | "twilio_taskrouter" | "genesys_cloud" => {
+                renamed(kit, |_, body| {
+                    body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
+                })
+            }
             _ => renamed(kit, |_, body| body),
         };
         yaml.push_str(&format!(
@@ -317,7 +320,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
         e.get("/").is_some_and(|(_, _, body)| {
             let html = String::from_utf8_lossy(&body);
             html.matches("<span class=\"agents-total\">").count() == kits.len()
-                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 5
+                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 6
         })
     });
     let dom = dump_dom(browser, &url);
@@ -331,6 +334,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "exotel",
             "eight_by_eight_analytics",
             "twilio_taskrouter",
+            "genesys_cloud",
         ],
     );
     // No element was injected: Chromium writes a real <img> with quoted attributes.

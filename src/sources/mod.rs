@@ -9,6 +9,7 @@
 pub mod eight_by_eight;
 pub mod eight_by_eight_analytics;
 pub mod exotel;
+pub mod genesys_cloud;
 pub mod twilio_taskrouter;
 pub mod vcc_live;
 pub mod voximplant;
@@ -24,6 +25,7 @@ pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&exotel::VENDOR),
     Vendor::new(&eight_by_eight_analytics::VENDOR),
     Vendor::new(&twilio_taskrouter::VENDOR),
+    Vendor::new(&genesys_cloud::VENDOR),
 ];
 
 /// The vendor whose `vendor:` value is `name`.
@@ -98,13 +100,14 @@ mod tests {
                 "eight_by_eight",
                 "exotel",
                 "eight_by_eight_analytics",
-                "twilio_taskrouter"
+                "twilio_taskrouter",
+                "genesys_cloud"
             ]
         );
         for n in names {
             assert_eq!(find(n).map(|v| v.as_str()), Some(n));
         }
-        assert!(find("genesys_cloud").is_none());
+        assert!(find("genesys").is_none());
     }
 
     #[test]

@@ -15,7 +15,8 @@ use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, twilio_taskrouter, vcc_live, voximplant,
+    eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud, twilio_taskrouter, vcc_live,
+    voximplant,
 };
 use contact_center_exporter::store::SourceEntry;
 
@@ -86,6 +87,7 @@ fn source_config(vendor: &str) -> SourceConfig {
         "eight_by_eight" => "base_url: http://127.0.0.1:1\n    tenant: t\n    token: t",
         "eight_by_eight_analytics" => "client_id: c\n    client_secret: s",
         "twilio_taskrouter" => "workspace_sid: WSaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_sid: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_secret: s",
+        "genesys_cloud" => "region: mypurecloud.ie\n    client_id: c\n    client_secret: s",
         _ => "",
     };
     let yaml = if vendor == "voximplant" {
@@ -257,6 +259,7 @@ pub fn vendor(name: &str, selector: u8, body: &[u8]) -> bool {
         "vcc_live" => vcc_live(selector, body),
         "eight_by_eight_analytics" => eight_by_eight_analytics(selector, body),
         "twilio_taskrouter" => twilio_taskrouter(selector, body),
+        "genesys_cloud" => genesys_cloud(selector, body),
         other => panic!("vendor {other} has no hostile-input path in tests/common/pipeline.rs"),
     }
 }
@@ -435,6 +438,75 @@ pub fn twilio_taskrouter(selector: u8, body: &[u8]) -> bool {
     }
     let parsed = snap != Snapshot::default();
     ingest_and_render("twilio_taskrouter", vec![snap]);
+    parsed
+}
+
+/// Genesys Cloud: `selector` picks the queue listing, the observations, the aggregates,
+/// the status counts or the token answer. The answers are normalized against a queue
+/// list that knows every queue id they name.
+pub fn genesys_cloud(selector: u8, body: &[u8]) -> bool {
+    use genesys_cloud::types as t;
+    use genesys_cloud::{directory, normalize, QueueInfo};
+    let day = now().timestamp() - 13 * 3600;
+    // Every queue id an answer names is a known queue (two of them share a name).
+    let dir_of = |ids: Vec<String>| -> Vec<QueueInfo> {
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        ids.into_iter()
+            .enumerate()
+            .map(|(i, id)| QueueInfo {
+                label: format!("Q{}", i / 2),
+                id,
+                sla: vec![(Channel::Voice, 20.0)],
+            })
+            .collect()
+    };
+    let normalized = match selector % 5 {
+        0 => t::parse_queue_page(body).map(|p| {
+            let n = p.entities.len();
+            let (dir, _) = directory(p.entities, None);
+            assert!(dir.len() <= n);
+            normalize(&dir, &[], &[], None, now())
+        }),
+        1 => t::parse_observations(body).map(|a| {
+            let ids = a
+                .results
+                .iter()
+                .flatten()
+                .filter_map(|g| g.group.queue_id.clone())
+                .collect();
+            let dir = dir_of(ids);
+            normalize(&dir, &[a], &[], None, now())
+        }),
+        2 => t::parse_aggregates(body).map(|a| {
+            let ids = a
+                .results
+                .iter()
+                .flatten()
+                .filter_map(|g| g.group.queue_id.clone())
+                .collect();
+            let dir = dir_of(ids);
+            // The same answer twice (a repeated poll) is the same snapshot.
+            let once = normalize(&dir, &[], &[(day, a.clone())], None, now());
+            let again = normalize(&dir, &[], &[(day, a.clone()), (day, a)], None, now());
+            assert_eq!(once, again, "an aggregate answer counted twice");
+            once
+        }),
+        3 => t::parse_status_counts(body).map(|c| normalize(&[], &[], &[], Some(&c), now())),
+        _ => {
+            if let Ok(token) = contact_center_exporter::oauth2::parse_token(body) {
+                assert!(token.expires_in.is_none_or(|s| s >= 1));
+                return true;
+            }
+            return false;
+        }
+    };
+    let Ok(Ok(n)) = normalized else {
+        return false;
+    };
+    let parsed = n.snapshot != Snapshot::default();
+    ingest_and_render("genesys_cloud", vec![n.snapshot]);
     parsed
 }
 

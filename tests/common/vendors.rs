@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, twilio_taskrouter, vcc_live, voximplant,
+    eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud, twilio_taskrouter, vcc_live,
+    voximplant,
 };
 use serde_json::{json, Value};
 
@@ -121,6 +122,7 @@ pub fn kit(vendor: &str) -> VendorKit {
         "eight_by_eight" => eight_by_eight(),
         "eight_by_eight_analytics" => eight_by_eight_analytics(),
         "twilio_taskrouter" => twilio_taskrouter(),
+        "genesys_cloud" => genesys_cloud(),
         other => panic!("vendor {other} has no kit in tests/common/vendors.rs: add one"),
     }
 }
@@ -503,4 +505,84 @@ fn vcc_record_after(last: &Value, at: DateTime<Utc>) -> Value {
     next["duration"] = json!((at - since).num_milliseconds() as f64 / 1000.0);
     next["auxid"] = Value::Null;
     next
+}
+
+/// The lists of Genesys Cloud's answers (queues, result groups, their metrics and
+/// detail lists, the status counts), rewritten with `f` wherever they are.
+fn genesys_lists(f: fn(Vec<Value>) -> Vec<Value>) -> Rewrite {
+    fn walk(v: &mut Value, f: fn(Vec<Value>) -> Vec<Value>) {
+        const LISTS: [&str; 7] = [
+            "entities",
+            "results",
+            "data",
+            "metrics",
+            "observations",
+            "presenceCounts",
+            "routingStatusCounts",
+        ];
+        if let Value::Object(map) = v {
+            for (k, item) in map.iter_mut() {
+                if let (true, Value::Array(a)) = (LISTS.contains(&k.as_str()), &mut *item) {
+                    *a = f(std::mem::take(a));
+                }
+                walk(item, f);
+            }
+        } else if let Value::Array(items) = v {
+            for item in items {
+                walk(item, f);
+            }
+        }
+    }
+    Arc::new(move |_, mut r: MockResponse| {
+        edit_json(&mut r, |v| walk(v, f));
+        r
+    })
+}
+
+/// Genesys Cloud: the demo's token endpoint, queue listing and analytics queries.
+pub fn genesys_cloud() -> VendorKit {
+    use genesys_cloud::simulate::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN_PREFIX};
+    let sim = simulated::healthy("genesys_cloud");
+    VendorKit {
+        vendor: "genesys_cloud",
+        good: sim.good,
+        content_type: "application/json",
+        garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        wrong_types: br#"{"entities": "none", "results": [{"group": {"queueId": ["q"]}, "data": {"metric": 5}}], "presenceCounts": {"count": "two"}, "access_token": 7}"#.to_vec(),
+        duplicate: genesys_lists(twice),
+        reorder: genesys_lists(reversed),
+        // Waits start an hour later by a clock an hour ahead (the answer's Date).
+        clock_ahead: Arc::new(move |_, mut r| {
+            edit_json(&mut r, |v| {
+                fn shift(v: &mut Value) {
+                    match v {
+                        Value::Object(map) => {
+                            for (k, item) in map.iter_mut() {
+                                if k == "observationDate" {
+                                    if let Some(t) = item
+                                        .as_str()
+                                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                                    {
+                                        *item = json!((t + AHEAD).to_rfc3339());
+                                    }
+                                } else {
+                                    shift(item);
+                                }
+                            }
+                        }
+                        Value::Array(items) => items.iter_mut().for_each(shift),
+                        _ => {}
+                    }
+                }
+                shift(v)
+            });
+            r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("date"));
+            with_date_ahead(r)
+        }),
+        keys: Box::new(|_| {
+            format!("    client_id: {DEMO_CLIENT_ID}\n    client_secret: {DEMO_CLIENT_SECRET}\n    time_zone: UTC\n")
+        }),
+        secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
+        vendor_error: |text| json!({"message": text, "code": "bad.request", "status": 400}).to_string(),
+    }
 }

@@ -2,17 +2,14 @@
 //! bearer auth with `X-Tenant-Info`, and `page`/`size` paging through `X-Total-Pages`.
 //!
 //! The token request is a form POST with HTTP Basic `client_id:client_secret`, as 8x8
-//! documents it, made here with reqwest rather than the `oauth2` crate: that crate's
-//! standard token response reads `expires_in` as a number and refuses 8x8's `"1799"`,
-//! and its own HTTP call would bypass the body cap, outcome counting and redaction of
-//! `http::fetch`; what is left is one POST and a small parser (`types::parse_token`).
+//! documents it: the shared client-credentials grant of `crate::oauth2`.
 
 use std::collections::HashSet;
 
-use super::auth::TokenCache;
 use super::config::Config;
 use super::types::{self, Paging, Record};
 use crate::http::{join, ParseError, PollContext, SourceError};
+use crate::oauth2::ClientCredentials;
 use crate::secret::Secret;
 
 /// Endpoint label of the token request.
@@ -37,16 +34,20 @@ const URL_HINT: &str = "check base_url and region";
 /// A real-time API client for one source: its settings and its token.
 pub struct Api {
     cfg: Config,
-    tokens: TokenCache,
+    tokens: ClientCredentials,
 }
 
 impl Api {
     /// A client for `cfg` (no token yet).
     pub fn new(cfg: Config) -> Self {
-        Api {
-            cfg,
-            tokens: TokenCache::default(),
-        }
+        let tokens = ClientCredentials::new(
+            join(&cfg.base_url, "/oauth/v2/token"),
+            cfg.client_id.clone(),
+            cfg.client_secret.clone(),
+            AUTH_HINT,
+            URL_HINT,
+        );
+        Api { cfg, tokens }
     }
 
     /// The settings.
@@ -65,29 +66,9 @@ impl Api {
         )
     }
 
-    /// A token good now: the cached one, else a new one from the token endpoint. A
-    /// poll asks for at most one: a refused token fails the poll it was refused in.
+    /// A token good now (at most one token request a poll).
     async fn token(&mut self, ctx: &PollContext) -> Result<Secret, SourceError> {
-        if let Some(t) = self.tokens.valid(ctx.now) {
-            return Ok(t.clone());
-        }
-        let req = ctx
-            .client()
-            .post(join(&self.cfg.base_url, "/oauth/v2/token"))
-            .basic_auth(&self.cfg.client_id, Some(self.cfg.client_secret.expose()))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&[("grant_type", "client_credentials")]);
-        let answer = ctx
-            .fetch(TOKEN, req, types::parse_token)
-            .await
-            .map_err(|e| {
-                e.with_status_hint(&[400, 401, 403], AUTH_HINT)
-                    .with_status_hint(&[404], URL_HINT)
-            })?;
-        Ok(self
-            .tokens
-            .store(answer.access_token, answer.expires_in, ctx.now)
-            .clone())
+        self.tokens.token(ctx, TOKEN).await
     }
 
     /// One GET of the real-time API with the token; a 401 drops the token.

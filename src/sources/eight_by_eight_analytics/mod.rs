@@ -13,7 +13,6 @@
 //! The API says nothing of a queue's media, so every queue has `channel="other"`.
 
 pub mod api;
-pub mod auth;
 pub mod config;
 pub mod simulate;
 pub mod types;

@@ -492,52 +492,9 @@ impl Paging {
     }
 }
 
-/// The token endpoint's answer, as far as it is used.
-#[derive(Debug)]
-pub struct TokenAnswer {
-    /// `access_token`.
-    pub access_token: crate::secret::Secret,
-    /// `expires_in` in seconds (a string in 8x8's example), when given and positive.
-    pub expires_in: Option<u64>,
-}
-
-/// Parses the token endpoint's answer. Its example gives every field as a string
-/// (`"expires_in": "1799"`); numbers are accepted too. The body is never quoted in an
-/// error: it holds the token.
-pub fn parse_token(body: &[u8]) -> Result<TokenAnswer, ParseError> {
-    #[derive(Deserialize)]
-    struct Wire {
-        #[serde(default)]
-        access_token: Option<Label>,
-        #[serde(default)]
-        expires_in: Option<Value>,
-        #[serde(default)]
-        message: Option<Label>,
-    }
-    let w: Wire = serde_json::from_slice(body).map_err(|e| {
-        // serde_json's messages name a position and a type, never the text.
-        ParseError::Decode(format!("token response: {e}"))
-    })?;
-    match w.access_token.and_then(|t| t.0) {
-        Some(t) => Ok(TokenAnswer {
-            access_token: crate::secret::Secret::new(t),
-            expires_in: w
-                .expires_in
-                .and_then(|v| v.non_negative())
-                .filter(|s| *s >= 1.0)
-                .map(|s| s.min(u32::MAX as f64) as u64),
-        }),
-        None => match w.message.and_then(|m| m.0) {
-            Some(message) => Err(ParseError::Vendor {
-                message,
-                hint: Some("check client_id and client_secret".into()),
-            }),
-            None => Err(ParseError::Decode(
-                "token response without access_token".into(),
-            )),
-        },
-    }
-}
+/// The token endpoint's answer: the shared client-credentials parser reads 8x8's
+/// strings (`"expires_in": "1799"`) as well as numbers.
+pub use crate::oauth2::{parse_token, TokenAnswer};
 
 #[cfg(test)]
 mod tests {

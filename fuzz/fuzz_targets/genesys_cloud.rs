@@ -1,0 +1,14 @@
+//! Fuzzes the genesys_cloud parsers, normalizer, store and renderer: the first byte
+//! picks the answer (queue listing, observations, aggregates, status counts, token),
+//! the rest is its body. See tests/common/pipeline.rs.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../../tests/common/pipeline.rs"]
+mod pipeline;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Some((selector, body)) = data.split_first() {
+        pipeline::genesys_cloud(*selector, body);
+    }
+});
