@@ -6,6 +6,7 @@
 //! and `simulate.rs` (its API for `--demo` and the tests). docs/adding-a-vendor.md is
 //! the checklist.
 
+pub mod amazon_connect;
 pub mod eight_by_eight;
 pub mod eight_by_eight_analytics;
 pub mod exotel;
@@ -22,6 +23,7 @@ pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&eight_by_eight::VENDOR),
     Vendor::new(&exotel::VENDOR),
     Vendor::new(&eight_by_eight_analytics::VENDOR),
+    Vendor::new(&amazon_connect::VENDOR),
 ];
 
 /// The vendor whose `vendor:` value is `name`.
@@ -95,7 +97,8 @@ mod tests {
                 "voximplant",
                 "eight_by_eight",
                 "exotel",
-                "eight_by_eight_analytics"
+                "eight_by_eight_analytics",
+                "amazon_connect"
             ]
         );
         for n in names {
