@@ -803,9 +803,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
     assert!(
         matches!(
             vendor,
-            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics"
+            "eight_by_eight" | "voximplant" | "eight_by_eight_analytics" | "amazon_connect"
         ),
-        "queue counters with SLA data come from 8x8 (both APIs) and Voximplant: {labels:?}"
+        "queue counters with SLA data come from 8x8 (both APIs), Voximplant and Connect: {labels:?}"
     );
     assert_eq!(
         labels["source"],

@@ -214,7 +214,7 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
             String::from_utf8_lossy(&body)
                 .matches("<span class=\"agents-total\">")
                 .count()
-                == 5
+                == 6
         })
     });
     let dom = dump_dom(browser, &url);
@@ -227,6 +227,7 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
     assert_eq!(
         vendors,
         [
+            "amazon_connect",
             "eight_by_eight",
             "eight_by_eight_analytics",
             "exotel",
@@ -286,7 +287,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "exotel" => renamed(kit, |_, body| {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
-            "eight_by_eight_analytics" => renamed(kit, |_, body| {
+            "eight_by_eight_analytics" | "amazon_connect" => renamed(kit, |_, body| {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
             _ => renamed(kit, |_, body| body),
@@ -304,13 +305,13 @@ fn vendor_queue_names_show_as_text_in_chromium() {
     e.wait_until("every mock source to have data", WAIT, |e| {
         e.get("/").is_some_and(|(_, _, body)| {
             let html = String::from_utf8_lossy(&body);
-            html.matches("<span class=\"agents-total\">").count() == 5
-                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 4
+            html.matches("<span class=\"agents-total\">").count() == 6
+                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 5
         })
     });
     let dom = dump_dom(browser, &url);
     let found = sections(&dom);
-    assert_eq!(found.len(), 5, "{dom}");
+    assert_eq!(found.len(), 6, "{dom}");
     assert_agents_and_queues(
         &found,
         &[
@@ -318,6 +319,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "voximplant",
             "exotel",
             "eight_by_eight_analytics",
+            "amazon_connect",
         ],
     );
     // No element was injected: Chromium writes a real <img> with quoted attributes.

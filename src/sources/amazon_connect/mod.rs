@@ -194,15 +194,19 @@ pub fn normalize(
             sla_threshold_seconds: Some(sla),
         })
     }
+    // A row repeated (pages that shift) counts once: the first of each queue × channel.
+    let mut seen: std::collections::HashSet<(String, String)> = Default::default();
     for row in current {
         let Some(dims) = row.dimensions else { continue };
-        let Some(name) = dims
-            .queue
-            .and_then(|q| q.id)
-            .and_then(|id| names.get(id.as_str()).copied())
-        else {
+        let Some(id) = dims.queue.and_then(|q| q.id) else {
             continue;
         };
+        let Some(name) = names.get(id.as_str()).copied() else {
+            continue;
+        };
+        if !seen.insert((id, dims.channel.clone().unwrap_or_default())) {
+            continue;
+        }
         let key = QueueKey {
             queue: name.to_string(),
             channel: channel(dims.channel.as_deref().unwrap_or("")),

@@ -13,6 +13,12 @@ use crate::http::ParseError;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListQueues {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
     /// The queues of this page.
     #[serde(default)]
     pub queue_summary_list: Vec<QueueSummary>,
@@ -52,6 +58,12 @@ pub struct Reference {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CurrentMetricData {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
     /// One entry per grouping combination.
     #[serde(default)]
     pub metric_results: Vec<CurrentMetricResult>,
@@ -119,6 +131,12 @@ impl MetricValue {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MetricDataV2 {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
     /// One entry per grouping combination and interval.
     #[serde(default)]
     pub metric_results: Vec<MetricResultV2>,
@@ -143,6 +161,12 @@ pub struct MetricResultV2 {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CurrentUserData {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
     /// The agents of this page.
     #[serde(default)]
     pub user_data_list: Vec<UserData>,
