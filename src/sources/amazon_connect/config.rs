@@ -248,3 +248,67 @@ impl Settings for Config {
         self.time_zone
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(yaml: &str) -> Result<Config, FieldError> {
+        let keys: Keys = serde_yaml_ng::from_str(yaml).unwrap();
+        Config::from_keys(
+            keys,
+            &Entry::new("amazon_connect", None, Default::default()),
+        )
+    }
+
+    const BASE: &str = "region: eu-west-2\ninstance_id: 8a1f7c1e-1234\n";
+
+    #[test]
+    fn defaults_the_chain_and_no_secret_in_the_summary() {
+        let c = check(BASE).unwrap();
+        assert_eq!(
+            c.base_url.as_str(),
+            "https://connect.eu-west-2.amazonaws.com/"
+        );
+        assert_eq!(c.credentials, CredentialSource::Chain { profile: None });
+        assert_eq!((c.sla_threshold_seconds, c.time_zone), (20, chrono_tz::UTC));
+        assert_eq!(
+            c.summary(),
+            "https://connect.eu-west-2.amazonaws.com/ region=eu-west-2 instance_id=8a1f7c1e-1234 \
+             queues=all time_zone=UTC sla_threshold=20s credentials=chain profile=- role_arn=-"
+        );
+        let c = check(&format!(
+            "{BASE}access_key_id: AKIA1\nsecret_access_key: s3cret-aws\nsla_threshold: 30s\n\
+             queues: [Sales, ' Sales ', Support]\ntime_zone: Europe/London"
+        ))
+        .unwrap();
+        assert!(!format!("{c:?} {}", c.summary()).contains("s3cret-aws"));
+        assert!(c.summary().contains("access_key_id=AKIA1"));
+        assert_eq!(c.queues, Some(vec!["Sales".into(), "Support".into()]));
+        assert_eq!(c.sla_threshold_seconds, 30);
+        assert_eq!(c.day_zone(), chrono_tz::Europe::London);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (extra, key) in [
+            ("sla_threshold: 8d", "sla_threshold"),
+            ("sla_threshold: 0s", "sla_threshold"),
+            ("queues: []", "queues"),
+            ("queues: ['']", "queues"),
+            (
+                "access_key_id: 'AK IA'\nsecret_access_key: s",
+                "access_key_id",
+            ),
+            ("access_key_id: AKIA1", "secret_access_key"),
+            ("profile: ''", "profile"),
+            ("role_arn: arn:aws:iam::1:user/x", "role_arn"),
+        ] {
+            assert_eq!(
+                check(&format!("{BASE}{extra}")).unwrap_err().key,
+                key,
+                "{extra}"
+            );
+        }
+    }
+}

@@ -326,3 +326,95 @@ pub fn agents_of(users: Vec<UserData>, now: DateTime<Utc>) -> Vec<Agent> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn day_ranges_read_yesterday_for_two_hours_after_local_midnight() {
+        let london = chrono_tz::Europe::London;
+        // 2026-07-02 00:30 BST = 2026-07-01 23:30 UTC.
+        let t = Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0).unwrap();
+        let today = Utc
+            .with_ymd_and_hms(2026, 7, 1, 23, 0, 0)
+            .unwrap()
+            .timestamp();
+        let yesterday = today - 86_400;
+        assert_eq!(
+            day_ranges(t, london),
+            [(yesterday, today), (today, t.timestamp())]
+        );
+        let t2 = Utc.with_ymd_and_hms(2026, 7, 2, 1, 0, 0).unwrap();
+        assert_eq!(day_ranges(t2, london), [(today, t2.timestamp())]);
+        // At midnight exactly today's range is empty: only yesterday is read.
+        let midnight = Utc.timestamp_opt(today, 0).unwrap();
+        assert_eq!(day_ranges(midnight, london), [(yesterday, today)]);
+    }
+
+    #[test]
+    fn the_admin_guides_precedence_and_the_channel_labels() {
+        let mut states = [
+            "INCOMING",
+            "ENDED",
+            "CONNECTED_ONHOLD",
+            "REJECTED",
+            "MISSED",
+            "ERROR",
+        ];
+        states.sort_by_key(|s| std::cmp::Reverse(contact_rank(s)));
+        assert_eq!(
+            states,
+            [
+                "ERROR",
+                "MISSED",
+                "REJECTED",
+                "CONNECTED_ONHOLD",
+                "ENDED",
+                "INCOMING"
+            ]
+        );
+        assert_eq!(
+            ["VOICE", "CHAT", "EMAIL", "TASK", "NEW"].map(channel),
+            [
+                Channel::Voice,
+                Channel::Chat,
+                Channel::Email,
+                Channel::Other,
+                Channel::Other
+            ]
+        );
+        assert_eq!(
+            counter_of("CONTACTS_HANDLED_BY_CONNECTED_TO_AGENT"),
+            Some(QueueCounter::Answered)
+        );
+        assert_eq!(counter_of("AVG_HANDLE_TIME"), None);
+    }
+
+    #[test]
+    fn an_agent_without_contacts_is_its_status_and_ages_never_go_negative() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+        let users: Vec<UserData> = serde_json::from_str(&format!(
+            r#"[{{"User": {{"Id": "a"}}, "Status": {{"StatusName": "Lunch", "StatusStartTimestamp": {}}}}},
+                {{"User": {{"Id": "b"}}, "Status": {{"StatusName": "Available", "StatusStartTimestamp": {}}}}},
+                {{"User": {{}}, "Status": {{"StatusName": "Available"}}}},
+                {{"User": {{"Id": "c"}}}}]"#,
+            now.timestamp() - 90,
+            now.timestamp() + 3600
+        ))
+        .unwrap();
+        let got: Vec<(String, String, Option<f64>)> = agents_of(users, now)
+            .into_iter()
+            .map(|a| (a.id, a.vendor_state, a.state_age_seconds))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".into(), "Lunch".into(), Some(90.0)),
+                ("b".into(), "Available".into(), Some(0.0)),
+                ("c".into(), "unknown".into(), None),
+            ]
+        );
+    }
+}
