@@ -143,6 +143,12 @@ impl Api {
         match ctx.fetch(endpoint, builder, parse).await {
             Ok(v) => Ok(v),
             Err(e) => {
+                // The fetch redacts the Authorization header; a session token travels in
+                // its own header, and an error page echoing the request must not show it.
+                let e = match creds.session_token() {
+                    Some(token) => scrub(e, token),
+                    None => e,
+                };
                 if let SourceError::Status {
                     status: 403,
                     detail,
@@ -432,6 +438,49 @@ pub fn select(all: Vec<QueueSummary>, names: Option<&[String]>, warned: &mut boo
         }
     }
     out
+}
+
+/// `e` with every occurrence of `secret` in its message replaced by `<redacted>`.
+fn scrub(e: SourceError, secret: &str) -> SourceError {
+    let clean = |t: String| t.replace(secret, "<redacted>");
+    match e {
+        SourceError::Status {
+            endpoint,
+            url,
+            status,
+            detail,
+            hint,
+            retry_after,
+        } => SourceError::Status {
+            endpoint,
+            url,
+            status,
+            detail: clean(detail),
+            hint,
+            retry_after,
+        },
+        SourceError::Decode {
+            endpoint,
+            url,
+            detail,
+        } => SourceError::Decode {
+            endpoint,
+            url,
+            detail: clean(detail),
+        },
+        SourceError::Vendor {
+            endpoint,
+            url,
+            detail,
+            hint,
+        } => SourceError::Vendor {
+            endpoint,
+            url,
+            detail: clean(detail),
+            hint,
+        },
+        other => other,
+    }
 }
 
 fn too_many_pages(endpoint: &'static str, path: &str) -> SourceError {
