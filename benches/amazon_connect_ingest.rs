@@ -41,8 +41,9 @@ fn pages() -> Vec<Vec<u8>> {
                             json!({"Metric": metric, "Value": value})
                         })
                         .collect();
+                    let channel = ["VOICE", "CHAT", "TASK", "EMAIL"][i % 4];
                     json!({
-                        "Dimensions": {"QUEUE": queue_id(i), "CHANNEL": ["VOICE", "CHAT", "TASK", "EMAIL"][i % 4]},
+                        "Dimensions": {"QUEUE": queue_id(i), "CHANNEL": channel},
                         "MetricInterval": {"Interval": "DAY", "StartTime": DAY, "EndTime": DAY + 86_400},
                         "Collections": collections
                     })
