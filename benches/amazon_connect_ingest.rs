@@ -33,7 +33,7 @@ fn pages() -> Vec<Vec<u8>> {
                                 metric["Threshold"] =
                                     json!([{"Comparison": "LT", "ThresholdValue": 20.0}]);
                             }
-                            let value = if (i + k) % 13 == 0 {
+                            let value = if (i + k).is_multiple_of(13) {
                                 Value::Null
                             } else {
                                 json!(((i * 31 + k * 7) % 5000) as f64 + 0.5)

@@ -367,7 +367,7 @@ pub fn eight_by_eight_analytics(selector: u8, body: &[u8]) -> bool {
 pub fn vcc_live(selector: u8, body: &[u8]) -> bool {
     use vcc_live::types as t;
     let mut snap = Snapshot::default();
-    if selector % 2 == 0 {
+    if selector.is_multiple_of(2) {
         if let Ok(page) = t::parse_userstate(body) {
             let mut last_seen = BTreeMap::new();
             vcc_live::fold_changes(
