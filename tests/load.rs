@@ -139,7 +139,7 @@ fn concurrent_scrapes_during_polls_and_reloads() {
         scope.spawn(move || {
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                let from = if n % 2 == 0 { path_b } else { path_a };
+                let from = if n.is_multiple_of(2) { path_b } else { path_a };
                 std::fs::copy(from, &e.config).unwrap();
                 match common::http_request(e.addr, "POST", "/-/reload", &[]) {
                     Some((200, _, _)) => {

@@ -1113,8 +1113,9 @@ fn service_level_alert_pages_and_resolves_end_to_end() {
                 | "eight_by_eight_analytics"
                 | "twilio_taskrouter"
                 | "genesys_cloud"
+                | "amazon_connect"
         ),
-        "queue counters with SLA data come from 8x8 (both APIs), Voximplant, TaskRouter and Genesys Cloud: {labels:?}"
+        "queue counters with SLA data come from 8x8 (both APIs), Voximplant, TaskRouter, Genesys Cloud and Connect: {labels:?}"
     );
     assert_eq!(
         labels["source"],

@@ -932,6 +932,18 @@ fn fixtures_pass_the_pipeline() {
             "{f}"
         );
     }
+    for (s, f) in [
+        (0, "list-queues.json"),
+        (1, "current-metric-data.json"),
+        (2, "metric-data-v2.json"),
+        (3, "current-user-data.json"),
+        (3, "current-user-data-2.json"),
+    ] {
+        assert!(
+            pipeline::amazon_connect(s, &read(&format!("amazon_connect/{f}"))),
+            "{f}"
+        );
+    }
     pipeline::config_text(
         &std::fs::read_to_string(dir.join("../../examples/contact-center-exporter.yml")).unwrap(),
     );

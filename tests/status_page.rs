@@ -228,6 +228,7 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
     assert_eq!(
         vendors,
         [
+            "amazon_connect",
             "eight_by_eight",
             "eight_by_eight_analytics",
             "exotel",
@@ -299,11 +300,12 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "exotel" => renamed(kit, |_, body| {
                 body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
             }),
-            "eight_by_eight_analytics" | "twilio_taskrouter" | "genesys_cloud" => {
-                renamed(kit, |_, body| {
-                    body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
-                })
-            }
+            "eight_by_eight_analytics"
+            | "twilio_taskrouter"
+            | "genesys_cloud"
+            | "amazon_connect" => renamed(kit, |_, body| {
+                body.replace("\"Sales Phone\"", &format!("\"{EVIL}\""))
+            }),
             _ => renamed(kit, |_, body| body),
         };
         yaml.push_str(&format!(
@@ -320,7 +322,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
         e.get("/").is_some_and(|(_, _, body)| {
             let html = String::from_utf8_lossy(&body);
             html.matches("<span class=\"agents-total\">").count() == kits.len()
-                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 6
+                && html.matches(&format!("<td>{EVIL_TEXT}</td>")).count() == 7
         })
     });
     let dom = dump_dom(browser, &url);
@@ -335,6 +337,7 @@ fn vendor_queue_names_show_as_text_in_chromium() {
             "eight_by_eight_analytics",
             "twilio_taskrouter",
             "genesys_cloud",
+            "amazon_connect",
         ],
     );
     // No element was injected: Chromium writes a real <img> with quoted attributes.

@@ -6,6 +6,7 @@
 //! and `simulate.rs` (its API for `--demo` and the tests). docs/adding-a-vendor.md is
 //! the checklist.
 
+pub mod amazon_connect;
 pub mod eight_by_eight;
 pub mod eight_by_eight_analytics;
 pub mod exotel;
@@ -26,6 +27,7 @@ pub static REGISTRY: &[Vendor] = &[
     Vendor::new(&eight_by_eight_analytics::VENDOR),
     Vendor::new(&twilio_taskrouter::VENDOR),
     Vendor::new(&genesys_cloud::VENDOR),
+    Vendor::new(&amazon_connect::VENDOR),
 ];
 
 /// The vendor whose `vendor:` value is `name`.
@@ -101,7 +103,8 @@ mod tests {
                 "exotel",
                 "eight_by_eight_analytics",
                 "twilio_taskrouter",
-                "genesys_cloud"
+                "genesys_cloud",
+                "amazon_connect"
             ]
         );
         for n in names {

@@ -15,8 +15,8 @@ use contact_center_exporter::config::{self, SourceConfig};
 use contact_center_exporter::metrics;
 use contact_center_exporter::model::{Channel, QueueKey, Snapshot};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud, twilio_taskrouter, vcc_live,
-    voximplant,
+    amazon_connect, eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud,
+    twilio_taskrouter, vcc_live, voximplant,
 };
 use contact_center_exporter::store::SourceEntry;
 
@@ -88,6 +88,9 @@ fn source_config(vendor: &str) -> SourceConfig {
         "eight_by_eight_analytics" => "client_id: c\n    client_secret: s",
         "twilio_taskrouter" => "workspace_sid: WSaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_sid: SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    api_key_secret: s",
         "genesys_cloud" => "region: mypurecloud.ie\n    client_id: c\n    client_secret: s",
+        "amazon_connect" => {
+            "region: eu-west-2\n    instance_id: i\n    access_key_id: AKIA1\n    secret_access_key: s"
+        }
         _ => "",
     };
     let yaml = if vendor == "voximplant" {
@@ -260,6 +263,7 @@ pub fn vendor(name: &str, selector: u8, body: &[u8]) -> bool {
         "eight_by_eight_analytics" => eight_by_eight_analytics(selector, body),
         "twilio_taskrouter" => twilio_taskrouter(selector, body),
         "genesys_cloud" => genesys_cloud(selector, body),
+        "amazon_connect" => amazon_connect(selector, body),
         other => panic!("vendor {other} has no hostile-input path in tests/common/pipeline.rs"),
     }
 }
@@ -514,7 +518,7 @@ pub fn genesys_cloud(selector: u8, body: &[u8]) -> bool {
 pub fn vcc_live(selector: u8, body: &[u8]) -> bool {
     use vcc_live::types as t;
     let mut snap = Snapshot::default();
-    if selector % 2 == 0 {
+    if selector.is_multiple_of(2) {
         if let Ok(page) = t::parse_userstate(body) {
             let mut last_seen = BTreeMap::new();
             vcc_live::fold_changes(
@@ -549,4 +553,88 @@ pub fn config_text(text: &str) {
         }
         Err(e) => assert!(e.0.starts_with("fuzz.yml:"), "error without the file: {e}"),
     }
+}
+
+/// Amazon Connect: `selector` picks the operation whose answer `body` is (ListQueues,
+/// GetCurrentMetricData, GetMetricDataV2, GetCurrentUserData); the queues are the
+/// fixtures' own, so that metric rows name known queues.
+pub fn amazon_connect(selector: u8, body: &[u8]) -> bool {
+    use amazon_connect::api::{self, Queue};
+    use amazon_connect::types as t;
+    let queues: Vec<Queue> = [
+        ("2f6b3c1e-55a4-4e1c-9c77-0b3d1a2e4f01", "Support"),
+        ("7d1e9a40-2b6c-4f3e-8a15-c4d2e6f80a02", "Sales"),
+        ("c3a8f5d2-9e41-4b7a-b0c6-1d2e3f4a5b03", "Support"),
+    ]
+    .into_iter()
+    .map(|(id, name)| Queue {
+        id: id.into(),
+        name: name.into(),
+    })
+    .collect();
+    let day = now().timestamp() - 13 * 3600;
+    let snap = match selector % 4 {
+        0 => {
+            let Ok(page) = t::parse_list_queues(body) else {
+                return false;
+            };
+            let n = page.queue_summary_list.len();
+            let mut warned = false;
+            let names = ["Support".to_string()];
+            let all = api::select(page.queue_summary_list.clone(), None, &mut warned);
+            let some = api::select(page.queue_summary_list, Some(&names), &mut warned);
+            assert!(some.len() <= all.len() && all.len() <= n);
+            return true;
+        }
+        1 => {
+            let Ok(page) = t::parse_current_metrics(body) else {
+                return false;
+            };
+            let n = page.metric_results.len();
+            let snap = amazon_connect::normalize(
+                &queues,
+                page.metric_results,
+                vec![],
+                vec![],
+                now(),
+                20.0,
+            );
+            assert!(snap.queues.as_ref().is_some_and(|q| q.len() <= n));
+            snap
+        }
+        2 => {
+            let Ok(page) = t::parse_metric_data(body) else {
+                return false;
+            };
+            amazon_connect::normalize(
+                &queues,
+                vec![],
+                vec![(day, page.metric_results)],
+                vec![],
+                now(),
+                20.0,
+            )
+        }
+        _ => {
+            let Ok(page) = t::parse_user_data(body) else {
+                return false;
+            };
+            let n = page.user_data_list.len();
+            let snap = amazon_connect::normalize(
+                &queues,
+                vec![],
+                vec![],
+                page.user_data_list,
+                now(),
+                20.0,
+            );
+            assert!(snap.agents.as_ref().is_some_and(|a| a.len() <= n));
+            snap
+        }
+    };
+    let parsed = snap.queues.as_ref().is_some_and(|q| !q.is_empty())
+        || !snap.queue_counts.is_empty()
+        || snap.agents.as_ref().is_some_and(|a| !a.is_empty());
+    ingest_and_render("amazon_connect", vec![snap]);
+    parsed
 }

@@ -37,7 +37,8 @@ pub struct Route {
     pub method: String,
     /// Path below the base URL.
     pub path: String,
-    /// Parameters that must be present with these values (query or form body).
+    /// Parameters that must be present with these values (query, form body, or a JSON
+    /// body's top-level string members).
     #[serde(default)]
     pub params: BTreeMap<String, String>,
     /// Fixture file answering it.
@@ -86,8 +87,15 @@ impl GoldenCase {
         let replace = self.replace.clone();
         let dir: PathBuf = dir.to_path_buf();
         move |r: &Recorded| {
+            // A form body's fields, or a JSON object body's top-level strings.
             let form: Vec<(String, String)> =
-                url::form_urlencoded::parse(&r.body).into_owned().collect();
+                match serde_json::from_slice::<serde_json::Map<String, Value>>(&r.body) {
+                    Ok(obj) => obj
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+                        .collect(),
+                    Err(_) => url::form_urlencoded::parse(&r.body).into_owned().collect(),
+                };
             let param = |k: &str| {
                 r.param(k)
                     .map(str::to_string)

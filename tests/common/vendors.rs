@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use contact_center_exporter::sources::{
-    eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud, twilio_taskrouter, vcc_live,
-    voximplant,
+    amazon_connect, eight_by_eight, eight_by_eight_analytics, exotel, genesys_cloud,
+    twilio_taskrouter, vcc_live, voximplant,
 };
 use serde_json::{json, Value};
 
@@ -123,6 +123,7 @@ pub fn kit(vendor: &str) -> VendorKit {
         "eight_by_eight_analytics" => eight_by_eight_analytics(),
         "twilio_taskrouter" => twilio_taskrouter(),
         "genesys_cloud" => genesys_cloud(),
+        "amazon_connect" => amazon_connect(),
         other => panic!("vendor {other} has no kit in tests/common/vendors.rs: add one"),
     }
 }
@@ -584,5 +585,68 @@ pub fn genesys_cloud() -> VendorKit {
         }),
         secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
         vendor_error: |text| json!({"message": text, "code": "bad.request", "status": 400}).to_string(),
+    }
+}
+
+/// Rewrites every list of a Connect answer (queues, metric rows, users) with `f`.
+fn connect_lists(f: fn(Vec<Value>) -> Vec<Value>) -> Rewrite {
+    Arc::new(move |_, mut r: MockResponse| {
+        edit_json(&mut r, |v| {
+            for key in ["QueueSummaryList", "MetricResults", "UserDataList"] {
+                if let Some(Value::Array(items)) = v.get_mut(key) {
+                    *items = f(std::mem::take(items));
+                }
+            }
+        });
+        r
+    })
+}
+
+/// Amazon Connect: the demo's SigV4-checked API (queues, current metrics, the day's
+/// counters and the agents), signed with the demo's static keys.
+pub fn amazon_connect() -> VendorKit {
+    use amazon_connect::simulate::{
+        DEMO_ACCESS_KEY_ID, DEMO_INSTANCE_ID, DEMO_REGION, DEMO_SECRET_ACCESS_KEY,
+    };
+    let sim = simulated::healthy("amazon_connect");
+    let ahead = AHEAD.num_seconds() as f64;
+    VendorKit {
+        vendor: "amazon_connect",
+        good: sim.good,
+        content_type: "application/json",
+        garbage: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        wrong_types: br#"{"MetricResults": [{"Dimensions": {"Queue": {"Id": 7}, "Channel": ["VOICE"]}, "Collections": [{"Metric": {"Name": "CONTACTS_IN_QUEUE"}, "Value": "three"}]}], "QueueSummaryList": {"Id": 1}, "UserDataList": "none"}"#.to_vec(),
+        duplicate: connect_lists(twice),
+        reorder: connect_lists(reversed),
+        // The agents' state and status start times an hour ahead, and the Date header.
+        clock_ahead: Arc::new(move |_, mut r| {
+            edit_json(&mut r, |v| {
+                if let Some(Value::Array(users)) = v.get_mut("UserDataList") {
+                    for u in users {
+                        if let Some(t) = u["Status"]["StatusStartTimestamp"].as_f64() {
+                            u["Status"]["StatusStartTimestamp"] = json!(t + ahead);
+                        }
+                        if let Some(Value::Array(cs)) = u.get_mut("Contacts") {
+                            for c in cs {
+                                if let Some(t) = c["StateStartTimestamp"].as_f64() {
+                                    c["StateStartTimestamp"] = json!(t + ahead);
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Some(t) = v.get("DataSnapshotTime").and_then(Value::as_f64) {
+                    v["DataSnapshotTime"] = json!(t + ahead);
+                }
+            });
+            with_date_ahead(r)
+        }),
+        keys: Box::new(|_| {
+            format!(
+                "    region: {DEMO_REGION}\n    instance_id: {DEMO_INSTANCE_ID}\n    access_key_id: {DEMO_ACCESS_KEY_ID}\n    secret_access_key: {DEMO_SECRET_ACCESS_KEY}\n"
+            )
+        }),
+        secrets: vec![DEMO_SECRET_ACCESS_KEY.into()],
+        vendor_error: |text| json!({"__type": "InternalServiceException", "Message": text}).to_string(),
     }
 }

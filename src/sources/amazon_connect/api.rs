@@ -1,0 +1,544 @@
+//! Requests to the Connect API: SigV4-signed JSON calls through the source's HTTP
+//! client, paced per operation, paged by `NextToken`, in batches of the documented
+//! maximum of 100 queues; AWS error answers become one readable line.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use super::config::Config;
+use super::sign::Signer;
+use super::types::{self, MetricResultV2, QueueSummary};
+use crate::http::{join, ParseError, PollContext, SourceError};
+
+/// Endpoint label of `ListQueues`.
+pub const LIST_QUEUES: &str = "list_queues";
+/// Endpoint label of `GetCurrentMetricData`.
+pub const CURRENT_METRICS: &str = "current_metric_data";
+/// Endpoint label of `GetMetricDataV2`.
+pub const METRIC_DATA: &str = "metric_data_v2";
+/// Endpoint label of `GetCurrentUserData`.
+pub const USER_DATA: &str = "current_user_data";
+
+/// Queues per request: the `Filters.Queues` / `FilterValues` maximum of the model.
+pub const QUEUE_BATCH: usize = 100;
+/// Results per page of the metric and user-data calls (`MaxResults` maximum).
+pub const PAGE_SIZE: u32 = 100;
+/// Queues per `ListQueues` page (`maxResults` maximum).
+pub const LIST_PAGE_SIZE: u32 = 1000;
+/// Bound on the pages of one request sequence in one poll.
+pub const MAX_PAGES: usize = 500;
+/// How long the queue list is reused before `ListQueues` is read again.
+pub const QUEUE_CACHE: Duration = Duration::from_secs(300);
+/// Channels of `GetCurrentMetricData`: the three its filter documentation supports.
+pub const CURRENT_CHANNELS: [&str; 3] = ["VOICE", "CHAT", "TASK"];
+/// Channels of `GetMetricDataV2` (every `Channel` of the model).
+pub const V2_CHANNELS: [&str; 4] = ["VOICE", "CHAT", "TASK", "EMAIL"];
+
+/// The client-side pace of each operation: Connect's quotas are per account and region
+/// and shared with every other integration, so the exporter stays under them on its
+/// own (2 a second for `GetCurrentUserData` and the list calls, 4 for
+/// `GetCurrentMetricData` of its 5, 5 for `GetMetricDataV2`).
+pub fn min_gap(endpoint: &str) -> Duration {
+    match endpoint {
+        CURRENT_METRICS => Duration::from_millis(250),
+        METRIC_DATA => Duration::from_millis(200),
+        _ => Duration::from_millis(500),
+    }
+}
+
+/// The day-counter metrics read from `GetMetricDataV2` (the SLA one with its threshold).
+pub const V2_METRICS: [&str; 7] = [
+    "CONTACTS_QUEUED",
+    "CONTACTS_HANDLED_BY_CONNECTED_TO_AGENT",
+    "CONTACTS_ABANDONED",
+    "SUM_CONTACTS_ANSWERED_IN_X",
+    "CONTACTS_HANDLED",
+    "SUM_INTERACTION_AND_HOLD_TIME",
+    "SUM_AFTER_CONTACT_WORK_TIME",
+];
+
+/// A STANDARD queue: its id and name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    /// Queue id (what the metric calls filter and group by).
+    pub id: String,
+    /// Queue name (the `queue` label).
+    pub name: String,
+}
+
+/// A Connect API client for one source.
+pub struct Api {
+    cfg: Config,
+    signer: Signer,
+    next_slot: HashMap<&'static str, tokio::time::Instant>,
+    queues: Option<(Vec<Queue>, chrono::DateTime<chrono::Utc>)>,
+    instance_arn: Option<String>,
+    warned_missing: bool,
+}
+
+impl Api {
+    /// A client for `cfg`.
+    pub fn new(cfg: Config) -> Self {
+        Api {
+            signer: Signer::new(&cfg),
+            cfg,
+            next_slot: HashMap::new(),
+            queues: None,
+            instance_arn: None,
+            warned_missing: false,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Waits for `endpoint`'s next slot (see [`min_gap`]).
+    async fn pace(&mut self, endpoint: &'static str) {
+        let now = tokio::time::Instant::now();
+        let slot = self
+            .next_slot
+            .get(endpoint)
+            .copied()
+            .unwrap_or(now)
+            .max(now);
+        self.next_slot.insert(endpoint, slot + min_gap(endpoint));
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
+    }
+
+    /// One signed request: `body` as JSON (`POST`), or a `GET` with `query`.
+    async fn call<T>(
+        &mut self,
+        ctx: &PollContext,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<serde_json::Value>,
+        parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
+    ) -> Result<T, SourceError> {
+        self.pace(endpoint).await;
+        let now: SystemTime = ctx.now.into();
+        let creds = self.signer.credentials(now).await?;
+        let url = join(&self.cfg.base_url, path);
+        let builder = match body {
+            Some(b) => ctx
+                .client()
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string()),
+            None => ctx.client().get(&url).query(query),
+        };
+        let mut req = builder.build().map_err(|e| SourceError::Connect {
+            endpoint,
+            url: url.clone(),
+            detail: crate::http::error_chain(&e),
+        })?;
+        self.signer.sign(&creds, &mut req, now)?;
+        let builder = reqwest::RequestBuilder::from_parts(ctx.client().clone(), req);
+        match ctx.fetch(endpoint, builder, parse).await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                // The fetch redacts the Authorization header; a session token travels in
+                // its own header, and an error page echoing the request must not show it.
+                let e = match creds.session_token() {
+                    Some(token) => scrub(e, token),
+                    None => e,
+                };
+                if let SourceError::Status {
+                    status: 403,
+                    detail,
+                    ..
+                } = &e
+                {
+                    // Expired or revoked temporary credentials read as 403: resolve them
+                    // again next time.
+                    if detail.contains("token") || detail.contains("Signature") {
+                        self.signer.invalidate();
+                    }
+                }
+                Err(with_aws_error(e))
+            }
+        }
+    }
+
+    /// The queues to report on: the cached list while it is fresh, else every page of
+    /// `ListQueues` (STANDARD only), narrowed to `queues:` by name.
+    pub async fn queues(&mut self, ctx: &PollContext) -> Result<Vec<Queue>, SourceError> {
+        if let Some((q, at)) = &self.queues {
+            if ctx
+                .now
+                .signed_duration_since(*at)
+                .to_std()
+                .unwrap_or_default()
+                < QUEUE_CACHE
+                && *at <= ctx.now
+            {
+                return Ok(q.clone());
+            }
+        }
+        let path = format!("/queues-summary/{}", self.cfg.instance_id);
+        let mut all: Vec<QueueSummary> = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("queueTypes", "STANDARD".to_string()),
+                ("maxResults", LIST_PAGE_SIZE.to_string()),
+            ];
+            if let Some(t) = &token {
+                query.push(("nextToken", t.clone()));
+            }
+            let page = self
+                .call(
+                    ctx,
+                    LIST_QUEUES,
+                    &path,
+                    &query,
+                    None,
+                    types::parse_list_queues,
+                )
+                .await?;
+            ctx.records(LIST_QUEUES, page.queue_summary_list.len() as u64);
+            all.extend(page.queue_summary_list);
+            token = page.next_token.filter(|t| !t.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        if token.is_some() {
+            return Err(too_many_pages(LIST_QUEUES, &path));
+        }
+        if self.instance_arn.is_none() {
+            self.instance_arn = all
+                .iter()
+                .filter_map(|q| q.arn.as_deref())
+                .find_map(instance_arn_of);
+        }
+        let selected = select(all, self.cfg.queues.as_deref(), &mut self.warned_missing);
+        self.queues = Some((selected.clone(), ctx.now));
+        Ok(selected)
+    }
+
+    /// `GetCurrentMetricData` for `queues`, grouped by queue and channel: contacts in
+    /// queue and the oldest contact's age (seconds, as grouped answers give it).
+    pub async fn current_metrics(
+        &mut self,
+        ctx: &PollContext,
+        queues: &[Queue],
+    ) -> Result<Vec<types::CurrentMetricResult>, SourceError> {
+        let path = format!("/metrics/current/{}", self.cfg.instance_id);
+        let mut out = Vec::new();
+        for batch in queues.chunks(QUEUE_BATCH) {
+            let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
+            let mut token: Option<String> = None;
+            let mut pages = 0;
+            loop {
+                let mut body = json!({
+                    "Filters": {"Queues": ids, "Channels": CURRENT_CHANNELS},
+                    "Groupings": ["QUEUE", "CHANNEL"],
+                    "CurrentMetrics": [
+                        {"Name": "CONTACTS_IN_QUEUE", "Unit": "COUNT"},
+                        {"Name": "OLDEST_CONTACT_AGE", "Unit": "SECONDS"}
+                    ],
+                    "MaxResults": PAGE_SIZE,
+                });
+                if let Some(t) = &token {
+                    body["NextToken"] = json!(t);
+                }
+                let page = self
+                    .call(
+                        ctx,
+                        CURRENT_METRICS,
+                        &path,
+                        &[],
+                        Some(body),
+                        types::parse_current_metrics,
+                    )
+                    .await?;
+                ctx.records(CURRENT_METRICS, page.metric_results.len() as u64);
+                out.extend(page.metric_results);
+                token = page.next_token.filter(|t| !t.is_empty());
+                pages += 1;
+                if token.is_none() {
+                    break;
+                }
+                if pages >= MAX_PAGES {
+                    return Err(too_many_pages(CURRENT_METRICS, &path));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GetMetricDataV2` for `queues` over `[start, end)` (Unix seconds) as one `DAY`
+    /// interval in the source's time zone, grouped by queue and channel.
+    pub async fn day_counters(
+        &mut self,
+        ctx: &PollContext,
+        queues: &[Queue],
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<MetricResultV2>, SourceError> {
+        let Some(arn) = self.instance_arn.clone() else {
+            return Err(SourceError::Decode {
+                endpoint: LIST_QUEUES,
+                url: join(
+                    &self.cfg.base_url,
+                    &format!("/queues-summary/{}", self.cfg.instance_id),
+                ),
+                detail: "no queue ARN to learn the instance ARN from (GetMetricDataV2 needs it)"
+                    .into(),
+            });
+        };
+        let path = "/metrics/data";
+        let mut out = Vec::new();
+        let metrics: Vec<serde_json::Value> = V2_METRICS
+            .iter()
+            .map(|m| {
+                if *m == "SUM_CONTACTS_ANSWERED_IN_X" {
+                    json!({"Name": m, "Threshold": [{"Comparison": "LT",
+                        "ThresholdValue": self.cfg.sla_threshold_seconds}]})
+                } else {
+                    json!({"Name": m})
+                }
+            })
+            .collect();
+        for batch in queues.chunks(QUEUE_BATCH) {
+            let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
+            let mut token: Option<String> = None;
+            let mut pages = 0;
+            loop {
+                let mut body = json!({
+                    "ResourceArn": arn,
+                    "StartTime": start,
+                    "EndTime": end,
+                    "Interval": {"TimeZone": self.cfg.time_zone.name(), "IntervalPeriod": "DAY"},
+                    "Filters": [
+                        {"FilterKey": "QUEUE", "FilterValues": ids},
+                        {"FilterKey": "CHANNEL", "FilterValues": V2_CHANNELS}
+                    ],
+                    "Groupings": ["QUEUE", "CHANNEL"],
+                    "Metrics": metrics,
+                    "MaxResults": PAGE_SIZE,
+                });
+                if let Some(t) = &token {
+                    body["NextToken"] = json!(t);
+                }
+                let page = self
+                    .call(
+                        ctx,
+                        METRIC_DATA,
+                        path,
+                        &[],
+                        Some(body),
+                        types::parse_metric_data,
+                    )
+                    .await?;
+                ctx.records(METRIC_DATA, page.metric_results.len() as u64);
+                out.extend(page.metric_results);
+                token = page.next_token.filter(|t| !t.is_empty());
+                pages += 1;
+                if token.is_none() {
+                    break;
+                }
+                if pages >= MAX_PAGES {
+                    return Err(too_many_pages(METRIC_DATA, path));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GetCurrentUserData` for the agents of `queues`, every page, each user once.
+    pub async fn users(
+        &mut self,
+        ctx: &PollContext,
+        queues: &[Queue],
+    ) -> Result<Vec<types::UserData>, SourceError> {
+        let path = format!("/metrics/userdata/{}", self.cfg.instance_id);
+        let mut out: Vec<types::UserData> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for batch in queues.chunks(QUEUE_BATCH) {
+            let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
+            let mut token: Option<String> = None;
+            let mut pages = 0;
+            loop {
+                let mut body = json!({"Filters": {"Queues": ids}, "MaxResults": PAGE_SIZE});
+                if let Some(t) = &token {
+                    body["NextToken"] = json!(t);
+                }
+                let page = self
+                    .call(
+                        ctx,
+                        USER_DATA,
+                        &path,
+                        &[],
+                        Some(body),
+                        types::parse_user_data,
+                    )
+                    .await?;
+                ctx.records(USER_DATA, page.user_data_list.len() as u64);
+                for u in page.user_data_list {
+                    // An agent of several queues comes back in each queue's batch.
+                    let id = u.user.as_ref().and_then(|r| r.id.clone());
+                    if id.is_none_or(|id| seen.insert(id)) {
+                        out.push(u);
+                    }
+                }
+                token = page.next_token.filter(|t| !t.is_empty());
+                pages += 1;
+                if token.is_none() {
+                    break;
+                }
+                if pages >= MAX_PAGES {
+                    return Err(too_many_pages(USER_DATA, &path));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `arn:…:instance/<id>` from a queue ARN `arn:…:instance/<id>/queue/<queue id>`.
+pub fn instance_arn_of(queue_arn: &str) -> Option<String> {
+    let (instance, _) = queue_arn.split_once("/queue/")?;
+    instance.starts_with("arn:").then(|| instance.to_string())
+}
+
+/// The STANDARD queues with an id and a name, narrowed to `names` when given (a name
+/// that matches no queue is logged once).
+pub fn select(all: Vec<QueueSummary>, names: Option<&[String]>, warned: &mut bool) -> Vec<Queue> {
+    let mut out: Vec<Queue> = all
+        .into_iter()
+        .filter(|q| q.queue_type.as_deref().is_none_or(|t| t == "STANDARD"))
+        .filter_map(|q| {
+            Some(Queue {
+                id: q.id?,
+                name: q.name?,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.dedup_by(|a, b| a.id == b.id);
+    if let Some(names) = names {
+        out.retain(|q| names.contains(&q.name));
+        let missing: Vec<&str> = names
+            .iter()
+            .filter(|n| !out.iter().any(|q| &q.name == *n))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() && !*warned {
+            *warned = true;
+            tracing::warn!(queues = %missing.join(","),
+                "configured queues not found among the instance's STANDARD queues");
+        }
+    }
+    out
+}
+
+/// `e` with every occurrence of `secret` in its message replaced by `<redacted>`.
+fn scrub(e: SourceError, secret: &str) -> SourceError {
+    let clean = |t: String| t.replace(secret, "<redacted>");
+    match e {
+        SourceError::Status {
+            endpoint,
+            url,
+            status,
+            detail,
+            hint,
+            retry_after,
+        } => SourceError::Status {
+            endpoint,
+            url,
+            status,
+            detail: clean(detail),
+            hint,
+            retry_after,
+        },
+        SourceError::Decode {
+            endpoint,
+            url,
+            detail,
+        } => SourceError::Decode {
+            endpoint,
+            url,
+            detail: clean(detail),
+        },
+        SourceError::Vendor {
+            endpoint,
+            url,
+            detail,
+            hint,
+        } => SourceError::Vendor {
+            endpoint,
+            url,
+            detail: clean(detail),
+            hint,
+        },
+        other => other,
+    }
+}
+
+fn too_many_pages(endpoint: &'static str, path: &str) -> SourceError {
+    SourceError::Decode {
+        endpoint,
+        url: path.to_string(),
+        detail: format!("more than {MAX_PAGES} pages; narrow queues:"),
+    }
+}
+
+/// An AWS error answer as its type and message, with a hint for the common ones.
+pub fn with_aws_error(e: SourceError) -> SourceError {
+    match e {
+        SourceError::Status {
+            endpoint,
+            url,
+            status,
+            detail,
+            hint,
+            retry_after,
+        } => {
+            let (kind, message) = types::error_of(None, detail.as_bytes());
+            let kind = kind.or_else(|| match status {
+                429 => Some("ThrottlingException".to_string()),
+                _ => None,
+            });
+            let text = match (&kind, &message) {
+                (Some(k), Some(m)) => format!("{k}: {m}"),
+                (Some(k), None) => k.clone(),
+                (None, Some(m)) => m.clone(),
+                (None, None) => detail,
+            };
+            let hint = hint.or_else(|| match (status, kind.as_deref()) {
+                (429, _) => Some(
+                    "Connect's request quota (per account and region, shared with other \
+                     integrations) is exhausted; the source backs off"
+                        .into(),
+                ),
+                (403, _) | (_, Some("AccessDeniedException")) => Some(
+                    "check the credentials and that the identity may call connect:ListQueues, \
+                     connect:GetCurrentMetricData, connect:GetMetricDataV2 and \
+                     connect:GetCurrentUserData on the instance"
+                        .into(),
+                ),
+                (404, _) | (_, Some("ResourceNotFoundException")) => {
+                    Some("check region and instance_id".into())
+                }
+                _ => None,
+            });
+            SourceError::Status {
+                endpoint,
+                url,
+                status,
+                detail: text,
+                hint,
+                retry_after,
+            }
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,325 @@
+//! Wire structs of the Connect API (`connect` 2017-08-08, restJson1) and pure parsers
+//! from bytes to them. Member names and shapes follow botocore's service model
+//! (`botocore/data/connect/2017-08-08/service-2.json`); timestamps are epoch seconds
+//! as JSON numbers (restJson1's default timestamp format).
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::http::ParseError;
+
+/// `ListQueues` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListQueues {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
+    /// The queues of this page.
+    #[serde(default)]
+    pub queue_summary_list: Vec<QueueSummary>,
+    /// More pages when set.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// One queue of `ListQueues`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueSummary {
+    /// Queue id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Queue ARN (`arn:aws:connect:<region>:<account>:instance/<id>/queue/<queue id>`).
+    #[serde(default)]
+    pub arn: Option<String>,
+    /// Queue name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `STANDARD` or `AGENT`.
+    #[serde(default)]
+    pub queue_type: Option<String>,
+}
+
+/// A `{Id, Arn}` reference.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Reference {
+    /// The id.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// `GetCurrentMetricData` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CurrentMetricData {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
+    /// One entry per grouping combination.
+    #[serde(default)]
+    pub metric_results: Vec<CurrentMetricResult>,
+    /// More pages when set.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// One queue × channel of `GetCurrentMetricData`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CurrentMetricResult {
+    /// The grouping values.
+    #[serde(default)]
+    pub dimensions: Option<CurrentDimensions>,
+    /// The metrics.
+    #[serde(default)]
+    pub collections: Vec<MetricValue>,
+}
+
+/// `Dimensions` of a current-metric result.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CurrentDimensions {
+    /// The queue.
+    #[serde(default)]
+    pub queue: Option<Reference>,
+    /// `VOICE`, `CHAT`, `TASK` or `EMAIL`.
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// One metric of a result: its name and value (`null`: "cannot be calculated").
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricValue {
+    /// Which metric.
+    #[serde(default)]
+    pub metric: Option<MetricName>,
+    /// The value.
+    #[serde(default)]
+    pub value: Option<f64>,
+}
+
+/// A metric's `Name` (the other members are not needed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricName {
+    /// E.g. `CONTACTS_IN_QUEUE`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl MetricValue {
+    /// The metric's name, `""` when absent.
+    pub fn name(&self) -> &str {
+        self.metric
+            .as_ref()
+            .and_then(|m| m.name.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// `GetMetricDataV2` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricDataV2 {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
+    /// One entry per grouping combination and interval.
+    #[serde(default)]
+    pub metric_results: Vec<MetricResultV2>,
+    /// More pages when set.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// One queue × channel × interval of `GetMetricDataV2`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricResultV2 {
+    /// Grouping key → value, e.g. `{"QUEUE": "<id>", "CHANNEL": "VOICE"}`.
+    #[serde(default)]
+    pub dimensions: HashMap<String, String>,
+    /// The metrics.
+    #[serde(default)]
+    pub collections: Vec<MetricValue>,
+}
+
+/// `GetCurrentUserData` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CurrentUserData {
+    /// An error type where an error was sent with a success status.
+    #[serde(rename = "__type", default)]
+    pub error_type: Option<String>,
+    /// Its message.
+    #[serde(alias = "message", default)]
+    pub message: Option<String>,
+    /// The agents of this page.
+    #[serde(default)]
+    pub user_data_list: Vec<UserData>,
+    /// More pages when set.
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// One agent of `GetCurrentUserData`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserData {
+    /// The user.
+    #[serde(default)]
+    pub user: Option<Reference>,
+    /// The agent status.
+    #[serde(default)]
+    pub status: Option<AgentStatus>,
+    /// The agent's contacts now.
+    #[serde(default)]
+    pub contacts: Vec<AgentContact>,
+}
+
+/// `Status` of a user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentStatus {
+    /// Since when (epoch seconds).
+    #[serde(default)]
+    pub status_start_timestamp: Option<f64>,
+    /// `Available`, `Offline` or a custom status name.
+    #[serde(default)]
+    pub status_name: Option<String>,
+}
+
+/// One contact of a user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentContact {
+    /// `INCOMING`, `PENDING`, `CONNECTING`, `CONNECTED`, `CONNECTED_ONHOLD`, `MISSED`,
+    /// `ERROR`, `ENDED` or `REJECTED`.
+    #[serde(default)]
+    pub agent_contact_state: Option<String>,
+    /// Since when (epoch seconds; on hold keeps the connect time).
+    #[serde(default)]
+    pub state_start_timestamp: Option<f64>,
+}
+
+fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ParseError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| ParseError::Decode(format!("{} (at {})", e.inner(), e.path())))
+}
+
+/// Parses a `ListQueues` answer.
+pub fn parse_list_queues(body: &[u8]) -> Result<ListQueues, ParseError> {
+    parse(body)
+}
+
+/// Parses a `GetCurrentMetricData` answer.
+pub fn parse_current_metrics(body: &[u8]) -> Result<CurrentMetricData, ParseError> {
+    parse(body)
+}
+
+/// Parses a `GetMetricDataV2` answer.
+pub fn parse_metric_data(body: &[u8]) -> Result<MetricDataV2, ParseError> {
+    parse(body)
+}
+
+/// Parses a `GetCurrentUserData` answer.
+pub fn parse_user_data(body: &[u8]) -> Result<CurrentUserData, ParseError> {
+    parse(body)
+}
+
+/// An AWS error answer: its type and message. restJson1 names the type in the
+/// `X-Amzn-ErrorType` header, else the body's `__type` or `code`; a type may carry a
+/// namespace (`ns#Name`) and a URI suffix (`Name:http://…`), which are dropped.
+pub fn error_of(header: Option<&str>, body: &[u8]) -> (Option<String>, Option<String>) {
+    #[derive(Deserialize, Default)]
+    struct Body {
+        #[serde(rename = "__type", default)]
+        kind: Option<String>,
+        #[serde(default)]
+        code: Option<String>,
+        #[serde(rename = "Message", default)]
+        message_upper: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    }
+    let b: Body = serde_json::from_slice(body).unwrap_or_default();
+    let clean = |t: &str| -> Option<String> {
+        let t = t.split(':').next().unwrap_or(t);
+        let t = t.rsplit('#').next().unwrap_or(t).trim();
+        (!t.is_empty()).then(|| t.to_string())
+    };
+    let kind = header
+        .and_then(clean)
+        .or_else(|| b.kind.as_deref().and_then(clean))
+        .or_else(|| b.code.as_deref().and_then(clean));
+    (kind, b.message_upper.or(b.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_from_header_or_body() {
+        assert_eq!(
+            error_of(
+                Some("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/x/"),
+                b"{}"
+            ),
+            (Some("FooError".into()), None)
+        );
+        assert_eq!(
+            error_of(
+                None,
+                br#"{"__type": "ThrottlingException", "Message": "Rate exceeded"}"#
+            ),
+            (
+                Some("ThrottlingException".into()),
+                Some("Rate exceeded".into())
+            )
+        );
+        assert_eq!(
+            error_of(
+                None,
+                br#"{"code": "AccessDeniedException", "message": "no"}"#
+            ),
+            (Some("AccessDeniedException".into()), Some("no".into()))
+        );
+        assert_eq!(error_of(None, b"<html>"), (None, None));
+    }
+
+    #[test]
+    fn null_values_and_missing_members() {
+        let d = parse_current_metrics(
+            br#"{"MetricResults":[{"Dimensions":{"Queue":{"Id":"q","Arn":"a"},"Channel":"VOICE"},
+                "Collections":[{"Metric":{"Name":"CONTACTS_IN_QUEUE","Unit":"COUNT"},"Value":null}]}],
+                "DataSnapshotTime":1767262500.123}"#,
+        )
+        .unwrap();
+        assert_eq!(d.metric_results[0].collections[0].value, None);
+        assert_eq!(
+            d.metric_results[0].collections[0].name(),
+            "CONTACTS_IN_QUEUE"
+        );
+        let e =
+            parse_metric_data(br#"{"MetricResults":[{"Dimensions":{"QUEUE":1}}]}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("MetricResults[0].Dimensions.QUEUE"),
+            "{e}"
+        );
+    }
+}
