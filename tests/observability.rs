@@ -759,7 +759,6 @@ fn evaluate_dashboards(port: u16, since: u64) -> Vec<String> {
     failures
 }
 
-
 /// The demo with 200 agents in an SLA breach, polled every `interval`, plus `extra`
 /// flags: in a breach every panel and alert has something to show.
 fn breach_demo(interval: &str, extra: &[&str]) -> Exporter {
