@@ -440,7 +440,8 @@ fn per_agent_series(
     time_in_state: &mut Family,
 ) {
     let mut by_id: BTreeMap<&str, &crate::model::Agent> = BTreeMap::new();
-    for a in agents {
+    // Agents the vendor only counts have no id and no series of their own.
+    for a in agents.iter().filter(|a| !a.id.is_empty()) {
         by_id.entry(a.id.as_str()).or_insert(a);
     }
     for (id, a) in by_id {

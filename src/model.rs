@@ -40,7 +40,9 @@ pub struct Snapshot {
 /// One agent as the vendor reports it now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
-    /// Vendor's agent/user id (stable key; never exported as a label).
+    /// Vendor's agent/user id (stable key). Empty for an agent the vendor only counts
+    /// (Genesys Cloud's status counts): it counts per state but has no per-agent series
+    /// or status-page row.
     pub id: String,
     /// The agent's display name where the vendor reports one (a person's name: shown
     /// only where `agent_names` allows it). `None` where the API gives only an id.

@@ -221,6 +221,8 @@ fn agent_rows(data: &SourceData, entry: &SourceEntry) -> Vec<AgentRow> {
     let mut rows: Vec<AgentRow> = data
         .agents
         .iter()
+        // Agents the vendor only counts (no id) are in the state counts, not listed.
+        .filter(|a| !a.id.is_empty())
         .map(|a| AgentRow {
             who: a
                 .name

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::agents::{check_state_sets, samples};
+use common::clock::TestClock;
 use common::replay::GoldenCase;
 use common::{Exporter, Mock, MockResponse};
 use contact_center_exporter::sources;
@@ -48,8 +49,8 @@ fn series_of(text: &str, family: &str) -> Vec<String> {
 /// pins it).
 #[test]
 fn every_vendors_examples_give_the_golden_per_agent_series() {
-    let mut yaml = String::from("sources:\n");
-    let mut mocks = Vec::new();
+    // Vendors that report agents per state as counts only have no per-agent series.
+    const COUNTS_ONLY: [&str; 1] = ["genesys_cloud"];
     for vendor in sources::REGISTRY {
         let name = vendor.as_str();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -61,27 +62,24 @@ fn every_vendors_examples_give_the_golden_per_agent_series() {
             keys.contains("agent_series: true"),
             "{name}: golden.yml must turn agent_series on"
         );
+        if COUNTS_ONLY.contains(&name) {
+            continue;
+        }
         let mock = Mock::start(case.handler(&dir));
-        yaml.push_str(&format!(
-            "  - name: {name}\n    vendor: {name}\n    base_url: {}\n    interval: 2s\n    timeout: 1s\n{keys}",
+        // The examples are dated: the exporter polls at their day (as tests/golden.rs).
+        let clock = TestClock::at(case.now);
+        let clock_args = clock.args();
+        let yaml = format!(
+            "sources:\n  - name: {name}\n    vendor: {name}\n    base_url: {}\n    interval: 2s\n    timeout: 1s\n{keys}",
             mock.url("")
-        ));
-        mocks.push(mock);
-    }
-    let e = Exporter::start(&yaml, &[]);
-    e.wait_until("every source to have per-agent series", WAIT, |e| {
+        );
+        let e = Exporter::start(&yaml, &[clock_args[0].as_str(), clock_args[1].as_str()]);
+        e.wait_until("the source to have per-agent series", WAIT, |e| {
+            e.scrape()
+                .contains(&format!("contact_center_agent_state{{source=\"{name}\""))
+        });
         let text = e.scrape();
-        sources::REGISTRY.iter().all(|v| {
-            text.contains(&format!(
-                "contact_center_agent_state{{source=\"{}\"",
-                v.as_str()
-            ))
-        })
-    });
-    let text = e.scrape();
-    let agents = check_state_sets(&text);
-    for vendor in sources::REGISTRY {
-        let name = vendor.as_str();
+        let agents = check_state_sets(&text);
         let want = golden_lines(name, "contact_center_agent_state");
         let got: Vec<String> = lines_of(&text, "contact_center_agent_state")
             .into_iter()

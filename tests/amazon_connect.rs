@@ -317,7 +317,9 @@ fn assert_fixture_figures(text: &str) {
     assert_eq!(agents("busy"), Some(1.0));
     assert_eq!(agents("wrap_up"), Some(1.0));
     assert_eq!(agents("break"), Some(1.0));
-    assert_eq!(agents("other"), Some(2.0));
+    // A missed contact leaves the agent unroutable until they set a status again.
+    assert_eq!(agents("unavailable"), Some(1.0));
+    assert_eq!(agents("other"), Some(1.0));
 }
 
 #[test]

@@ -49,9 +49,9 @@ const STATES: &[(&str, AgentState)] = {
         ("CONNECTED", Busy),
         ("CONNECTED_ONHOLD", Busy),
         ("ENDED", WrapUp),
-        ("MISSED", Other),
-        ("ERROR", Other),
-        ("REJECTED", Other),
+        ("MISSED", Unavailable),
+        ("ERROR", Unavailable),
+        ("REJECTED", Unavailable),
         ("Available", Available),
         ("Offline", Offline),
         // Custom statuses every instance names differently; these common ones are

@@ -531,9 +531,11 @@ pub fn agents_of(c: &StatusCounts, note: &mut impl FnMut(String)) -> Result<Vec<
     }
     let mut out = Vec::with_capacity(total as usize);
     for (state, n) in states {
-        for i in 1..=n {
+        for _ in 0..n {
+            // Counts, not agents: no id, so they count in `contact_center_agents` but
+            // get no per-agent series and no status-page row (model::Agent::id).
             out.push(Agent {
-                id: format!("{state}#{i}"),
+                id: String::new(),
                 name: None,
                 vendor_state: state.clone(),
                 state_age_seconds: None,
