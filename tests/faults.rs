@@ -352,10 +352,17 @@ fn run_vendor(kit: VendorKit) {
         rss_after < rss_before + 48 * 1024 * 1024,
         "{vendor}: RSS grew from {rss_before} to {rss_after} bytes"
     );
-    // A source never runs two polls at once, so never opens two connections at once.
+    // A source never runs two polls at once, so never opens more connections at once
+    // than one poll does: one, except TaskRouter, which asks for each TaskQueue's day
+    // (one request per queue) four at a time (docs/vendors/twilio_taskrouter.md).
+    let allowed = if vendor == "twilio_taskrouter" { 4 } else { 1 };
     for (c, s) in cases.iter().zip(&servers) {
         let n = s.max_concurrent.load(std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(n, 1, "{vendor}/{}: {n} concurrent requests", c.name);
+        assert!(
+            (1..=allowed).contains(&n),
+            "{vendor}/{}: {n} concurrent requests",
+            c.name
+        );
     }
     eprintln!(
         "{vendor}: {} faults in {:.1}s, RSS {} -> {} KiB",

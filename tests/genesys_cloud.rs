@@ -556,7 +556,14 @@ async fn more_than_100_queues_are_batched_and_more_than_one_page_is_read() {
             } else {
                 json!({"group": {"queueId": id, "mediaType": "voice"}, "data": [{"interval": "x", "metrics": [{"metric": "nOffered", "stats": {"count": 2}}]}]})
             }).collect();
-            MockResponse::json(json!({"results": results}).to_string())
+            // Dated at the poll time: the oldest wait is measured against the answer's
+            // Date (an HTTP server adds one of the wall clock otherwise).
+            let mut resp = MockResponse::json(json!({"results": results}).to_string());
+            resp.headers.push((
+                "date".into(),
+                t0().format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+            ));
+            resp
         }
         COUNTS => MockResponse::json("{}"),
         _ => MockResponse::status(404, ""),

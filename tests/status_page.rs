@@ -242,9 +242,15 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
     assert_agents_and_queues(&found, &[]);
     for s in &found {
         // One row per agent in the agents table (folded or not).
+        // Genesys Cloud reports agents per state as counts only: none is listed.
+        let listed = if s.vendor == "genesys_cloud" {
+            0
+        } else {
+            s.agents_total()
+        };
         assert_eq!(
             s.html.matches("<tr class=\"agent\"").count() as u64,
-            s.agents_total(),
+            listed,
             "{}: agents table:\n{}",
             s.source,
             s.html

@@ -216,6 +216,17 @@ pub struct AgentContact {
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ParseError> {
+    // An AWS error sent with a success status (a gateway, a proxy) is the vendor's
+    // error, not data: every answer type would otherwise take it as an empty page.
+    if let (Some(kind), message) = error_of(None, body) {
+        return Err(ParseError::Vendor {
+            message: match message {
+                Some(m) => format!("{kind}: {m}"),
+                None => kind,
+            },
+            hint: None,
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de)
         .map_err(|e| ParseError::Decode(format!("{} (at {})", e.inner(), e.path())))
@@ -321,5 +332,16 @@ mod tests {
             e.to_string().contains("MetricResults[0].Dimensions.QUEUE"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_aws_error_in_a_success_body_is_a_vendor_error() {
+        let e = parse_list_queues(br#"{"__type": "InternalServiceException", "Message": "x"}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Vendor { message, .. } if message == "InternalServiceException: x"),
+            "{e:?}"
+        );
+        assert!(parse_list_queues(br#"{"QueueSummaryList": []}"#).is_ok());
     }
 }

@@ -256,13 +256,18 @@ fn hour_offset(hour: Option<Num>) -> Result<i64, String> {
 /// allocations and date parsing on top.
 pub fn status_periods(groups: Vec<StatusGroup>) -> Result<(Vec<PeriodValue<String>>, u64), String> {
     let mut sums: HashMap<(i64, String), f64> = HashMap::new();
+    // One record per operator and hour: a record seen again (a repeated group, a
+    // duplicated answer) must not be summed twice, as the per-user ledger keys used to
+    // make sure.
+    let mut seen: HashSet<(u64, i64)> = HashSet::new();
     let mut records = 0u64;
     let mut last_day: Option<(String, i64)> = None;
     for (gi, g) in groups.into_iter().enumerate() {
         for (ri, r) in g.statistics.into_iter().enumerate() {
             records += 1;
             let at = |m: String| format!("result[{gi}].statistics[{ri}]: {m}");
-            r.user_id
+            let user = r
+                .user_id
                 .or(g.user_id)
                 .ok_or_else(|| at("no user_id".into()))?;
             let date = r.date.as_deref().or(g.date.as_deref());
@@ -275,6 +280,9 @@ pub fn status_periods(groups: Vec<StatusGroup>) -> Result<(Vec<PeriodValue<Strin
                 }
             };
             let start = day + hour_offset(r.hour.or(g.hour)).map_err(at)?;
+            if !seen.insert((user.0, start)) {
+                continue;
+            }
             for (status, item) in r.acd_status.0 {
                 let Some(sum) = item.sum else { continue };
                 *sums.entry((start, status)).or_insert(0.0) += sum.0.max(0.0);
