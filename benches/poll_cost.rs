@@ -40,7 +40,9 @@ async fn replay(
         start,
     )));
     let mut h = host::Host::new(Arc::clone(&cc)).with_clock(Arc::clone(&clock));
-    let probe = url::Url::parse("http://127.0.0.1/x").expect("url");
+    // Mounted where the source's base URL points (a vendor's demo API may check the
+    // path it is reached at, e.g. Connect's SigV4 covers it).
+    let probe = url::Url::parse(&format!("http://127.0.0.1/{}", vendor.as_str())).expect("url");
     let (_, api) = vendor.demo(&probe);
     h.mount(vendor.as_str(), api);
     let h = Arc::new(h);
@@ -81,7 +83,10 @@ async fn replay(
         let before = h.served(vendor.as_str());
         match source.poll(&ctx).await {
             Ok(snap) => t.data.ingest(snap, &mapper, now.timestamp()),
-            Err(_) => t.failures += 1,
+            Err(e) => {
+                eprintln!("{vendor}: poll failed: {e}");
+                t.failures += 1;
+            }
         }
         let after = h.served(vendor.as_str());
         t.requests += after.0 - before.0;
