@@ -395,17 +395,17 @@ impl PollContext {
         req: reqwest::RequestBuilder,
         parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
-        self.fetch_with_reset(endpoint, req, None, parse).await
+        self.fetch_with_error_headers(endpoint, req, ErrorHeaders::default(), parse)
+            .await
     }
 
-    /// [`Self::fetch_with_headers`] for a vendor that announces the end of a rate-limit
-    /// window in a header of its own (`reset_header`, in seconds) besides or instead of
-    /// `Retry-After`: a non-success answer without `Retry-After` waits that long.
-    pub async fn fetch_with_reset<T>(
+    /// [`Self::fetch_with_headers`] for a vendor that says more about an error answer in
+    /// headers of its own ([`ErrorHeaders`]).
+    pub async fn fetch_with_error_headers<T>(
         &self,
         endpoint: &'static str,
         req: reqwest::RequestBuilder,
-        reset_header: Option<&'static str>,
+        error_headers: ErrorHeaders,
         parse: impl FnOnce(&reqwest::header::HeaderMap, &[u8]) -> Result<T, ParseError>,
     ) -> Result<T, SourceError> {
         let req = req.build().map_err(|e| SourceError::Connect {
@@ -436,7 +436,8 @@ impl PollContext {
                 // Only a rate-limited or unavailable answer asks to wait: the reset
                 // header rides on every answer of some vendors.
                 let limited = status.as_u16() == 429 || status.as_u16() == 503;
-                reset_header
+                error_headers
+                    .reset
                     .filter(|_| limited)
                     .and_then(|h| resp.headers().get(h))
                     .and_then(|v| v.to_str().ok())
@@ -444,11 +445,19 @@ impl PollContext {
                     .map(Duration::from_secs)
             });
         if !status.is_success() {
+            let resp_headers = resp.headers().clone();
             let body = read_capped(resp, ERROR_BODY_BYTES as u64, true)
                 .await
                 .unwrap_or_default();
             self.counters.request(endpoint, status.as_str());
             let body = redact(&String::from_utf8_lossy(&body), &creds);
+            let error_type = error_headers
+                .error_type
+                .and_then(|h| resp_headers.get(h))
+                .and_then(|v| v.to_str().ok())
+                .map(|v| summarize_body(redact(v, &creds).as_bytes()))
+                .filter(|v| !v.is_empty())
+                .map(String::into_boxed_str);
             return Err(SourceError::Status {
                 endpoint,
                 url,
@@ -456,6 +465,7 @@ impl PollContext {
                 detail: summarize_body(body.as_bytes()),
                 hint: None,
                 retry_after,
+                error_type,
             });
         }
         let headers = resp.headers().clone();
@@ -697,6 +707,17 @@ pub fn join(base: &url::Url, path: &str) -> String {
     format!("{}{}", base.as_str().trim_end_matches('/'), path)
 }
 
+/// Headers of a vendor's own that say more about an error answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ErrorHeaders {
+    /// Seconds until the vendor's rate-limit window ends, besides or instead of
+    /// `Retry-After`: a 429 or 503 without `Retry-After` waits that long.
+    pub reset: Option<&'static str>,
+    /// The vendor's error type (AWS's `X-Amzn-ErrorType`), kept in
+    /// [`SourceError::Status`] for the vendor's error wording.
+    pub error_type: Option<&'static str>,
+}
+
 /// Why a poll failed. `Display` is the one log line an operator reads; it names the
 /// endpoint and URL (never credentials) and, where it helps, what to check.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -716,6 +737,10 @@ pub enum SourceError {
         hint: Option<String>,
         /// The server's `Retry-After`, if any.
         retry_after: Option<Duration>,
+        /// The vendor's error type from the header its source named
+        /// ([`ErrorHeaders::error_type`]), for the vendor's own error wording. Boxed:
+        /// a poll's `Result` carries this error, so it is kept small.
+        error_type: Option<Box<str>>,
     },
     /// No answer within the timeout.
     #[error("{endpoint}: timed out after {}s waiting for {url} ({})", .timeout.as_secs_f64(), TIMEOUT_HINT)]
@@ -797,7 +822,55 @@ fn opt_hint(h: &Option<String>) -> String {
     }
 }
 
+/// The words of a non-success answer a vendor may reword ([`SourceError::reword_status`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusWords {
+    /// The HTTP status (read only: it is what was counted).
+    pub status: u16,
+    /// The vendor's error type from a header, if its source asked for one.
+    pub error_type: Option<String>,
+    /// What the vendor said.
+    pub detail: String,
+    /// What the operator should check.
+    pub hint: Option<String>,
+}
+
 impl SourceError {
+    /// A [`SourceError::Status`] with its words rewritten by `f` (a vendor's error body
+    /// as its message, a hint for the statuses an operator can act on); any other error
+    /// as it is. The status, URL and `Retry-After` stay.
+    pub fn reword_status(self, f: impl FnOnce(&mut StatusWords)) -> SourceError {
+        match self {
+            SourceError::Status {
+                endpoint,
+                url,
+                status,
+                detail,
+                hint,
+                retry_after,
+                error_type,
+            } => {
+                let mut w = StatusWords {
+                    status,
+                    error_type: error_type.map(String::from),
+                    detail,
+                    hint,
+                };
+                f(&mut w);
+                SourceError::Status {
+                    endpoint,
+                    url,
+                    status,
+                    detail: w.detail,
+                    hint: w.hint,
+                    retry_after,
+                    error_type: w.error_type.map(String::into_boxed_str),
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The server's requested wait before the next attempt, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

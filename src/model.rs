@@ -35,6 +35,10 @@ pub struct Snapshot {
     pub queue_counts: Vec<PeriodValue<QueueCount>>,
     /// Vendor-aggregated wait-time histograms per period (cumulative within the period).
     pub queue_histograms: Vec<PeriodHistogram>,
+    /// Vendor state names with the normalized state the vendor's own data implies (a
+    /// TaskRouter Activity's `available` flag, an Amazon Connect custom status), used for
+    /// names neither `state_map` nor the vendor's table knows (`StateMapper::learn`).
+    pub state_fallbacks: crate::state::StateFallbacks,
 }
 
 /// One agent as the vendor reports it now.

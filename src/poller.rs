@@ -101,6 +101,10 @@ impl Prepared {
         if self.entry.config.insecure_skip_verify {
             tracing::warn!(source = %self.entry.name, "insecure_skip_verify is set: vendor TLS certificates are NOT verified");
         }
+        if self.entry.config.agents.series && !self.entry.vendor.reports_each_agent() {
+            tracing::warn!(source = %self.entry.name, vendor = %self.entry.vendor,
+                "agent_series is on, but this vendor reports agents per state as counts only: the source has no per-agent series or status-page rows");
+        }
         tokio::spawn(run(self, hub))
     }
 }

@@ -258,6 +258,8 @@ impl SourceData {
     /// Folds one poll's snapshot in. `now` is Unix seconds (for forgetting old periods).
     pub fn ingest(&mut self, snap: Snapshot, mapper: &StateMapper, now: i64) {
         self.has_data = true;
+        // Before anything is mapped, so this poll's intervals already use them.
+        mapper.learn(&snap.state_fallbacks);
         if let Some(a) = snap.agents {
             self.agents = a;
         }
@@ -806,7 +808,10 @@ impl SourceEntry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .carried_over();
+        let mapper = StateMapper::new(&cfg.name, cfg.vendor.states(), &cfg.state_map);
+        mapper.learn(&old.mapper.fallbacks());
         SourceEntry {
+            mapper,
             status: Mutex::new(old.status()),
             data: Mutex::new(data),
             counters: Arc::clone(&old.counters),

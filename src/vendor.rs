@@ -40,6 +40,10 @@ pub trait VendorSpec: 'static {
     const TITLE: &'static str = Self::NAME;
     /// The default vendor state → normalized state table (`state_map` overrides it).
     const STATES: &'static [(&'static str, AgentState)];
+    /// Whether the vendor reports each agent (an id and a state), so that per-agent
+    /// series and status-page rows exist; `false` for a vendor that reports only how
+    /// many agents are in each state (Genesys Cloud's status counts).
+    const EACH_AGENT: bool = true;
     /// The vendor's own keys of a `sources:` entry as written: a strict
     /// (`deny_unknown_fields`) struct whose field names are the accepted keys.
     type Keys: serde::de::DeserializeOwned;
@@ -61,6 +65,7 @@ pub struct Descriptor {
     name: &'static str,
     title: &'static str,
     states: &'static [(&'static str, AgentState)],
+    each_agent: bool,
     keys: fn() -> &'static [&'static str],
     secret_keys: fn() -> Vec<&'static str>,
     check: fn(&Entry) -> Result<(), FieldError>,
@@ -76,6 +81,7 @@ impl Descriptor {
             name: V::NAME,
             title: V::TITLE,
             states: V::STATES,
+            each_agent: V::EACH_AGENT,
             keys: crate::vendor_keys::struct_fields::<V::Keys>,
             secret_keys: crate::vendor_keys::secret_fields::<V::Keys>,
             check: check::<V>,
@@ -123,6 +129,11 @@ impl Vendor {
     /// Its default vendor state → normalized state table.
     pub fn states(self) -> &'static [(&'static str, AgentState)] {
         self.0.states
+    }
+
+    /// Whether it reports each agent, not only counts per state ([`VendorSpec::EACH_AGENT`]).
+    pub fn reports_each_agent(self) -> bool {
+        self.0.each_agent
     }
 
     /// The product name (`8x8 Contact Center`), for help texts.
@@ -214,7 +225,8 @@ macro_rules! declare {
         source: $source:ty,
         demo: $demo:path,
         states: $states:expr
-        $(, title: $title:literal)? $(,)?
+        $(, title: $title:literal)?
+        $(, each_agent: $each_agent:literal)? $(,)?
     ) => {
         #[doc = concat!("`vendor: ", $name, "`.")]
         pub struct $spec;
@@ -225,6 +237,7 @@ macro_rules! declare {
         impl $crate::vendor::VendorSpec for $spec {
             const NAME: &'static str = $name;
             $(const TITLE: &'static str = $title;)?
+            $(const EACH_AGENT: bool = $each_agent;)?
             const STATES: &'static [(&'static str, $crate::state::AgentState)] = $states;
             type Keys = $keys;
             type Config = $config;

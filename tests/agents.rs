@@ -49,8 +49,6 @@ fn series_of(text: &str, family: &str) -> Vec<String> {
 /// pins it).
 #[test]
 fn every_vendors_examples_give_the_golden_per_agent_series() {
-    // Vendors that report agents per state as counts only have no per-agent series.
-    const COUNTS_ONLY: [&str; 1] = ["genesys_cloud"];
     for vendor in sources::REGISTRY {
         let name = vendor.as_str();
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,7 +60,8 @@ fn every_vendors_examples_give_the_golden_per_agent_series() {
             keys.contains("agent_series: true"),
             "{name}: golden.yml must turn agent_series on"
         );
-        if COUNTS_ONLY.contains(&name) {
+        // A vendor that reports agents per state as counts only has no per-agent series.
+        if !vendor.reports_each_agent() {
             continue;
         }
         let mock = Mock::start(case.handler(&dir));

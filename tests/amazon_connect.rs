@@ -317,9 +317,10 @@ fn assert_fixture_figures(text: &str) {
     assert_eq!(agents("busy"), Some(1.0));
     assert_eq!(agents("wrap_up"), Some(1.0));
     assert_eq!(agents("break"), Some(1.0));
-    // A missed contact leaves the agent unroutable until they set a status again.
-    assert_eq!(agents("unavailable"), Some(1.0));
-    assert_eq!(agents("other"), Some(1.0));
+    // A missed contact leaves the agent unroutable until they set a status again, and
+    // "Custom Training", a custom status no table names, counts as unavailable too.
+    assert_eq!(agents("unavailable"), Some(2.0));
+    assert_eq!(agents("other"), Some(0.0));
 }
 
 #[test]
@@ -953,5 +954,38 @@ fn sign_demo(req: &mut contact_center_exporter::simulator::SimRequest, mount: &s
         )
         .parse()
         .unwrap(),
+    );
+}
+
+#[tokio::test]
+async fn the_error_type_is_read_from_the_x_amzn_errortype_header() {
+    // restJson1 names the type in the header; the body may carry only a lower-case
+    // `message` (botocore reads the header first). The type is the header's, without
+    // its URI suffix.
+    let mock = Mock::start(|_| {
+        let mut m = MockResponse::status(
+            400,
+            json!({"message": "StartTime must be within the last 35 days"}).to_string(),
+        );
+        m.headers.push((
+            "x-amzn-ErrorType".into(),
+            "InvalidRequestException:http://internal.amazon.com/coral/com.amazonaws.connect/"
+                .into(),
+        ));
+        m
+    });
+    let mut source = ConnectSource::new("connect", config(&mock.url(""), static_creds()));
+    let err = source
+        .poll(&ctx(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SourceError::Status { status: 400, error_type: Some(t), .. } if &**t == "InvalidRequestException"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("InvalidRequestException: StartTime must be within the last 35 days"),
+        "{err}"
     );
 }

@@ -353,9 +353,8 @@ fn run_vendor(kit: VendorKit) {
         "{vendor}: RSS grew from {rss_before} to {rss_after} bytes"
     );
     // A source never runs two polls at once, so never opens more connections at once
-    // than one poll does: one, except TaskRouter, which asks for each TaskQueue's day
-    // (one request per queue) four at a time (docs/vendors/twilio_taskrouter.md).
-    let allowed = if vendor == "twilio_taskrouter" { 4 } else { 1 };
+    // than one poll does (the kit's `max_concurrent`).
+    let allowed = kit.max_concurrent;
     for (c, s) in cases.iter().zip(&servers) {
         let n = s.max_concurrent.load(std::sync::atomic::Ordering::SeqCst);
         assert!(

@@ -453,8 +453,8 @@ fn e88a_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
 }
 
 /// Twilio TaskRouter documented shapes: (answer selector, body): bulk real-time data,
-/// a cumulative answer and a Workers page, with counts as numbers, numeric strings,
-/// negatives and nulls.
+/// a cumulative answer, a Workers page and an Activities page, with counts as numbers,
+/// numeric strings, negatives and nulls.
 fn twilio_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
     let sid = prop::sample::select(vec![
         "WQ1",
@@ -501,8 +501,19 @@ fn twilio_payload() -> impl Strategy<Value = (u8, Vec<u8>)> {
             json!({"sid": sid.to_string(), "friendly_name": name, "activity_name": act,
                    "date_status_changed": at})
         });
+    let activity_flag = (
+        typed(Kind::State),
+        prop_oneof![
+            Just(json!(true)),
+            Just(json!(false)),
+            Just(Value::Null),
+            Just(json!("yes"))
+        ],
+    )
+        .prop_map(|(n, a)| json!({"sid": "WA1", "friendly_name": n, "available": a}));
     prop_oneof![
         2 => prop::collection::vec(real_time, 0..6).prop_map(|r| (1u8, json!({"task_queue_data": r}))),
+        1 => prop::collection::vec(activity_flag, 0..6).prop_map(|a| (4u8, json!({"activities": a, "meta": {"next_page_url": null}}))),
         2 => cumulative.prop_map(|c| (2u8, c)),
         2 => prop::collection::vec(worker, 0..6).prop_map(|w| (3u8, json!({"workers": w, "meta": {"next_page_url": null}}))),
         1 => typed(Kind::Str).prop_map(|m| (2u8, json!({"code": 20003, "message": m, "status": 401}))),
@@ -911,6 +922,7 @@ fn fixtures_pass_the_pipeline() {
         (1, "bulk-real-time-statistics.json"),
         (2, "cumulative-statistics.json"),
         (3, "workers.json"),
+        (4, "activities.json"),
     ] {
         assert!(
             pipeline::twilio_taskrouter(s, &read(&format!("twilio_taskrouter/{f}"))),

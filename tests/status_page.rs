@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::vendors::{self, VendorKit};
 use common::{binary, http_request, tools_required, Exporter, Mock};
+use contact_center_exporter::sources;
 
 /// What a vendor could name a queue to attack the page.
 const EVIL: &str = "<img src=x onerror=alert(1)>";
@@ -242,12 +243,9 @@ fn demo_page_in_chromium_shows_agents_and_queues_of_every_vendor() {
     assert_agents_and_queues(&found, &[]);
     for s in &found {
         // One row per agent in the agents table (folded or not).
-        // Genesys Cloud reports agents per state as counts only: none is listed.
-        let listed = if s.vendor == "genesys_cloud" {
-            0
-        } else {
-            s.agents_total()
-        };
+        // A vendor that reports agents per state as counts only lists none.
+        let each_agent = sources::find(&s.vendor).is_some_and(|v| v.reports_each_agent());
+        let listed = if each_agent { s.agents_total() } else { 0 };
         assert_eq!(
             s.html.matches("<tr class=\"agent\"").count() as u64,
             listed,

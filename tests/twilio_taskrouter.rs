@@ -127,7 +127,8 @@ fn real_time(i: usize) -> Value {
            "activity_statistics": [
                {"friendly_name": "Available", "workers": i % 4, "sid": "WA1"},
                {"friendly_name": "Busy", "workers": "2", "sid": "WA2"},
-               {"friendly_name": "Offline", "workers": 0, "sid": "WA3"}]})
+               {"friendly_name": "Offline", "workers": 0, "sid": "WA3"},
+               {"friendly_name": "Email follow-up", "workers": 1, "sid": "WA7"}]})
 }
 
 fn workers(now: DateTime<Utc>) -> Vec<Value> {
@@ -147,6 +148,28 @@ fn workers(now: DateTime<Utc>) -> Vec<Value> {
         json!({"sid": format!("WK{i:032x}"), "friendly_name": format!("Agent {i}"),
                    "activity_name": a, "available": i < 2, "attributes": "{}",
                    "date_status_changed": changed.to_rfc3339_opts(SecondsFormat::Secs, true)})
+    })
+    .collect()
+}
+
+/// The Workspace's Activities: the Workers' ones, "Lunch" (in no default table: its
+/// `available` flag decides) and "Email follow-up" (available; no Worker in it).
+fn activities() -> Vec<Value> {
+    [
+        ("Available", true),
+        ("Idle", true),
+        ("Reserved", false),
+        ("Busy", false),
+        ("Wrap-up", false),
+        ("Offline", false),
+        ("Lunch", false),
+        ("Email follow-up", true),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, available))| {
+        json!({"sid": format!("WA{i:032x}"), "friendly_name": name, "available": available,
+               "workspace_sid": WS, "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     })
     .collect()
 }
@@ -230,6 +253,7 @@ impl Twilio {
                     )
                 }
                 ("GET", ["Workers"]) => page(r, "workers", workers(Utc::now())),
+                ("GET", ["Activities"]) => page(r, "activities", activities()),
                 _ => twilio_error(404, 20404, "The requested resource was not found"),
             }
         });
@@ -334,9 +358,10 @@ fn spec_shapes_through_the_binary_are_exact_over_polls_and_a_growing_day() {
                 ),
             )
         };
+        // "Email follow-up" is in no table: its Activity's `available` flag counts it.
         assert_eq!(
             (agents("available"), agents("busy"), agents("offline")),
-            (Some((i % 4) as f64), Some(2.0), Some(0.0))
+            (Some((i % 4 + 1) as f64), Some(2.0), Some(0.0))
         );
     }
     // Same-named TaskQueues 118 and 119: waiting adds up (118: 1+0, 119: 2+1), the
@@ -352,7 +377,8 @@ fn spec_shapes_through_the_binary_are_exact_over_polls_and_a_growing_day() {
         ),
         Some(129.0)
     );
-    // Agent states from the Workers' Activities; "Lunch" is no default name.
+    // Agent states from the Workers' Activities; "Lunch" is no default name, so its
+    // Activity's `available` flag (false) makes it unavailable, not other.
     let agents = |state: &str| {
         sample(
             &text,
@@ -368,6 +394,7 @@ fn spec_shapes_through_the_binary_are_exact_over_polls_and_a_growing_day() {
             "busy",
             "wrap_up",
             "offline",
+            "unavailable",
             "other"
         ]
         .map(agents),
@@ -377,7 +404,8 @@ fn spec_shapes_through_the_binary_are_exact_over_polls_and_a_growing_day() {
             Some(1.0),
             Some(1.0),
             Some(1.0),
-            Some(1.0)
+            Some(1.0),
+            Some(0.0)
         ]
     );
     // Today's counters: every TaskQueue's own day (the shared name sums two scopes).
@@ -428,6 +456,10 @@ fn spec_shapes_through_the_binary_are_exact_over_polls_and_a_growing_day() {
     assert_eq!(lists.len(), 3, "one listing of three pages");
     assert_eq!(lists[0].param("PageSize"), Some("1000"));
     assert_eq!(lists[2].param("PageToken"), Some("PT80"));
+    // The Activities: one request over every poll so far (cached like the TaskQueues).
+    let acts = m.requests("/Activities");
+    assert_eq!(acts.len(), 1, "the Activities are listed once");
+    assert_eq!(acts[0].param("PageSize"), Some("1000"));
     let bulk = m.requests("/TaskQueues/RealTimeStatistics");
     let sizes: Vec<usize> = bulk
         .iter()

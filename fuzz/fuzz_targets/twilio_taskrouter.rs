@@ -1,6 +1,6 @@
 //! Fuzzes the twilio_taskrouter parsers, normalizer, store and renderer: the first byte
 //! picks the answer (TaskQueues, bulk real-time statistics, cumulative statistics,
-//! Workers), the rest is its body. See tests/common/pipeline.rs.
+//! Workers, Activities), the rest is its body. See tests/common/pipeline.rs.
 #![no_main]
 
 #[allow(dead_code)]

@@ -369,7 +369,7 @@ pub fn eight_by_eight_analytics(selector: u8, body: &[u8]) -> bool {
 }
 
 /// Twilio TaskRouter: `selector` picks the TaskQueues list, the bulk real-time
-/// statistics, a cumulative answer or the Workers list.
+/// statistics, a cumulative answer, the Workers list or the Activities list.
 pub fn twilio_taskrouter(selector: u8, body: &[u8]) -> bool {
     use twilio_taskrouter::types as t;
     use twilio_taskrouter::DayTotals;
@@ -383,7 +383,7 @@ pub fn twilio_taskrouter(selector: u8, body: &[u8]) -> bool {
         })
         .collect();
     let mut snap = Snapshot::default();
-    match selector % 4 {
+    match selector % 5 {
         0 => {
             if let Ok(page) = t::parse_task_queues(body) {
                 let rt = page
@@ -432,11 +432,31 @@ pub fn twilio_taskrouter(selector: u8, body: &[u8]) -> bool {
                 assert_eq!(again.queue_counts, snap.queue_counts);
             }
         }
-        _ => {
+        3 => {
             if let Ok(page) = t::parse_workers(body) {
                 let n = page.workers.len();
                 snap = twilio_taskrouter::normalize(&[], vec![], vec![], page.workers, 20, now());
                 assert!(snap.agents.as_ref().is_some_and(|a| a.len() <= n));
+            }
+        }
+        _ => {
+            if let Ok(page) = t::parse_activities(body) {
+                let fallbacks = twilio_taskrouter::activity_fallbacks(&page.activities);
+                assert!(fallbacks.len() <= page.activities.len());
+                snap.state_fallbacks = fallbacks;
+                // The Workers of every Activity, so the fallbacks are used when mapped.
+                snap.agents = Some(
+                    page.activities
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| contact_center_exporter::model::Agent {
+                            id: format!("WK{i}"),
+                            name: None,
+                            vendor_state: a.friendly_name.clone().unwrap_or_default(),
+                            state_age_seconds: None,
+                        })
+                        .collect(),
+                );
             }
         }
     }

@@ -53,6 +53,9 @@ pub struct VendorKit {
     pub secrets: Vec<String>,
     /// A well-formed vendor error (in a 200 body) whose message is `text`.
     pub vendor_error: fn(&str) -> String,
+    /// The most requests one poll sends at once: 1, unless the vendor's page documents
+    /// more (TaskRouter asks for each TaskQueue's day 4 at a time).
+    pub max_concurrent: usize,
 }
 
 /// An HTTP date an hour ahead of ours.
@@ -179,6 +182,7 @@ pub fn exotel() -> VendorKit {
             json!({"error_code": "CONF-1002", "status": "Unauthorized", "error_message": text})
                 .to_string()
         },
+        max_concurrent: 1,
     }
 }
 
@@ -228,6 +232,7 @@ pub fn voximplant() -> VendorKit {
         }),
         secrets: vec![marker, "PRIVATE KEY".into(), "Bearer ".into(), "eyJ".into()],
         vendor_error: |text| json!({"error": {"msg": text, "code": 100}}).to_string(),
+        max_concurrent: 1,
     }
 }
 
@@ -296,6 +301,7 @@ pub fn eight_by_eight() -> VendorKit {
         secrets: vec![DEMO_TOKEN.into()],
         // 8x8 has no error envelope: text where the XML should be.
         vendor_error: |text| text.to_string(),
+        max_concurrent: 1,
     }
 }
 
@@ -394,6 +400,7 @@ pub fn eight_by_eight_analytics() -> VendorKit {
         }),
         secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
         vendor_error: |text| json!({ "message": text }).to_string(),
+        max_concurrent: 1,
     }
 }
 
@@ -448,6 +455,8 @@ pub fn twilio_taskrouter() -> VendorKit {
         vendor_error: |text| {
             json!({"code": 20500, "message": text, "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}).to_string()
         },
+        // Each TaskQueue's day is one request, asked a few at a time.
+        max_concurrent: contact_center_exporter::sources::twilio_taskrouter::CUMULATIVE_CONCURRENCY,
     }
 }
 
@@ -471,6 +480,7 @@ pub fn vcc_live() -> VendorKit {
         }),
         secrets: vec![DEMO_TOKEN.into()],
         vendor_error: |text| json!({"response": [], "errors": [text]}).to_string(),
+        max_concurrent: 1,
     }
 }
 
@@ -596,6 +606,7 @@ pub fn genesys_cloud() -> VendorKit {
         }),
         secrets: vec![DEMO_CLIENT_SECRET.into(), DEMO_TOKEN_PREFIX.into()],
         vendor_error: |text| json!({"message": text, "code": "bad.request", "status": 400}).to_string(),
+        max_concurrent: 1,
     }
 }
 
@@ -659,5 +670,6 @@ pub fn amazon_connect() -> VendorKit {
         }),
         secrets: vec![DEMO_SECRET_ACCESS_KEY.into()],
         vendor_error: |text| json!({"__type": "InternalServiceException", "Message": text}).to_string(),
+        max_concurrent: 1,
     }
 }

@@ -23,6 +23,9 @@ pub const USER_DATA: &str = "current_user_data";
 
 /// Queues per request: the `Filters.Queues` / `FilterValues` maximum of the model.
 pub const QUEUE_BATCH: usize = 100;
+/// The header restJson1 names an error's type in (botocore reads it before the body's
+/// `__type`/`code`).
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
 /// Results per page of the metric and user-data calls (`MaxResults` maximum).
 pub const PAGE_SIZE: u32 = 100;
 /// Queues per `ListQueues` page (`maxResults` maximum).
@@ -140,7 +143,14 @@ impl Api {
         })?;
         self.signer.sign(&creds, &mut req, now)?;
         let builder = reqwest::RequestBuilder::from_parts(ctx.client().clone(), req);
-        match ctx.fetch(endpoint, builder, parse).await {
+        let headers = crate::http::ErrorHeaders {
+            reset: None,
+            error_type: Some(ERROR_TYPE_HEADER),
+        };
+        match ctx
+            .fetch_with_error_headers(endpoint, builder, headers, |_, body| parse(body))
+            .await
+        {
             Ok(v) => Ok(v),
             Err(e) => {
                 // The fetch redacts the Authorization header; a session token travels in
@@ -444,21 +454,10 @@ pub fn select(all: Vec<QueueSummary>, names: Option<&[String]>, warned: &mut boo
 fn scrub(e: SourceError, secret: &str) -> SourceError {
     let clean = |t: String| t.replace(secret, "<redacted>");
     match e {
-        SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail,
-            hint,
-            retry_after,
-        } => SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail: clean(detail),
-            hint,
-            retry_after,
-        },
+        e @ SourceError::Status { .. } => e.reword_status(|w| {
+            w.detail = clean(std::mem::take(&mut w.detail));
+            w.error_type = w.error_type.take().map(clean);
+        }),
         SourceError::Decode {
             endpoint,
             url,
@@ -493,27 +492,20 @@ fn too_many_pages(endpoint: &'static str, path: &str) -> SourceError {
 
 /// An AWS error answer as its type and message, with a hint for the common ones.
 pub fn with_aws_error(e: SourceError) -> SourceError {
-    match e {
-        SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail,
-            hint,
-            retry_after,
-        } => {
-            let (kind, message) = types::error_of(None, detail.as_bytes());
-            let kind = kind.or_else(|| match status {
-                429 => Some("ThrottlingException".to_string()),
-                _ => None,
-            });
-            let text = match (&kind, &message) {
-                (Some(k), Some(m)) => format!("{k}: {m}"),
-                (Some(k), None) => k.clone(),
-                (None, Some(m)) => m.clone(),
-                (None, None) => detail,
-            };
-            let hint = hint.or_else(|| match (status, kind.as_deref()) {
+    e.reword_status(|w| {
+        let (kind, message) = types::error_of(w.error_type.as_deref(), w.detail.as_bytes());
+        let kind = kind.or_else(|| match w.status {
+            429 => Some("ThrottlingException".to_string()),
+            _ => None,
+        });
+        match (&kind, message) {
+            (Some(k), Some(m)) => w.detail = format!("{k}: {m}"),
+            (Some(k), None) => w.detail = k.clone(),
+            (None, Some(m)) => w.detail = m,
+            (None, None) => {}
+        }
+        if w.hint.is_none() {
+            w.hint = match (w.status, kind.as_deref()) {
                 (429, _) => Some(
                     "Connect's request quota (per account and region, shared with other \
                      integrations) is exhausted; the source backs off"
@@ -529,16 +521,8 @@ pub fn with_aws_error(e: SourceError) -> SourceError {
                     Some("check region and instance_id".into())
                 }
                 _ => None,
-            });
-            SourceError::Status {
-                endpoint,
-                url,
-                status,
-                detail: text,
-                hint,
-                retry_after,
-            }
+            };
         }
-        other => other,
-    }
+        w.error_type = kind;
+    })
 }

@@ -34,12 +34,13 @@ use crate::model::{
     Agent, Channel, PeriodKey, PeriodValue, QueueCount, QueueCounter, QueueGauges, QueueKey,
     Snapshot,
 };
-use crate::state::AgentState;
+use crate::state::{AgentState, StateFallbacks};
 use crate::vendor::Source;
 
 /// The default vendor state → normalized state table (docs/metrics.md): the contact
 /// states of `AgentContactState` and the two built-in agent statuses. Custom statuses
-/// are mapped with `state_map`.
+/// are mapped with `state_map`; one neither names counts as unavailable
+/// ([`status_fallbacks`]).
 const STATES: &[(&str, AgentState)] = {
     use AgentState::*;
     &[
@@ -266,11 +267,29 @@ pub fn normalize(
         }
     }
     Snapshot {
+        state_fallbacks: status_fallbacks(&users),
         agents: Some(agents_of(users, now)),
         queues: Some(gauges.into_values().collect()),
         queue_counts: counts,
         ..Snapshot::default()
     }
+}
+
+/// Every agent status name seen this poll → `unavailable`. Connect has two built-in
+/// statuses (`Available`, `Offline`, both in the default table) and otherwise only custom
+/// ones, which make an agent not routable: a custom status neither `state_map` nor the
+/// default table names counts as unavailable, not `other`.
+pub fn status_fallbacks(users: &[UserData]) -> StateFallbacks {
+    let mut names: StateFallbacks = users
+        .iter()
+        .filter_map(|u| u.status.as_ref()?.status_name.as_deref())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| (n.to_string(), AgentState::Unavailable))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The precedence of a contact state when an agent has several contacts (the admin
@@ -416,5 +435,32 @@ mod tests {
                 ("c".into(), "unknown".into(), None),
             ]
         );
+    }
+
+    #[test]
+    fn custom_statuses_fall_back_on_unavailable_below_the_tables() {
+        let users: Vec<UserData> = serde_json::from_str(
+            r#"[{"User": {"Id": "a"}, "Status": {"StatusName": "Coaching"}},
+                {"User": {"Id": "b"}, "Status": {"StatusName": "Lunch"},
+                 "Contacts": [{"AgentContactState": "CONNECTED"}]},
+                {"User": {"Id": "c"}, "Status": {"StatusName": "Coaching"}},
+                {"User": {"Id": "d"}, "Status": {"StatusName": " "}}]"#,
+        )
+        .unwrap();
+        let fallbacks = status_fallbacks(&users);
+        assert_eq!(
+            fallbacks,
+            [
+                ("Coaching".to_string(), AgentState::Unavailable),
+                ("Lunch".to_string(), AgentState::Unavailable),
+            ]
+        );
+        let m = crate::state::StateMapper::new("c", STATES, &Default::default());
+        m.learn(&fallbacks);
+        assert_eq!(m.map("Coaching"), AgentState::Unavailable);
+        // The default table still decides what it names.
+        assert_eq!(m.map("Lunch"), AgentState::Break);
+        assert_eq!(m.map("Available"), AgentState::Available);
+        assert_eq!(m.map("CONNECTED"), AgentState::Busy);
     }
 }

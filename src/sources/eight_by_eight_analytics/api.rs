@@ -163,17 +163,10 @@ impl Api {
 /// A 400 (or any non-success) whose body is 8x8's `{"message": ...}`: the message
 /// alone, with a hint for the documented ones.
 fn with_message(e: SourceError) -> SourceError {
-    match e {
-        SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail,
-            hint,
-            retry_after,
-        } => {
-            let message = types::error_message(detail.as_bytes());
-            let hint = hint.or_else(|| match status {
+    e.reword_status(|w| {
+        let message = types::error_message(w.detail.as_bytes());
+        if w.hint.is_none() {
+            w.hint = match w.status {
                 400 => message.as_deref().and_then(types::hint_for_message),
                 401 => {
                     Some("the token was refused; a new one is requested at the next poll".into())
@@ -181,18 +174,12 @@ fn with_message(e: SourceError) -> SourceError {
                 403 => Some(FORBIDDEN_HINT.to_string()),
                 404 => Some(URL_HINT.to_string()),
                 _ => None,
-            });
-            SourceError::Status {
-                endpoint,
-                url,
-                status,
-                detail: message.unwrap_or(detail),
-                hint,
-                retry_after,
-            }
+            };
         }
-        other => other,
-    }
+        if let Some(m) = message {
+            w.detail = m;
+        }
+    })
 }
 
 #[cfg(test)]
@@ -235,6 +222,7 @@ mod tests {
                     .into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert_eq!(
             e.to_string(),
@@ -247,6 +235,7 @@ mod tests {
             detail: r#"{"message": "Bad request: Invalid value for X-Tenant-Info header."}"#.into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert!(e.to_string().ends_with(
             "Bad request: Invalid value for X-Tenant-Info header. (the API key serves several tenants: set tenant to the tenant id)"
@@ -258,6 +247,7 @@ mod tests {
             detail: "<html>bad gateway</html>".into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert_eq!(
             e.to_string(),

@@ -92,7 +92,15 @@ impl Api {
             .bearer_auth(token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
         match ctx
-            .fetch_with_reset(endpoint, req, Some(RESET_HEADER), parse)
+            .fetch_with_error_headers(
+                endpoint,
+                req,
+                crate::http::ErrorHeaders {
+                    reset: Some(RESET_HEADER),
+                    error_type: None,
+                },
+                parse,
+            )
             .await
         {
             Ok(v) => Ok(v),
@@ -210,17 +218,12 @@ pub fn aggregate_query(ids: &[&str], interval: &str, time_zone: &str) -> Value {
 /// A non-success answer whose body is Genesys's `ErrorBody`: its `message (code)`,
 /// with a hint for the statuses an operator can act on.
 fn with_message(e: SourceError) -> SourceError {
-    match e {
-        SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail,
-            hint,
-            retry_after,
-        } => {
-            let message = types::error_message(detail.as_bytes());
-            let hint = hint.or_else(|| match status {
+    e.reword_status(|w| {
+        if let Some(message) = types::error_message(w.detail.as_bytes()) {
+            w.detail = message;
+        }
+        if w.hint.is_none() {
+            w.hint = match w.status {
                 401 => {
                     Some("the token was refused; a new one is requested at the next poll".into())
                 }
@@ -228,18 +231,9 @@ fn with_message(e: SourceError) -> SourceError {
                 404 => Some(URL_HINT.to_string()),
                 429 => Some("rate limited: the next poll waits as the answer asks".into()),
                 _ => None,
-            });
-            SourceError::Status {
-                endpoint,
-                url,
-                status,
-                detail: message.unwrap_or(detail),
-                hint,
-                retry_after,
-            }
+            };
         }
-        other => other,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -255,6 +249,7 @@ mod tests {
             detail: r#"{"message":"The query is invalid","code":"bad.request","status":400,"contextId":"c1"}"#.into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert_eq!(
             e.to_string(),

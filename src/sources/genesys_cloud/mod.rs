@@ -67,6 +67,8 @@ crate::vendor::declare! {
     source: GenesysSource,
     demo: simulate::demo,
     states: STATES,
+    // Agents per state come as counts (the status-count query), never one by one.
+    each_agent: false,
 }
 
 /// How long the queue list is reused before it is read again.

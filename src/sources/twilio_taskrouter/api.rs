@@ -5,7 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::config::Config;
-use super::types::{self, BulkRealTime, Cumulative, Meta, TaskQueue, Worker};
+use super::types::{self, Activity, BulkRealTime, Cumulative, Meta, TaskQueue, Worker};
 use crate::http::{join, ParseError, PollContext, SourceError};
 
 /// Endpoint label of the TaskQueues list.
@@ -16,6 +16,8 @@ pub const REAL_TIME: &str = "task_queues_real_time_statistics";
 pub const CUMULATIVE: &str = "task_queue_cumulative_statistics";
 /// Endpoint label of the Workers list.
 pub const WORKERS: &str = "workers";
+/// Endpoint label of the Activities list.
+pub const ACTIVITIES: &str = "activities";
 
 /// The most TaskQueue SIDs one bulk real-time request takes (more is a 400).
 pub const BULK_MAX: usize = 50;
@@ -144,6 +146,14 @@ impl Api {
         .await
     }
 
+    /// Every Activity of the Workspace (at most 100: one page).
+    pub async fn activities(&self, ctx: &PollContext) -> Result<Vec<Activity>, SourceError> {
+        self.list(ctx, ACTIVITIES, "/Activities", |b| {
+            types::parse_activities(b).map(|p| (p.activities, p.meta))
+        })
+        .await
+    }
+
     /// Real-time statistics of up to [`BULK_MAX`] TaskQueues in one request: a JSON
     /// body `{"queueSids": [...]}` (the spelling of Twilio's curl example).
     pub async fn bulk_real_time(
@@ -199,37 +209,21 @@ impl Api {
 /// A non-success answer whose body is Twilio's error: `code N: message`, with what to
 /// check for the statuses an operator can fix.
 pub fn with_twilio_message(e: SourceError) -> SourceError {
-    match e {
-        SourceError::Status {
-            endpoint,
-            url,
-            status,
-            detail,
-            hint,
-            retry_after,
-        } => {
-            let detail = match types::error_message(detail.as_bytes()) {
-                Some((Some(code), message)) => format!("code {code}: {message}"),
-                Some((None, message)) => message,
-                None => detail,
-            };
-            let hint = hint.or_else(|| match status {
+    e.reword_status(|w| {
+        match types::error_message(w.detail.as_bytes()) {
+            Some((Some(code), message)) => w.detail = format!("code {code}: {message}"),
+            Some((None, message)) => w.detail = message,
+            None => {}
+        }
+        if w.hint.is_none() {
+            w.hint = match w.status {
                 401 | 403 => Some(AUTH_HINT.to_string()),
                 404 => Some(NOT_FOUND_HINT.to_string()),
                 429 => Some(RATE_HINT.to_string()),
                 _ => None,
-            });
-            SourceError::Status {
-                endpoint,
-                url,
-                status,
-                detail,
-                hint,
-                retry_after,
-            }
+            };
         }
-        other => other,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -281,6 +275,7 @@ mod tests {
             detail: r#"{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}"#.into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert_eq!(
             e.to_string(),
@@ -293,6 +288,7 @@ mod tests {
             detail: r#"{"type":"https://www.twilio.com/docs/errors/20429","title":"Too Many Requests","status":429,"code":20429}"#.into(),
             hint: None,
             retry_after: None,
+            error_type: None,
         });
         assert_eq!(
             e.to_string(),

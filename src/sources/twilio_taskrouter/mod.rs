@@ -14,7 +14,11 @@
 //!   ledger counts each day once and adds only growth; for [`PREVIOUS_DAY_SECONDS`]
 //!   after midnight the previous day is read again up to midnight, so its last minutes
 //!   and late fills are counted too;
-//! - the Workers (`GET …/Workers`, every page): each agent's Activity and since when.
+//! - the Workers (`GET …/Workers`, every page): each agent's Activity and since when;
+//! - the Activities (`GET …/Activities`, one page: a Workspace has at most 100), cached
+//!   for [`QUEUE_CACHE_SECONDS`]: an Activity neither `state_map` nor the default table
+//!   names counts as `available` or `unavailable` by its own `available` flag (which
+//!   TaskRouter fixes when the Activity is created).
 //!
 //! The statistics are not split by TaskChannel, so every queue has `channel="other"`.
 
@@ -30,14 +34,14 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 pub use config::Config;
-use types::{Count, Cumulative, QueueRealTime, TaskQueue, Worker};
+use types::{Activity, Count, Cumulative, QueueRealTime, TaskQueue, Worker};
 
 use crate::http::{PollContext, SourceError};
 use crate::model::{
     Agent, Channel, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter, QueueGauges,
     QueueKey, Snapshot,
 };
-use crate::state::AgentState;
+use crate::state::{AgentState, StateFallbacks};
 use crate::vendor::Source;
 
 pub use crate::local_day::day_start;
@@ -69,7 +73,7 @@ crate::vendor::declare! {
     states: STATES,
 }
 
-/// How long the TaskQueue list is kept before it is read again.
+/// How long the TaskQueue and Activity lists are kept before they are read again.
 pub const QUEUE_CACHE_SECONDS: i64 = 300;
 /// How long after local midnight the previous day is read again.
 pub const PREVIOUS_DAY_SECONDS: i64 = 2 * 3600;
@@ -90,6 +94,8 @@ pub struct TaskRouterSource {
     api: api::Api,
     /// The TaskQueues to report on and when they were listed.
     queues: Option<(Vec<TaskQueue>, DateTime<Utc>)>,
+    /// The Activities' fallback states and when they were listed.
+    activities: Option<(StateFallbacks, DateTime<Utc>)>,
     /// When the last bulk request was sent (for the requests-a-second limit).
     last_bulk: Option<tokio::time::Instant>,
     /// Days × TaskQueues already warned of the split cap.
@@ -103,6 +109,7 @@ impl TaskRouterSource {
             name: name.to_string(),
             api: api::Api::new(cfg),
             queues: None,
+            activities: None,
             last_bulk: None,
             capped: HashSet::new(),
         }
@@ -133,6 +140,21 @@ impl TaskRouterSource {
         }
         self.queues = Some((all.clone(), ctx.now));
         Ok(all)
+    }
+
+    /// The fallback state of every Activity: the cached list while fresh, else a new one.
+    async fn activity_fallbacks(
+        &mut self,
+        ctx: &PollContext,
+    ) -> Result<StateFallbacks, SourceError> {
+        if let Some((f, at)) = &self.activities {
+            if (ctx.now - *at).num_seconds().abs() < QUEUE_CACHE_SECONDS {
+                return Ok(f.clone());
+            }
+        }
+        let fallbacks = activity_fallbacks(&self.api.activities(ctx).await?);
+        self.activities = Some((fallbacks.clone(), ctx.now));
+        Ok(fallbacks)
     }
 
     /// Real-time statistics of `queues`, [`api::BULK_MAX`] a request, at most
@@ -288,20 +310,42 @@ impl Source for TaskRouterSource {
         let real_time = self.real_time(ctx, &queues).await?;
         let totals = self.cumulative(ctx, &queues).await?;
         let workers = self.api.workers(ctx).await?;
+        let fallbacks = self.activity_fallbacks(ctx).await?;
         let labels: HashMap<&str, String> = queues
             .iter()
             .map(|q| (q.sid.as_str(), queue_label(q)))
             .collect();
         self.warn_capped(&totals, &labels);
-        Ok(normalize(
+        let snap = normalize(
             &queues,
             real_time,
             totals,
             workers,
             self.api.config().sla_seconds,
             ctx.now,
-        ))
+        );
+        Ok(Snapshot {
+            state_fallbacks: fallbacks,
+            ..snap
+        })
     }
+}
+
+/// Activities → fallback states: `available` → available, not → unavailable. An
+/// Activity without a name or a flag gives none (its Workers stay `other` unless
+/// `state_map` names it).
+pub fn activity_fallbacks(activities: &[Activity]) -> StateFallbacks {
+    activities
+        .iter()
+        .filter_map(|a| {
+            let name = a.friendly_name.as_deref().map(str::trim)?;
+            let state = match a.available? {
+                true => AgentState::Available,
+                false => AgentState::Unavailable,
+            };
+            (!name.is_empty()).then(|| (name.to_string(), state))
+        })
+        .collect()
 }
 
 /// The `queue` label: the friendly name, else the SID.

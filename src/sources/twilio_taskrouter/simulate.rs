@@ -173,6 +173,19 @@ impl Api {
         paged(req, path, "workers", items)
     }
 
+    fn activities(&self, req: &SimRequest, path: &str) -> SimResponse {
+        let items = ACTIVITIES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                json!({"account_sid": "AC00000000000000000000000000000de0", "sid": activity_sid(i),
+                       "friendly_name": name, "available": *name == activity_name(SimState::Available),
+                       "workspace_sid": DEMO_WORKSPACE_SID})
+            })
+            .collect();
+        paged(req, path, "activities", items)
+    }
+
     fn bulk(&self, req: &SimRequest, cc: &ContactCenter) -> SimResponse {
         let sids: Vec<String> = match serde_json::from_slice::<Value>(&req.body)
             .ok()
@@ -347,6 +360,7 @@ impl SimulatedApi for Api {
             }
             ("GET", ["TaskQueues", sid, "CumulativeStatistics"]) => self.cumulative(req, cc, sid),
             ("GET", ["Workers"]) => self.workers(req, path, cc),
+            ("GET", ["Activities"]) => self.activities(req, path),
             _ => error(404, 20404, "The requested resource was not found"),
         }
     }

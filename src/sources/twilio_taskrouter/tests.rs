@@ -253,3 +253,38 @@ fn the_default_state_table() {
         assert_eq!(m.map(name), want, "{name}");
     }
 }
+
+#[test]
+fn activities_fall_back_on_their_available_flag() {
+    let body = include_str!("../../../tests/fixtures/twilio_taskrouter/activities.json");
+    let page = types::parse_activities(body.as_bytes()).unwrap();
+    assert_eq!(
+        activity_fallbacks(&page.activities),
+        [("New Activity".to_string(), AgentState::Available)]
+    );
+    let acts: Vec<types::Activity> = serde_json::from_str(
+        r#"[{"friendly_name": "Lunch", "available": false},
+            {"friendly_name": "Email", "available": true},
+            {"friendly_name": "No flag"},
+            {"available": true},
+            {"friendly_name": "  ", "available": false}]"#,
+    )
+    .unwrap();
+    let fallbacks = activity_fallbacks(&acts);
+    assert_eq!(
+        fallbacks,
+        [
+            ("Lunch".to_string(), AgentState::Unavailable),
+            ("Email".to_string(), AgentState::Available)
+        ]
+    );
+    // Below the default table: a Workspace's own "Break" that is flagged available
+    // stays break; a name no table knows takes its flag.
+    let m = crate::state::StateMapper::new("t", STATES, &Default::default());
+    m.learn(&[("Break".to_string(), AgentState::Available)]);
+    m.learn(&fallbacks);
+    assert_eq!(m.map("Break"), AgentState::Break);
+    assert_eq!(m.map("Lunch"), AgentState::Unavailable);
+    assert_eq!(m.map("Email"), AgentState::Available);
+    assert_eq!(m.map("No flag"), AgentState::Other);
+}

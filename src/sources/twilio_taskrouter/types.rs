@@ -108,6 +108,27 @@ pub struct WorkersPage {
     pub meta: Meta,
 }
 
+/// One Activity of `GET /v1/Workspaces/{WS}/Activities`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Activity {
+    /// The Activity's name (what Workers and statistics name it by).
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// Whether a Worker in it is eligible for Tasks; fixed when the Activity is created.
+    #[serde(default)]
+    pub available: Option<bool>,
+}
+
+/// A page of Activities.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivitiesPage {
+    /// The Activities.
+    pub activities: Vec<Activity>,
+    /// Paging.
+    #[serde(default)]
+    pub meta: Meta,
+}
+
 /// Workers in one Activity (`activity_statistics[]`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ActivityCount {
@@ -268,6 +289,11 @@ pub fn parse_task_queues(body: &[u8]) -> Result<TaskQueuesPage, ParseError> {
 
 /// Parses a page of `Workers`.
 pub fn parse_workers(body: &[u8]) -> Result<WorkersPage, ParseError> {
+    parse(body)
+}
+
+/// Parses a page of `Activities`.
+pub fn parse_activities(body: &[u8]) -> Result<ActivitiesPage, ParseError> {
     parse(body)
 }
 
