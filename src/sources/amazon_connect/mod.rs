@@ -233,8 +233,7 @@ pub fn normalize(
     let mut counts = Vec::new();
     for (start, rows) in days {
         for row in rows {
-            let (Some(id), Some(ch)) = (row.dimensions.get("QUEUE"), row.dimensions.get("CHANNEL"))
-            else {
+            let (Some(id), Some(ch)) = (&row.dimensions.queue, &row.dimensions.channel) else {
                 continue;
             };
             let Some(name) = names.get(id.as_str()) else {

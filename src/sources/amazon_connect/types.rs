@@ -3,8 +3,7 @@
 //! (`botocore/data/connect/2017-08-08/service-2.json`); timestamps are epoch seconds
 //! as JSON numbers (restJson1's default timestamp format).
 
-use std::collections::HashMap;
-
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::http::ParseError;
@@ -19,6 +18,10 @@ pub struct ListQueues {
     /// Its message.
     #[serde(alias = "message", default)]
     pub message: Option<String>,
+    /// An error code where an error was sent with a success status (`__type`'s
+    /// alternative).
+    #[serde(rename = "code", default)]
+    pub error_code: Option<String>,
     /// The queues of this page.
     #[serde(default)]
     pub queue_summary_list: Vec<QueueSummary>,
@@ -64,6 +67,10 @@ pub struct CurrentMetricData {
     /// Its message.
     #[serde(alias = "message", default)]
     pub message: Option<String>,
+    /// An error code where an error was sent with a success status (`__type`'s
+    /// alternative).
+    #[serde(rename = "code", default)]
+    pub error_code: Option<String>,
     /// One entry per grouping combination.
     #[serde(default)]
     pub metric_results: Vec<CurrentMetricResult>,
@@ -114,16 +121,65 @@ pub struct MetricValue {
 pub struct MetricName {
     /// E.g. `CONTACTS_IN_QUEUE`.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<MetricKey>,
+}
+
+/// The metric names the source reads, parsed without an allocation per metric (a
+/// 1,000-queue day answer names 7,000); any other name is [`MetricKey::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MetricKey {
+    /// Real time: contacts waiting.
+    ContactsInQueue,
+    /// Real time: the oldest waiting contact's age.
+    OldestContactAge,
+    /// Day: contacts that entered the queue.
+    ContactsQueued,
+    /// Day: contacts an agent answered.
+    ContactsHandledByConnectedToAgent,
+    /// Day: contacts abandoned in the queue.
+    ContactsAbandoned,
+    /// Day: contacts answered within the threshold.
+    SumContactsAnsweredInX,
+    /// Day: contacts handled.
+    ContactsHandled,
+    /// Day: talk and hold seconds.
+    SumInteractionAndHoldTime,
+    /// Day: after-contact-work seconds.
+    SumAfterContactWorkTime,
+    /// Any other metric.
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+impl MetricKey {
+    /// The name as the API spells it, `""` for [`MetricKey::Other`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKey::ContactsInQueue => "CONTACTS_IN_QUEUE",
+            MetricKey::OldestContactAge => "OLDEST_CONTACT_AGE",
+            MetricKey::ContactsQueued => "CONTACTS_QUEUED",
+            MetricKey::ContactsHandledByConnectedToAgent => {
+                "CONTACTS_HANDLED_BY_CONNECTED_TO_AGENT"
+            }
+            MetricKey::ContactsAbandoned => "CONTACTS_ABANDONED",
+            MetricKey::SumContactsAnsweredInX => "SUM_CONTACTS_ANSWERED_IN_X",
+            MetricKey::ContactsHandled => "CONTACTS_HANDLED",
+            MetricKey::SumInteractionAndHoldTime => "SUM_INTERACTION_AND_HOLD_TIME",
+            MetricKey::SumAfterContactWorkTime => "SUM_AFTER_CONTACT_WORK_TIME",
+            MetricKey::Other => "",
+        }
+    }
 }
 
 impl MetricValue {
-    /// The metric's name, `""` when absent.
-    pub fn name(&self) -> &str {
+    /// The metric's name, `""` when absent or not one the source reads.
+    pub fn name(&self) -> &'static str {
         self.metric
             .as_ref()
-            .and_then(|m| m.name.as_deref())
-            .unwrap_or("")
+            .and_then(|m| m.name)
+            .map_or("", MetricKey::as_str)
     }
 }
 
@@ -137,6 +193,10 @@ pub struct MetricDataV2 {
     /// Its message.
     #[serde(alias = "message", default)]
     pub message: Option<String>,
+    /// An error code where an error was sent with a success status (`__type`'s
+    /// alternative).
+    #[serde(rename = "code", default)]
+    pub error_code: Option<String>,
     /// One entry per grouping combination and interval.
     #[serde(default)]
     pub metric_results: Vec<MetricResultV2>,
@@ -149,12 +209,24 @@ pub struct MetricDataV2 {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MetricResultV2 {
-    /// Grouping key → value, e.g. `{"QUEUE": "<id>", "CHANNEL": "VOICE"}`.
+    /// The grouping values (`{"QUEUE": "<id>", "CHANNEL": "VOICE"}`).
     #[serde(default)]
-    pub dimensions: HashMap<String, String>,
+    pub dimensions: V2Dimensions,
     /// The metrics.
     #[serde(default)]
     pub collections: Vec<MetricValue>,
+}
+
+/// `Dimensions` of a `GetMetricDataV2` result: a map from grouping to value, of which
+/// the two the source groups by are read (fields, not a map: no allocation per key).
+#[derive(Debug, Default, Deserialize)]
+pub struct V2Dimensions {
+    /// The queue id.
+    #[serde(rename = "QUEUE", default)]
+    pub queue: Option<String>,
+    /// `VOICE`, `CHAT`, `TASK` or `EMAIL`.
+    #[serde(rename = "CHANNEL", default)]
+    pub channel: Option<String>,
 }
 
 /// `GetCurrentUserData` answer.
@@ -167,6 +239,10 @@ pub struct CurrentUserData {
     /// Its message.
     #[serde(alias = "message", default)]
     pub message: Option<String>,
+    /// An error code where an error was sent with a success status (`__type`'s
+    /// alternative).
+    #[serde(rename = "code", default)]
+    pub error_code: Option<String>,
     /// The agents of this page.
     #[serde(default)]
     pub user_data_list: Vec<UserData>,
@@ -215,22 +291,58 @@ pub struct AgentContact {
     pub state_start_timestamp: Option<f64>,
 }
 
-fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ParseError> {
+fn parse<T: DeserializeOwned + AwsAnswer>(body: &[u8]) -> Result<T, ParseError> {
+    // The plain parse first: serde_path_to_error tracks the path of every value, which
+    // costs on every answer but is only needed to word a failure.
+    let answer: T = match serde_json::from_slice(body) {
+        Ok(a) => a,
+        Err(_) => {
+            if let (Some(kind), message) = error_of(None, body) {
+                return Err(vendor_error(kind, message));
+            }
+            let de = &mut serde_json::Deserializer::from_slice(body);
+            return serde_path_to_error::deserialize(de)
+                .map_err(|e| ParseError::Decode(format!("{} (at {})", e.inner(), e.path())));
+        }
+    };
     // An AWS error sent with a success status (a gateway, a proxy) is the vendor's
-    // error, not data: every answer type would otherwise take it as an empty page.
-    if let (Some(kind), message) = error_of(None, body) {
-        return Err(ParseError::Vendor {
-            message: match message {
-                Some(m) => format!("{kind}: {m}"),
-                None => kind,
-            },
-            hint: None,
-        });
+    // error, not data: it would otherwise read as an empty page.
+    let (kind, message) = answer.error();
+    match kind.and_then(clean_type) {
+        Some(kind) => Err(vendor_error(kind, message.map(str::to_string))),
+        None => Ok(answer),
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| ParseError::Decode(format!("{} (at {})", e.inner(), e.path())))
 }
+
+fn vendor_error(kind: String, message: Option<String>) -> ParseError {
+    ParseError::Vendor {
+        message: match message {
+            Some(m) => format!("{kind}: {m}"),
+            None => kind,
+        },
+        hint: None,
+    }
+}
+
+/// An answer that may carry an AWS error in a success body.
+pub trait AwsAnswer {
+    /// Its error type (`__type`, else `code`) and message, where it has them.
+    fn error(&self) -> (Option<&str>, Option<&str>);
+}
+
+macro_rules! aws_answer {
+    ($($t:ty),*) => {$(
+        impl AwsAnswer for $t {
+            fn error(&self) -> (Option<&str>, Option<&str>) {
+                (
+                    self.error_type.as_deref().or(self.error_code.as_deref()),
+                    self.message.as_deref(),
+                )
+            }
+        }
+    )*};
+}
+aws_answer!(ListQueues, CurrentMetricData, MetricDataV2, CurrentUserData);
 
 /// Parses a `ListQueues` answer.
 pub fn parse_list_queues(body: &[u8]) -> Result<ListQueues, ParseError> {
@@ -268,21 +380,40 @@ pub fn error_of(header: Option<&str>, body: &[u8]) -> (Option<String>, Option<St
         message: Option<String>,
     }
     let b: Body = serde_json::from_slice(body).unwrap_or_default();
-    let clean = |t: &str| -> Option<String> {
-        let t = t.split(':').next().unwrap_or(t);
-        let t = t.rsplit('#').next().unwrap_or(t).trim();
-        (!t.is_empty()).then(|| t.to_string())
-    };
     let kind = header
-        .and_then(clean)
-        .or_else(|| b.kind.as_deref().and_then(clean))
-        .or_else(|| b.code.as_deref().and_then(clean));
+        .and_then(clean_type)
+        .or_else(|| b.kind.as_deref().and_then(clean_type))
+        .or_else(|| b.code.as_deref().and_then(clean_type));
     (kind, b.message_upper.or(b.message))
+}
+
+/// An error type without its namespace (`ns#Name`) or URI suffix (`Name:http://…`).
+fn clean_type(t: &str) -> Option<String> {
+    let t = t.split(':').next().unwrap_or(t);
+    let t = t.rsplit('#').next().unwrap_or(t).trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_the_source_asks_for_parses_to_its_own_key() {
+        let asked = crate::sources::amazon_connect::api::V2_METRICS
+            .iter()
+            .chain(&["CONTACTS_IN_QUEUE", "OLDEST_CONTACT_AGE"]);
+        for name in asked {
+            let v: MetricValue = serde_json::from_str(&format!(
+                r#"{{"Metric": {{"Name": "{name}"}}, "Value": 1}}"#
+            ))
+            .unwrap();
+            assert_eq!(v.name(), *name);
+        }
+        let v: MetricValue =
+            serde_json::from_str(r#"{"Metric": {"Name": "AGENTS_ONLINE"}, "Value": 3}"#).unwrap();
+        assert_eq!((v.name(), v.value), ("", Some(3.0)));
+    }
 
     #[test]
     fn error_types_from_header_or_body() {
