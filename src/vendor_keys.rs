@@ -145,6 +145,66 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// An optional list of names (`queues: [Support, Sales]`): trimmed, each once, in
+    /// the order written. `None` when the key is not set (every one of them, `all`);
+    /// an empty list or an empty name is an error, worded with `what` (`queue`,
+    /// `TaskQueue`) and `every` (what omitting the key gives).
+    pub fn names(
+        &self,
+        key: &str,
+        value: Option<Vec<String>>,
+        what: &str,
+        every: &str,
+    ) -> Result<Option<Vec<String>>, FieldError> {
+        let Some(names) = value else {
+            return Ok(None);
+        };
+        if names.is_empty() {
+            return Err(FieldError::new(
+                key,
+                format!("is empty; omit it to report on {every}"),
+            ));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(names.len());
+        for n in names {
+            let n = n.trim();
+            if n.is_empty() {
+                return Err(FieldError::new(key, format!("has an empty {what} name")));
+            }
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// A duration key in whole seconds from 1 to `max` (or `default` when not set);
+    /// `why` says where the bound comes from (`the API's threshold range`).
+    pub fn whole_seconds(
+        &self,
+        key: &str,
+        value: Option<std::time::Duration>,
+        default: u64,
+        max: u64,
+        why: &str,
+    ) -> Result<u64, FieldError> {
+        match value {
+            None => Ok(default),
+            Some(d) if d.subsec_nanos() == 0 && (1..=max).contains(&d.as_secs()) => Ok(d.as_secs()),
+            Some(_) => {
+                let max = match max {
+                    m if m % 86_400 == 0 => format!("{}d", m / 86_400),
+                    m if m % 3600 == 0 => format!("{}h", m / 3600),
+                    m => format!("{m}s"),
+                };
+                Err(FieldError::new(
+                    key,
+                    format!("must be whole seconds from 1s to {max} ({why})"),
+                ))
+            }
+        }
+    }
+
     /// "missing (required for vendor …)" for `key`.
     pub fn missing(&self, key: &str) -> FieldError {
         FieldError::new(

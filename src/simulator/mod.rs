@@ -7,8 +7,10 @@
 
 pub mod host;
 pub mod model;
+pub mod tokens;
 
 pub use model::{ContactCenter, Outcome, Scenario, SimOptions, SimState};
+pub use tokens::TokenBook;
 
 /// A request as a simulated vendor API sees it (the vendor's mount prefix removed).
 #[derive(Debug, Clone)]

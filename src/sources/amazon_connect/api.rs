@@ -244,42 +244,25 @@ impl Api {
         let mut out = Vec::new();
         for batch in queues.chunks(QUEUE_BATCH) {
             let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
-            let mut token: Option<String> = None;
-            let mut pages = 0;
-            loop {
-                let mut body = json!({
-                    "Filters": {"Queues": ids, "Channels": CURRENT_CHANNELS},
-                    "Groupings": ["QUEUE", "CHANNEL"],
-                    "CurrentMetrics": [
-                        {"Name": "CONTACTS_IN_QUEUE", "Unit": "COUNT"},
-                        {"Name": "OLDEST_CONTACT_AGE", "Unit": "SECONDS"}
-                    ],
-                    "MaxResults": PAGE_SIZE,
-                });
-                if let Some(t) = &token {
-                    body["NextToken"] = json!(t);
-                }
-                let page = self
-                    .call(
-                        ctx,
-                        CURRENT_METRICS,
-                        &path,
-                        &[],
-                        Some(body),
-                        types::parse_current_metrics,
-                    )
-                    .await?;
-                ctx.records(CURRENT_METRICS, page.metric_results.len() as u64);
-                out.extend(page.metric_results);
-                token = page.next_token.filter(|t| !t.is_empty());
-                pages += 1;
-                if token.is_none() {
-                    break;
-                }
-                if pages >= MAX_PAGES {
-                    return Err(too_many_pages(CURRENT_METRICS, &path));
-                }
-            }
+            let body = json!({
+                "Filters": {"Queues": ids, "Channels": CURRENT_CHANNELS},
+                "Groupings": ["QUEUE", "CHANNEL"],
+                "CurrentMetrics": [
+                    {"Name": "CONTACTS_IN_QUEUE", "Unit": "COUNT"},
+                    {"Name": "OLDEST_CONTACT_AGE", "Unit": "SECONDS"}
+                ],
+                "MaxResults": PAGE_SIZE,
+            });
+            let rows = self
+                .every_page(
+                    ctx,
+                    CURRENT_METRICS,
+                    &path,
+                    body,
+                    types::parse_current_metrics,
+                )
+                .await?;
+            out.extend(rows);
         }
         Ok(out)
     }
@@ -319,46 +302,23 @@ impl Api {
             .collect();
         for batch in queues.chunks(QUEUE_BATCH) {
             let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
-            let mut token: Option<String> = None;
-            let mut pages = 0;
-            loop {
-                let mut body = json!({
-                    "ResourceArn": arn,
-                    "StartTime": start,
-                    "EndTime": end,
-                    "Interval": {"TimeZone": self.cfg.time_zone.name(), "IntervalPeriod": "DAY"},
-                    "Filters": [
-                        {"FilterKey": "QUEUE", "FilterValues": ids},
-                        {"FilterKey": "CHANNEL", "FilterValues": V2_CHANNELS}
-                    ],
-                    "Groupings": ["QUEUE", "CHANNEL"],
-                    "Metrics": metrics,
-                    "MaxResults": PAGE_SIZE,
-                });
-                if let Some(t) = &token {
-                    body["NextToken"] = json!(t);
-                }
-                let page = self
-                    .call(
-                        ctx,
-                        METRIC_DATA,
-                        path,
-                        &[],
-                        Some(body),
-                        types::parse_metric_data,
-                    )
-                    .await?;
-                ctx.records(METRIC_DATA, page.metric_results.len() as u64);
-                out.extend(page.metric_results);
-                token = page.next_token.filter(|t| !t.is_empty());
-                pages += 1;
-                if token.is_none() {
-                    break;
-                }
-                if pages >= MAX_PAGES {
-                    return Err(too_many_pages(METRIC_DATA, path));
-                }
-            }
+            let body = json!({
+                "ResourceArn": arn,
+                "StartTime": start,
+                "EndTime": end,
+                "Interval": {"TimeZone": self.cfg.time_zone.name(), "IntervalPeriod": "DAY"},
+                "Filters": [
+                    {"FilterKey": "QUEUE", "FilterValues": ids},
+                    {"FilterKey": "CHANNEL", "FilterValues": V2_CHANNELS}
+                ],
+                "Groupings": ["QUEUE", "CHANNEL"],
+                "Metrics": metrics,
+                "MaxResults": PAGE_SIZE,
+            });
+            let rows = self
+                .every_page(ctx, METRIC_DATA, path, body, types::parse_metric_data)
+                .await?;
+            out.extend(rows);
         }
         Ok(out)
     }
@@ -374,42 +334,45 @@ impl Api {
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for batch in queues.chunks(QUEUE_BATCH) {
             let ids: Vec<&str> = batch.iter().map(|q| q.id.as_str()).collect();
-            let mut token: Option<String> = None;
-            let mut pages = 0;
-            loop {
-                let mut body = json!({"Filters": {"Queues": ids}, "MaxResults": PAGE_SIZE});
-                if let Some(t) = &token {
-                    body["NextToken"] = json!(t);
-                }
-                let page = self
-                    .call(
-                        ctx,
-                        USER_DATA,
-                        &path,
-                        &[],
-                        Some(body),
-                        types::parse_user_data,
-                    )
-                    .await?;
-                ctx.records(USER_DATA, page.user_data_list.len() as u64);
-                for u in page.user_data_list {
-                    // An agent of several queues comes back in each queue's batch.
-                    let id = u.user.as_ref().and_then(|r| r.id.clone());
-                    if id.is_none_or(|id| seen.insert(id)) {
-                        out.push(u);
-                    }
-                }
-                token = page.next_token.filter(|t| !t.is_empty());
-                pages += 1;
-                if token.is_none() {
-                    break;
-                }
-                if pages >= MAX_PAGES {
-                    return Err(too_many_pages(USER_DATA, &path));
+            let body = json!({"Filters": {"Queues": ids}, "MaxResults": PAGE_SIZE});
+            let users = self
+                .every_page(ctx, USER_DATA, &path, body, types::parse_user_data)
+                .await?;
+            for u in users {
+                // An agent of several queues comes back in each queue's batch.
+                let id = u.user.as_ref().and_then(|r| r.id.clone());
+                if id.is_none_or(|id| seen.insert(id)) {
+                    out.push(u);
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Every page of one POST of `body` to `path`: the answer's `NextToken` goes into
+    /// the next request's body until an answer has none (at most [`MAX_PAGES`]).
+    async fn every_page<P: types::Paged>(
+        &mut self,
+        ctx: &PollContext,
+        endpoint: &'static str,
+        path: &str,
+        mut body: serde_json::Value,
+        parse: fn(&[u8]) -> Result<P, ParseError>,
+    ) -> Result<Vec<P::Item>, SourceError> {
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .call(ctx, endpoint, path, &[], Some(body.clone()), parse)
+                .await?;
+            let (items, next) = page.into_parts();
+            ctx.records(endpoint, items.len() as u64);
+            out.extend(items);
+            match next.filter(|t| !t.is_empty()) {
+                None => return Ok(out),
+                Some(t) => body["NextToken"] = json!(t),
+            }
+        }
+        Err(too_many_pages(endpoint, path))
     }
 }
 

@@ -118,36 +118,14 @@ impl Config {
             ));
         }
         let base_url = entry.base_url(Some(format!("https://connect.{region}.amazonaws.com")))?;
-        let queues = match raw.queues {
-            None => None,
-            Some(q) if q.is_empty() => {
-                return Err(FieldError::new(
-                    "queues",
-                    "is empty; omit it to report on every STANDARD queue",
-                ))
-            }
-            Some(q) => {
-                let mut out: Vec<String> = Vec::with_capacity(q.len());
-                for name in q {
-                    let name = name.trim().to_string();
-                    if name.is_empty() {
-                        return Err(FieldError::new("queues", "has an empty queue name"));
-                    }
-                    if !out.contains(&name) {
-                        out.push(name);
-                    }
-                }
-                Some(out)
-            }
-        };
-        let sla = raw.sla_threshold.unwrap_or(DEFAULT_SLA_THRESHOLD);
-        if sla.subsec_nanos() != 0 || sla.as_secs() < 1 || sla.as_secs() > MAX_SLA_THRESHOLD_SECONDS
-        {
-            return Err(FieldError::new(
-                "sla_threshold",
-                "must be whole seconds from 1s to 7d (the API's threshold range)",
-            ));
-        }
+        let queues = entry.names("queues", raw.queues, "queue", "every STANDARD queue")?;
+        let sla_threshold_seconds = entry.whole_seconds(
+            "sla_threshold",
+            raw.sla_threshold,
+            DEFAULT_SLA_THRESHOLD.as_secs(),
+            MAX_SLA_THRESHOLD_SECONDS,
+            "the API's threshold range",
+        )?;
         let credentials = match (
             &raw.access_key_id,
             &raw.secret_access_key,
@@ -207,7 +185,7 @@ impl Config {
             instance_id,
             queues,
             time_zone: raw.time_zone.unwrap_or(chrono_tz::UTC),
-            sla_threshold_seconds: sla.as_secs(),
+            sla_threshold_seconds,
             credentials,
             role_arn,
         })

@@ -344,6 +344,31 @@ macro_rules! aws_answer {
 }
 aws_answer!(ListQueues, CurrentMetricData, MetricDataV2, CurrentUserData);
 
+/// A page of a `NextToken`-paged answer.
+pub trait Paged {
+    /// What the page lists.
+    type Item;
+    /// The page's items and the token of the next page (`None` or empty on the last).
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+macro_rules! paged {
+    ($($t:ty => $list:ident: $item:ty),*) => {$(
+        impl Paged for $t {
+            type Item = $item;
+            fn into_parts(self) -> (Vec<$item>, Option<String>) {
+                (self.$list, self.next_token)
+            }
+        }
+    )*};
+}
+paged!(
+    ListQueues => queue_summary_list: QueueSummary,
+    CurrentMetricData => metric_results: CurrentMetricResult,
+    MetricDataV2 => metric_results: MetricResultV2,
+    CurrentUserData => user_data_list: UserData
+);
+
 /// Parses a `ListQueues` answer.
 pub fn parse_list_queues(body: &[u8]) -> Result<ListQueues, ParseError> {
     parse(body)

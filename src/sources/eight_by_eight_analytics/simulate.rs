@@ -11,17 +11,15 @@
 //! as `busyOther.rt` there. Counts are sent as strings ("2"), as the documentation's
 //! groups example does, and the longest wait is `null` when nobody waits.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::config::{Config, Region, MAX_PAGE_SIZE};
 use super::types::QUEUE_METRICS;
 use crate::secret::Secret;
-use crate::simulator::{ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi};
+use crate::simulator::{
+    ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi, TokenBook,
+};
 
 /// The demo API key (client id).
 pub const DEMO_CLIENT_ID: &str = "demo-8x8-analytics-key";
@@ -53,46 +51,34 @@ pub fn demo(base_url: &url::Url) -> (Config, Api) {
 
 /// The simulated API.
 pub struct Api {
-    client_id: String,
-    client_secret: String,
-    /// Issued tokens and when each expires (simulated time).
-    tokens: Mutex<HashMap<String, DateTime<Utc>>>,
-    issued: AtomicU64,
+    tokens: TokenBook,
 }
 
 impl Api {
     /// An API accepting the key `client_id`/`client_secret`.
     pub fn new(client_id: &str, client_secret: &str) -> Self {
         Api {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            tokens: Mutex::new(HashMap::new()),
-            issued: AtomicU64::new(0),
+            tokens: TokenBook::new(
+                client_id,
+                client_secret,
+                DEMO_TOKEN_PREFIX,
+                TOKEN_LIFETIME_SECONDS,
+            ),
         }
     }
 
     /// Tokens issued so far.
     pub fn tokens_issued(&self) -> u64 {
-        self.issued.load(Ordering::Relaxed)
+        self.tokens.issued()
     }
 
     /// Revokes every token (as an administrator rotating the key would).
     pub fn revoke_all(&self) {
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.tokens.revoke_all();
     }
 
     fn issue(&self, now: DateTime<Utc>) -> SimResponse {
-        let n = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let token = format!("{DEMO_TOKEN_PREFIX}{n:04}T{}", now.timestamp());
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.retain(|_, exp| *exp > now);
-        tokens.insert(
-            token.clone(),
-            now + Duration::seconds(TOKEN_LIFETIME_SECONDS),
-        );
+        let token = self.tokens.issue(now);
         let body = json!({
             "access_token": token,
             "token_type": "BearerToken",
@@ -106,19 +92,6 @@ impl Api {
             "api_product_list_json": ["analytics realtime-api"]
         });
         SimResponse::json(body.to_string().into_bytes())
-    }
-
-    fn bearer_ok(&self, req: &SimRequest, now: DateTime<Utc>) -> bool {
-        let Some(token) = req
-            .headers
-            .get(hyper::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-        else {
-            return false;
-        };
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.get(token.trim()).is_some_and(|exp| *exp > now)
     }
 }
 
@@ -385,20 +358,14 @@ impl Api {
 impl SimulatedApi for Api {
     fn handle(&self, req: &SimRequest, cc: &ContactCenter) -> SimResponse {
         if req.path == "/oauth/v2/token" {
-            let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
-                .into_owned()
-                .collect();
-            let grant = form
-                .iter()
-                .find(|(k, _)| k == "grant_type")
-                .map(|(_, v)| v.as_str());
+            let grant = TokenBook::grant_type(req);
             if req.method != "POST" {
                 return message(405, "Method not allowed");
             }
-            if !req.basic_auth_is(&self.client_id, &self.client_secret) {
+            if !self.tokens.client_ok(req) {
                 return message(401, "Invalid client credentials");
             }
-            if grant != Some("client_credentials") {
+            if grant.as_deref() != Some("client_credentials") {
                 return message(400, "Bad request: grant_type must be client_credentials");
             }
             return self.issue(cc.now);
@@ -413,7 +380,7 @@ impl SimulatedApi for Api {
         if req.method != "GET" {
             return message(405, "Method not allowed");
         }
-        if !self.bearer_ok(req, cc.now) {
+        if !self.tokens.bearer_ok(req, cc.now) {
             return message(401, "Unauthorized");
         }
         match endpoint {

@@ -150,28 +150,7 @@ impl Config {
         }
         let client_secret =
             entry.secret("client_secret", &raw.client_secret, &raw.client_secret_file)?;
-        let queues = match raw.queues {
-            None => None,
-            Some(names) if names.is_empty() => {
-                return Err(FieldError::new(
-                    "queues",
-                    "is empty; omit it to report on every queue",
-                ))
-            }
-            Some(names) => {
-                let mut out: Vec<String> = Vec::with_capacity(names.len());
-                for n in names {
-                    let n = n.trim().to_string();
-                    if n.is_empty() {
-                        return Err(FieldError::new("queues", "a queue name is empty"));
-                    }
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-                Some(out)
-            }
-        };
+        let queues = entry.names("queues", raw.queues, "queue", "every queue")?;
         Ok(Config {
             api_url,
             login_url,

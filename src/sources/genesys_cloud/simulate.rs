@@ -11,16 +11,16 @@
 //! and `INTERACTING`; simulated breaks are `BREAK`, unavailable agents `AWAY`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::config::Config;
 use crate::model::Channel;
 use crate::secret::Secret;
-use crate::simulator::{ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi};
+use crate::simulator::{
+    ContactCenter, Outcome, SimRequest, SimResponse, SimState, SimulatedApi, TokenBook,
+};
 
 /// The demo OAuth client id.
 pub const DEMO_CLIENT_ID: &str = "demo-genesys-client";
@@ -64,65 +64,40 @@ pub fn queue_id(id: u32) -> String {
 
 /// The simulated API.
 pub struct Api {
-    client_id: String,
-    client_secret: String,
-    /// Issued tokens and when each expires (simulated time).
-    tokens: Mutex<HashMap<String, DateTime<Utc>>>,
-    issued: AtomicU64,
+    tokens: TokenBook,
 }
 
 impl Api {
     /// An API accepting the client `client_id`/`client_secret`.
     pub fn new(client_id: &str, client_secret: &str) -> Self {
         Api {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            tokens: Mutex::new(HashMap::new()),
-            issued: AtomicU64::new(0),
+            tokens: TokenBook::new(
+                client_id,
+                client_secret,
+                DEMO_TOKEN_PREFIX,
+                TOKEN_LIFETIME_SECONDS,
+            ),
         }
     }
 
     /// Tokens issued so far.
     pub fn tokens_issued(&self) -> u64 {
-        self.issued.load(Ordering::Relaxed)
+        self.tokens.issued()
     }
 
     /// Revokes every token (as deleting the OAuth client's sessions would).
     pub fn revoke_all(&self) {
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.tokens.revoke_all();
     }
 
     fn issue(&self, now: DateTime<Utc>) -> SimResponse {
-        let n = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let token = format!("{DEMO_TOKEN_PREFIX}{n:04}T{}", now.timestamp());
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.retain(|_, exp| *exp > now);
-        tokens.insert(
-            token.clone(),
-            now + Duration::seconds(TOKEN_LIFETIME_SECONDS),
-        );
+        let token = self.tokens.issue(now);
         let body = json!({
             "access_token": token,
             "token_type": "bearer",
             "expires_in": TOKEN_LIFETIME_SECONDS,
         });
         SimResponse::json(body.to_string().into_bytes())
-    }
-
-    fn bearer_ok(&self, req: &SimRequest, now: DateTime<Utc>) -> bool {
-        let Some(token) = req
-            .headers
-            .get(hyper::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-        else {
-            return false;
-        };
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.get(token.trim()).is_some_and(|exp| *exp > now)
     }
 }
 
@@ -439,21 +414,15 @@ impl SimulatedApi for Api {
             if req.method != "POST" {
                 return error(405, "method.not.allowed", "Method not allowed");
             }
-            let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
-                .into_owned()
-                .collect();
-            let grant = form
-                .iter()
-                .find(|(k, _)| k == "grant_type")
-                .map(|(_, v)| v.as_str());
-            if !req.basic_auth_is(&self.client_id, &self.client_secret) {
+            let grant = TokenBook::grant_type(req);
+            if !self.tokens.client_ok(req) {
                 return SimResponse::with_status(
                     401,
                     "application/json",
                     json!({"error": "invalid_client", "description": "client not found", "error_description": "client not found"}).to_string(),
                 );
             }
-            if grant != Some("client_credentials") {
+            if grant.as_deref() != Some("client_credentials") {
                 return SimResponse::with_status(
                     400,
                     "application/json",
@@ -465,7 +434,7 @@ impl SimulatedApi for Api {
         let Some(path) = req.path.strip_prefix("/api/v2") else {
             return error(404, "not.found", "The requested resource was not found");
         };
-        if !self.bearer_ok(req, cc.now) {
+        if !self.tokens.bearer_ok(req, cc.now) {
             return error(401, "bad.credentials", "Invalid login credentials.");
         }
         let json_body = || -> Result<Value, SimResponse> {

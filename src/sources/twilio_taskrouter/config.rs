@@ -97,40 +97,14 @@ impl Config {
             &raw.api_key_secret,
             &raw.api_key_secret_file,
         )?;
-        let queues = match &raw.queues {
-            None => None,
-            Some(names) if names.is_empty() => {
-                return Err(FieldError::new(
-                    "queues",
-                    "is empty; omit it to report on every TaskQueue",
-                ))
-            }
-            Some(names) => {
-                let mut out: Vec<String> = Vec::with_capacity(names.len());
-                for n in names {
-                    let n = n.trim();
-                    if n.is_empty() {
-                        return Err(FieldError::new("queues", "has an empty TaskQueue name"));
-                    }
-                    if !out.iter().any(|o| o == n) {
-                        out.push(n.to_string());
-                    }
-                }
-                Some(out)
-            }
-        };
-        let sla_seconds = match raw.sla_threshold {
-            None => DEFAULT_SLA_SECONDS,
-            Some(d) if d.subsec_nanos() != 0 || d.as_secs() == 0 || d.as_secs() > MAX_SLA_SECONDS => {
-                return Err(FieldError::new(
-                    "sla_threshold",
-                    format!(
-                        "must be whole seconds from 1s to {MAX_SLA_SECONDS}s (TaskRouter's SplitByWaitTime is in seconds)"
-                    ),
-                ))
-            }
-            Some(d) => d.as_secs(),
-        };
+        let queues = entry.names("queues", raw.queues.clone(), "TaskQueue", "every TaskQueue")?;
+        let sla_seconds = entry.whole_seconds(
+            "sla_threshold",
+            raw.sla_threshold,
+            DEFAULT_SLA_SECONDS,
+            MAX_SLA_SECONDS,
+            "TaskRouter's SplitByWaitTime is in seconds",
+        )?;
         Ok(Config {
             base_url,
             workspace_sid,

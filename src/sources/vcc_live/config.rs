@@ -129,6 +129,11 @@ impl Settings for Config {
 
     /// One line for `--config.check` (never the token).
     fn summary(&self) -> String {
+        format!("{} page_size={}", self.identity(), self.page_size)
+    }
+
+    /// The account, its filters and its day's zone; not the page size.
+    fn identity(&self) -> String {
         let ids = |v: &[u64]| {
             if v.is_empty() {
                 "all".to_string()
@@ -137,20 +142,13 @@ impl Settings for Config {
             }
         };
         format!(
-            "{} customer={} projects={} users={} time_zone={} page_size={}",
+            "{} customer={} projects={} users={} time_zone={}",
             crate::http::display_url(&self.base_url),
             self.customer,
             ids(&self.projects),
             ids(&self.users),
             self.time_zone.name(),
-            self.page_size
         )
-    }
-
-    /// The account, its filters and its day's zone; not the page size.
-    fn identity(&self) -> String {
-        let s = self.summary();
-        s[..s.rfind(" page_size=").unwrap_or(s.len())].to_string()
     }
 }
 
@@ -211,6 +209,21 @@ mod tests {
             c.summary(),
             "http://127.0.0.1:9000/proxy/vcc customer=not a subdomain projects=53,64 users=6 time_zone=Europe/Budapest page_size=10000"
         );
+    }
+
+    #[test]
+    fn the_identity_is_the_account_and_its_filters_not_the_page_size() {
+        let mut a = check(raw()).unwrap();
+        let id = a.identity();
+        assert!(
+            !id.contains("page_size") && id.contains("customer=MyCC"),
+            "{id}"
+        );
+        a.page_size = 17;
+        assert_eq!(a.identity(), id);
+        a.projects = vec![7];
+        assert_ne!(a.identity(), id);
+        assert!(!a.identity().contains("t0k"));
     }
 
     #[test]
