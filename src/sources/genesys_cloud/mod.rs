@@ -220,242 +220,8 @@ pub fn normalize(
         }
     };
     let by_id: HashMap<&str, &QueueInfo> = dir.iter().map(|q| (q.id.as_str(), q)).collect();
-
-    // Gauges: every channel a queue has a threshold for starts at nobody waiting.
-    struct G {
-        waiting: u64,
-        oldest: f64,
-        oldest_unknown: bool,
-        sla: Option<f64>,
-    }
-    let mut gauges: BTreeMap<QueueKey, G> = BTreeMap::new();
-    for q in dir {
-        for (channel, sla) in &q.sla {
-            let g = gauges
-                .entry(QueueKey {
-                    queue: q.label.clone(),
-                    channel: *channel,
-                })
-                .or_insert(G {
-                    waiting: 0,
-                    oldest: 0.0,
-                    oldest_unknown: false,
-                    sla: None,
-                });
-            g.sla = Some(g.sla.map_or(*sla, |s| s.max(*sla)));
-        }
-    }
-    let mut per_queue: BTreeMap<(String, String), u64> = BTreeMap::new();
-    // A group or metric seen twice (a repeated record) counts once: the first.
-    let mut seen_groups: HashSet<(&str, Option<&str>)> = HashSet::new();
-    for answer in observations {
-        // Waits are measured against Genesys's clock where the answer gives it.
-        let reference = answer.answered_at.unwrap_or(now);
-        // Organization presence id → its system presence.
-        let mut presence: HashMap<&str, &str> = HashMap::new();
-        if let Some(m) = &answer.system_to_organization_mappings {
-            for (system, ids) in m {
-                for id in ids {
-                    presence.insert(id.as_str(), system.as_str());
-                }
-            }
-        }
-        for group in answer.results.iter().flatten() {
-            let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
-                continue;
-            };
-            if !seen_groups.insert((q.id.as_str(), group.group.media_type.as_deref())) {
-                continue;
-            }
-            let mut seen_metrics: HashSet<(&str, Option<&str>)> = HashSet::new();
-            for d in group.data.iter().flatten() {
-                if !seen_metrics.insert((d.metric.as_str(), d.qualifier.as_deref())) {
-                    continue;
-                }
-                let n = count(d.stats.and_then(|s| s.count));
-                match d.metric.as_str() {
-                    "oWaiting" => {
-                        let Some(n) = n else { continue };
-                        let media = group.group.media_type.as_deref().unwrap_or(UNKNOWN);
-                        let channel = channel_of(media).unwrap_or_else(|| {
-                            note(format!("media type {media:?}"));
-                            Channel::Other
-                        });
-                        let oldest_start = d
-                            .observations
-                            .iter()
-                            .flatten()
-                            .filter_map(|o| o.observation_date.as_deref())
-                            .filter_map(|s| DateTime::parse_from_rfc3339(s).ok())
-                            .min();
-                        let g = gauges
-                            .entry(QueueKey {
-                                queue: q.label.clone(),
-                                channel,
-                            })
-                            .or_insert(G {
-                                waiting: 0,
-                                oldest: 0.0,
-                                oldest_unknown: false,
-                                sla: None,
-                            });
-                        g.waiting = g.waiting.saturating_add(n);
-                        if n > 0 {
-                            match oldest_start {
-                                Some(t) => {
-                                    let age = (reference - t.with_timezone(&Utc)).num_milliseconds()
-                                        as f64
-                                        / 1000.0;
-                                    g.oldest = g.oldest.max(age.max(0.0));
-                                }
-                                None => g.oldest_unknown = true,
-                            }
-                        }
-                    }
-                    "oOnQueueUsers" | "oOffQueueUsers" => {
-                        let Some(n) = n else { continue };
-                        let qualifier = d.qualifier.as_deref().unwrap_or("");
-                        let state = if d.metric == "oOnQueueUsers" {
-                            if ROUTING_STATUSES.contains(&qualifier) {
-                                format!("ON_QUEUE:{qualifier}")
-                            } else {
-                                note(format!("routing status {qualifier:?}"));
-                                UNKNOWN.to_string()
-                            }
-                        } else {
-                            match presence.get(qualifier) {
-                                Some(s) if SYSTEM_PRESENCES.contains(s) => s.to_string(),
-                                _ => {
-                                    note(format!("organization presence id {qualifier:?}"));
-                                    UNKNOWN.to_string()
-                                }
-                            }
-                        };
-                        let c = per_queue.entry((q.label.clone(), state)).or_insert(0);
-                        *c = c.saturating_add(n);
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    let queues: Vec<QueueGauges> = gauges
-        .into_iter()
-        .map(|(key, g)| QueueGauges {
-            key,
-            waiting: Some(g.waiting),
-            oldest_wait_seconds: if g.waiting == 0 {
-                Some(0.0)
-            } else if g.oldest_unknown {
-                None
-            } else {
-                Some(g.oldest)
-            },
-            sla_threshold_seconds: g.sla,
-        })
-        .collect();
-    let mut queue_agents: Vec<QueueAgents> = per_queue
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|((queue, vendor_state), count)| QueueAgents {
-            queue,
-            vendor_state,
-            count,
-        })
-        .collect();
-    // A queue nobody is in keeps one zero entry, so that its zeros are shown.
-    for q in dir {
-        if !queue_agents.iter().any(|a| a.queue == q.label) {
-            queue_agents.push(QueueAgents {
-                queue: q.label.clone(),
-                vendor_state: "ON_QUEUE:IDLE".into(),
-                count: 0,
-            });
-        }
-    }
-
-    let mut queue_counts = Vec::new();
-    let mut seen_groups: HashSet<(i64, &str, &str)> = HashSet::new();
-    for (start, answer) in days {
-        for group in answer.results.iter().flatten() {
-            let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
-                continue;
-            };
-            let media = group.group.media_type.as_deref().unwrap_or(UNKNOWN);
-            if !seen_groups.insert((*start, q.id.as_str(), media)) {
-                continue;
-            }
-            let channel = channel_of(media).unwrap_or_else(|| {
-                note(format!("media type {media:?}"));
-                Channel::Other
-            });
-            let mut m: HashMap<&str, Stats> = HashMap::new();
-            let mut seen_intervals: HashSet<Option<&str>> = HashSet::new();
-            for d in group.data.iter().flatten() {
-                if !seen_intervals.insert(d.interval.as_deref()) {
-                    continue;
-                }
-                let mut seen_metrics: HashSet<&str> = HashSet::new();
-                for metric in d.metrics.iter().flatten() {
-                    if !seen_metrics.insert(metric.metric.as_str()) {
-                        continue;
-                    }
-                    let Some(s) = metric.stats else { continue };
-                    let e = m.entry(metric.metric.as_str()).or_default();
-                    e.count = add(e.count, s.count);
-                    e.sum = add(e.sum, s.sum);
-                }
-            }
-            let value = |name: &str, f: fn(&Stats) -> Option<f64>| {
-                m.get(name)
-                    .and_then(f)
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-            };
-            let n = |name: &str| value(name, |s| s.count).map(f64::round);
-            let ms = |name: &str| value(name, |s| s.sum);
-            let answered = n("tAnswered");
-            let talk = match (ms("tTalkComplete"), ms("tHeldComplete")) {
-                (None, None) => None,
-                (a, b) => Some((a.unwrap_or(0.0) + b.unwrap_or(0.0)) / 1000.0),
-            };
-            let key = QueueKey {
-                queue: q.label.clone(),
-                channel,
-            };
-            let period = PeriodKey {
-                start: *start,
-                scope: format!("{}:{media}", q.id),
-            };
-            for (counter, v) in [
-                (QueueCounter::Entered, n("nOffered")),
-                (QueueCounter::Answered, answered),
-                (QueueCounter::Abandoned, n("tAbandon")),
-                // Answered over the threshold is posted with the answer: no row is none.
-                (
-                    QueueCounter::AnsweredInSla,
-                    answered.map(|a| (a - n("nOverSla").unwrap_or(0.0)).max(0.0)),
-                ),
-                (QueueCounter::Handled, n("tHandle")),
-                (QueueCounter::TalkSeconds, talk),
-                (
-                    QueueCounter::AfterCallWorkSeconds,
-                    ms("tAcw").map(|v| v / 1000.0),
-                ),
-            ] {
-                if let Some(value) = v {
-                    queue_counts.push(PeriodValue {
-                        series: QueueCount {
-                            key: key.clone(),
-                            counter,
-                        },
-                        period: period.clone(),
-                        value,
-                    });
-                }
-            }
-        }
-    }
-
+    let (queues, queue_agents) = observed(dir, &by_id, observations, now, &mut note);
+    let queue_counts = day_counts(&by_id, days, &mut note);
     let agents = match counts {
         Some(c) => Some(agents_of(c, &mut note)?),
         None => None,
@@ -470,6 +236,287 @@ pub fn normalize(
         },
         unknown,
     })
+}
+
+/// One queue × channel's gauges while the observations are read.
+#[derive(Default)]
+struct Gauge {
+    waiting: u64,
+    oldest: f64,
+    oldest_unknown: bool,
+    sla: Option<f64>,
+}
+
+/// The observations → the queue gauges and the agents per queue and state. Every
+/// channel a queue has a threshold for starts at nobody waiting; a group or metric
+/// seen twice (a repeated record) counts once: the first.
+fn observed(
+    dir: &[QueueInfo],
+    by_id: &HashMap<&str, &QueueInfo>,
+    observations: &[ObservationAnswer],
+    now: DateTime<Utc>,
+    note: &mut impl FnMut(String),
+) -> (Vec<QueueGauges>, Vec<QueueAgents>) {
+    let mut gauges: BTreeMap<QueueKey, Gauge> = BTreeMap::new();
+    for q in dir {
+        for (channel, sla) in &q.sla {
+            let g = gauges.entry(key_of(q, *channel)).or_default();
+            g.sla = Some(g.sla.map_or(*sla, |s| s.max(*sla)));
+        }
+    }
+    let mut per_queue: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut seen_groups: HashSet<(&str, Option<&str>)> = HashSet::new();
+    for answer in observations {
+        // Waits are measured against Genesys's clock where the answer gives it.
+        let reference = answer.answered_at.unwrap_or(now);
+        let presence = presences(answer);
+        for group in answer.results.iter().flatten() {
+            let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
+                continue;
+            };
+            if !seen_groups.insert((q.id.as_str(), group.group.media_type.as_deref())) {
+                continue;
+            }
+            let mut seen_metrics: HashSet<(&str, Option<&str>)> = HashSet::new();
+            for d in group.data.iter().flatten() {
+                if !seen_metrics.insert((d.metric.as_str(), d.qualifier.as_deref())) {
+                    continue;
+                }
+                let Some(n) = count(d.stats.and_then(|s| s.count)) else {
+                    continue;
+                };
+                match d.metric.as_str() {
+                    "oWaiting" => {
+                        let media = group.group.media_type.as_deref().unwrap_or(UNKNOWN);
+                        let channel = channel_of(media).unwrap_or_else(|| {
+                            note(format!("media type {media:?}"));
+                            Channel::Other
+                        });
+                        let g = gauges.entry(key_of(q, channel)).or_default();
+                        add_waiting(g, n, d, reference);
+                    }
+                    "oOnQueueUsers" | "oOffQueueUsers" => {
+                        let state = member_state(d, &presence, note);
+                        let c = per_queue.entry((q.label.clone(), state)).or_insert(0);
+                        *c = c.saturating_add(n);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    (queue_gauges(gauges), queue_agents(per_queue, dir))
+}
+
+fn key_of(q: &QueueInfo, channel: Channel) -> QueueKey {
+    QueueKey {
+        queue: q.label.clone(),
+        channel,
+    }
+}
+
+/// Organization presence id → its system presence, from an observation answer.
+fn presences(answer: &ObservationAnswer) -> HashMap<&str, &str> {
+    let mut presence: HashMap<&str, &str> = HashMap::new();
+    if let Some(m) = &answer.system_to_organization_mappings {
+        for (system, ids) in m {
+            for id in ids {
+                presence.insert(id.as_str(), system.as_str());
+            }
+        }
+    }
+    presence
+}
+
+/// `n` more waiting, and the oldest wait from the earliest observation date (unknown
+/// where somebody waits but no date says since when).
+fn add_waiting(g: &mut Gauge, n: u64, d: &types::ObservationData, reference: DateTime<Utc>) {
+    let oldest_start = d
+        .observations
+        .iter()
+        .flatten()
+        .filter_map(|o| o.observation_date.as_deref())
+        .filter_map(|s| DateTime::parse_from_rfc3339(s).ok())
+        .min();
+    g.waiting = g.waiting.saturating_add(n);
+    if n > 0 {
+        match oldest_start {
+            Some(t) => {
+                let age = (reference - t.with_timezone(&Utc)).num_milliseconds() as f64 / 1000.0;
+                g.oldest = g.oldest.max(age.max(0.0));
+            }
+            None => g.oldest_unknown = true,
+        }
+    }
+}
+
+/// The vendor state of queue members counted by `oOnQueueUsers` (`ON_QUEUE:<routing
+/// status>`) or `oOffQueueUsers` (the system presence of the organization presence).
+fn member_state(
+    d: &types::ObservationData,
+    presence: &HashMap<&str, &str>,
+    note: &mut impl FnMut(String),
+) -> String {
+    let qualifier = d.qualifier.as_deref().unwrap_or("");
+    if d.metric == "oOnQueueUsers" {
+        if ROUTING_STATUSES.contains(&qualifier) {
+            format!("ON_QUEUE:{qualifier}")
+        } else {
+            note(format!("routing status {qualifier:?}"));
+            UNKNOWN.to_string()
+        }
+    } else {
+        match presence.get(qualifier) {
+            Some(s) if SYSTEM_PRESENCES.contains(s) => s.to_string(),
+            _ => {
+                note(format!("organization presence id {qualifier:?}"));
+                UNKNOWN.to_string()
+            }
+        }
+    }
+}
+
+fn queue_gauges(gauges: BTreeMap<QueueKey, Gauge>) -> Vec<QueueGauges> {
+    gauges
+        .into_iter()
+        .map(|(key, g)| QueueGauges {
+            key,
+            waiting: Some(g.waiting),
+            oldest_wait_seconds: if g.waiting == 0 {
+                Some(0.0)
+            } else if g.oldest_unknown {
+                None
+            } else {
+                Some(g.oldest)
+            },
+            sla_threshold_seconds: g.sla,
+        })
+        .collect()
+}
+
+/// Agents per queue and state; a queue nobody is in keeps one zero entry, so that its
+/// zeros are shown.
+fn queue_agents(per_queue: BTreeMap<(String, String), u64>, dir: &[QueueInfo]) -> Vec<QueueAgents> {
+    let mut out: Vec<QueueAgents> = per_queue
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|((queue, vendor_state), count)| QueueAgents {
+            queue,
+            vendor_state,
+            count,
+        })
+        .collect();
+    for q in dir {
+        if !out.iter().any(|a| a.queue == q.label) {
+            out.push(QueueAgents {
+                queue: q.label.clone(),
+                vendor_state: "ON_QUEUE:IDLE".into(),
+                count: 0,
+            });
+        }
+    }
+    out
+}
+
+/// The aggregates of each day → the day's running totals per queue and media, one
+/// period per day, queue and media (a repeated group, interval or metric counts once).
+fn day_counts(
+    by_id: &HashMap<&str, &QueueInfo>,
+    days: &[(i64, AggregateAnswer)],
+    note: &mut impl FnMut(String),
+) -> Vec<PeriodValue<QueueCount>> {
+    let mut out = Vec::new();
+    let mut seen_groups: HashSet<(i64, &str, &str)> = HashSet::new();
+    for (start, answer) in days {
+        for group in answer.results.iter().flatten() {
+            let Some(q) = group.group.queue_id.as_deref().and_then(|id| by_id.get(id)) else {
+                continue;
+            };
+            let media = group.group.media_type.as_deref().unwrap_or(UNKNOWN);
+            if !seen_groups.insert((*start, q.id.as_str(), media)) {
+                continue;
+            }
+            let channel = channel_of(media).unwrap_or_else(|| {
+                note(format!("media type {media:?}"));
+                Channel::Other
+            });
+            let m = group_stats(group);
+            let key = key_of(q, channel);
+            let period = PeriodKey {
+                start: *start,
+                scope: format!("{}:{media}", q.id),
+            };
+            for (counter, value) in counters_of(&m) {
+                out.push(PeriodValue {
+                    series: QueueCount {
+                        key: key.clone(),
+                        counter,
+                    },
+                    period: period.clone(),
+                    value,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A group's metrics summed over its intervals (each interval and metric once).
+fn group_stats(group: &types::AggregateGroup) -> HashMap<&str, Stats> {
+    let mut m: HashMap<&str, Stats> = HashMap::new();
+    let mut seen_intervals: HashSet<Option<&str>> = HashSet::new();
+    for d in group.data.iter().flatten() {
+        if !seen_intervals.insert(d.interval.as_deref()) {
+            continue;
+        }
+        let mut seen_metrics: HashSet<&str> = HashSet::new();
+        for metric in d.metrics.iter().flatten() {
+            if !seen_metrics.insert(metric.metric.as_str()) {
+                continue;
+            }
+            let Some(s) = metric.stats else { continue };
+            let e = m.entry(metric.metric.as_str()).or_default();
+            e.count = add(e.count, s.count);
+            e.sum = add(e.sum, s.sum);
+        }
+    }
+    m
+}
+
+/// The contract's counters from a group's metrics (milliseconds become seconds); a
+/// counter whose metrics are absent is not reported.
+fn counters_of(m: &HashMap<&str, Stats>) -> Vec<(QueueCounter, f64)> {
+    let value = |name: &str, f: fn(&Stats) -> Option<f64>| {
+        m.get(name)
+            .and_then(f)
+            .filter(|v| v.is_finite() && *v >= 0.0)
+    };
+    let n = |name: &str| value(name, |s| s.count).map(f64::round);
+    let ms = |name: &str| value(name, |s| s.sum);
+    let answered = n("tAnswered");
+    let talk = match (ms("tTalkComplete"), ms("tHeldComplete")) {
+        (None, None) => None,
+        (a, b) => Some((a.unwrap_or(0.0) + b.unwrap_or(0.0)) / 1000.0),
+    };
+    [
+        (QueueCounter::Entered, n("nOffered")),
+        (QueueCounter::Answered, answered),
+        (QueueCounter::Abandoned, n("tAbandon")),
+        // Answered over the threshold is posted with the answer: no row is none.
+        (
+            QueueCounter::AnsweredInSla,
+            answered.map(|a| (a - n("nOverSla").unwrap_or(0.0)).max(0.0)),
+        ),
+        (QueueCounter::Handled, n("tHandle")),
+        (QueueCounter::TalkSeconds, talk),
+        (
+            QueueCounter::AfterCallWorkSeconds,
+            ms("tAcw").map(|v| v / 1000.0),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(c, v)| Some((c, v?)))
+    .collect()
 }
 
 fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
