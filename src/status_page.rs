@@ -352,7 +352,14 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
             esc(&utc_text(t))
         );
     }
+    agent_summary(out, f);
+    agents_table(out, &f.agent_rows);
+    queues_table(out, f);
+    out.push_str("</section>\n");
+}
 
+/// Agents per normalized state, and (folded) per vendor state name.
+fn agent_summary(out: &mut String, f: &Fresh) {
     let total: u64 = f.agents.iter().sum();
     let _ = writeln!(
         out,
@@ -379,10 +386,14 @@ fn source_section(out: &mut String, index: usize, v: &SourceView) {
         }
         out.push_str("</table></div></details>\n");
     }
-    agents_table(out, &f.agent_rows);
+}
 
+/// The queues table: current figures, and today's where the vendor has them.
+fn queues_table(out: &mut String, f: &Fresh) {
     if f.queues.is_empty() {
-        out.push_str("<h3>Queues</h3>\n<p class=\"note\">This source reports no queue figures.</p>\n</section>\n");
+        out.push_str(
+            "<h3>Queues</h3>\n<p class=\"note\">This source reports no queue figures.</p>\n",
+        );
         return;
     }
     // A vendor with only real-time queue figures gets no columns of dashes for
@@ -442,7 +453,6 @@ Service level = answered within the SLA threshold / answered. — = not reported
     } else {
         out.push_str("<p class=\"note\">This source reports only the queues' current state: no daily counts, service level or SLA threshold. — = not reported.</p>\n");
     }
-    out.push_str("</section>\n");
 }
 
 /// The agents table (folded past [`FOLD_AGENTS`]); nothing without agents.
