@@ -43,6 +43,15 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// A list of names as `--config.check` shows it: comma-separated, `all` when not set
+/// (the counterpart of [`Entry::names`]).
+pub fn names_text(names: &Option<Vec<String>>) -> String {
+    match names {
+        Some(n) => n.join(","),
+        None => "all".to_string(),
+    }
+}
+
 /// The vendor's part of one source entry, as the config loader hands it over.
 pub struct Entry<'a> {
     vendor: &'static str,

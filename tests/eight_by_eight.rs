@@ -771,15 +771,10 @@ async fn agent_statistics_feed_state_seconds_and_intervals_only_the_histogram() 
 
 #[tokio::test]
 async fn simulated_api_round_trip_gives_sane_numbers() {
-    use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+    use contact_center_exporter::simulator::{ContactCenter, SimOptions};
     let now = Utc::now();
     let cc = Arc::new(Mutex::new(ContactCenter::new(&SimOptions::default(), now)));
-    let mut h = host::Host::new(Arc::clone(&cc));
-    let probe = url::Url::parse("http://127.0.0.1/eight_by_eight").unwrap();
-    let (_, api) = contact_center_exporter::sources::eight_by_eight::simulate::demo(&probe);
-    h.mount("eight_by_eight", Box::new(api));
-    let addr = host::start(h).await.unwrap();
-    let base = url::Url::parse(&format!("http://{addr}/eight_by_eight")).unwrap();
+    let base = common::simulated::serve_demo("eight_by_eight", Arc::clone(&cc)).await;
     let (mut cfg, _) = contact_center_exporter::sources::eight_by_eight::simulate::demo(&base);
     cfg.agent_statistics = false;
     let mut src = EightByEightSource::new("demo", cfg);

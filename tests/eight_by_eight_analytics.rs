@@ -702,7 +702,7 @@ fn exact_over_repeated_polls_a_growing_day_and_a_revoked_token() {
 /// the simulation on two pages, its queues with their day totals and gauges.
 #[tokio::test]
 async fn the_demo_api_round_trip() {
-    use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+    use contact_center_exporter::simulator::{ContactCenter, SimOptions};
     let now = Utc::now();
     let cc = Arc::new(Mutex::new(ContactCenter::new(
         &SimOptions {
@@ -711,12 +711,7 @@ async fn the_demo_api_round_trip() {
         },
         now,
     )));
-    let probe = url::Url::parse("http://127.0.0.1:1/x").unwrap();
-    let (_, api) = simulate::demo(&probe);
-    let mut h = host::Host::new(cc.clone());
-    h.mount("eight_by_eight_analytics", Box::new(api));
-    let addr = host::start(h).await.unwrap();
-    let base = url::Url::parse(&format!("http://{addr}/eight_by_eight_analytics")).unwrap();
+    let base = common::simulated::serve_demo("eight_by_eight_analytics", cc.clone()).await;
     let (cfg, _) = simulate::demo(&base);
     assert_eq!(cfg.page_size, 100);
     let mut src = AnalyticsSource::new("e88", cfg);

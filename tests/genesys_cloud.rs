@@ -829,7 +829,7 @@ async fn only_the_configured_queues_are_asked_for() {
 /// The demo's API (token endpoint included) polled by the real source.
 #[tokio::test]
 async fn the_demo_api_round_trip() {
-    use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+    use contact_center_exporter::simulator::{ContactCenter, SimOptions};
     let now = Utc::now();
     let cc = Arc::new(Mutex::new(ContactCenter::new(
         &SimOptions {
@@ -838,12 +838,7 @@ async fn the_demo_api_round_trip() {
         },
         now,
     )));
-    let probe = url::Url::parse("http://127.0.0.1:1/x").unwrap();
-    let (_, api) = simulate::demo(&probe);
-    let mut h = host::Host::new(cc.clone());
-    h.mount("genesys_cloud", Box::new(api));
-    let addr = host::start(h).await.unwrap();
-    let base = url::Url::parse(&format!("http://{addr}/genesys_cloud")).unwrap();
+    let base = common::simulated::serve_demo("genesys_cloud", cc.clone()).await;
     let (cfg, _) = simulate::demo(&base);
     let mut src = GenesysSource::new("gc", cfg);
     let snap = src.poll(&ctx(Utc::now())).await.unwrap();

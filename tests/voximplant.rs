@@ -814,17 +814,10 @@ async fn applications_are_listed_when_no_queue_names_one() {
 /// through the simulator's HTTP host with sane numbers.
 #[tokio::test]
 async fn simulated_api_round_trip() {
-    use contact_center_exporter::simulator::{host, ContactCenter, SimOptions};
+    use contact_center_exporter::simulator::{ContactCenter, SimOptions};
     let now = Utc::now();
     let cc = Arc::new(Mutex::new(ContactCenter::new(&SimOptions::default(), now)));
-    let mut hst = host::Host::new(Arc::clone(&cc));
-    // The simulated API does not depend on where it is mounted; the source's config
-    // (made again below with the real address) does.
-    let placeholder = url::Url::parse("http://127.0.0.1:1/voximplant").unwrap();
-    let (_, api) = vox().demo(&placeholder);
-    hst.mount("voximplant", api);
-    let addr = host::start(hst).await.unwrap();
-    let base = url::Url::parse(&format!("http://{addr}/voximplant")).unwrap();
+    let base = common::simulated::serve_demo("voximplant", Arc::clone(&cc)).await;
     let (vcfg, _) = vox().demo(&base);
     let mut source = vox().source("demo", &vcfg).unwrap();
     let counters = Arc::new(RequestCounters::default());

@@ -131,3 +131,20 @@ fn from_sim(s: SimResponse) -> MockResponse {
         .extend(s.headers.into_iter().map(|(k, v)| (k.to_string(), v)));
     r
 }
+
+/// Serves the registered `vendor`'s demo API over the contact center `cc` on a loopback
+/// port, mounted at `/<vendor>` as `--demo` mounts it: the base URL its source's config
+/// is made for (`simulate::demo(&base)`).
+pub async fn serve_demo(vendor: &str, cc: Arc<Mutex<ContactCenter>>) -> url::Url {
+    let v = contact_center_exporter::sources::find(vendor)
+        .unwrap_or_else(|| panic!("{vendor} is not in the registry"));
+    // The simulated API does not depend on where it is mounted; the config does.
+    let placeholder = url::Url::parse(&format!("http://127.0.0.1:1/{vendor}")).unwrap();
+    let (_, api) = v.demo(&placeholder);
+    let mut host = Host::new(cc);
+    host.mount(vendor, api);
+    let addr = contact_center_exporter::simulator::host::start(host)
+        .await
+        .unwrap();
+    url::Url::parse(&format!("http://{addr}/{vendor}")).unwrap()
+}

@@ -195,10 +195,7 @@ impl Config {
 impl Settings for Config {
     /// One line for `--config.check` (the access key id, never the secret).
     fn summary(&self) -> String {
-        let queues = match &self.queues {
-            Some(q) => q.join(","),
-            None => "all".to_string(),
-        };
+        let queues = crate::vendor_keys::names_text(&self.queues);
         let creds = match &self.credentials {
             CredentialSource::Static { access_key_id, .. } => {
                 format!("access_key_id={access_key_id}")

@@ -166,10 +166,7 @@ impl Config {
 impl Settings for Config {
     /// One line for `--config.check` (the client id, never the secret).
     fn summary(&self) -> String {
-        let queues = match &self.queues {
-            Some(q) => q.join(","),
-            None => "all".to_string(),
-        };
+        let queues = crate::vendor_keys::names_text(&self.queues);
         format!(
             "{} region={} client_id={} queues={} time_zone={}",
             crate::http::display_url(&self.api_url),

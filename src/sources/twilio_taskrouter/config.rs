@@ -120,10 +120,7 @@ impl Config {
 impl Settings for Config {
     /// One line for `--config.check` (the key SID, never the secret).
     fn summary(&self) -> String {
-        let queues = match &self.queues {
-            Some(q) => q.join(","),
-            None => "all".to_string(),
-        };
+        let queues = crate::vendor_keys::names_text(&self.queues);
         format!(
             "{} workspace_sid={} api_key_sid={} queues={} sla_threshold={}s time_zone={}",
             crate::http::display_url(&self.base_url),
