@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod basic_auth;
+pub mod cached;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -76,7 +76,7 @@ pub struct Api {
     cfg: Config,
     signer: Signer,
     next_slot: HashMap<&'static str, tokio::time::Instant>,
-    queues: Option<(Vec<Queue>, chrono::DateTime<chrono::Utc>)>,
+    queues: crate::cached::Cached<Vec<Queue>>,
     instance_arn: Option<String>,
     warned_missing: bool,
 }
@@ -88,7 +88,7 @@ impl Api {
             signer: Signer::new(&cfg),
             cfg,
             next_slot: HashMap::new(),
-            queues: None,
+            queues: crate::cached::Cached::new(QUEUE_CACHE.as_secs() as i64),
             instance_arn: None,
             warned_missing: false,
         }
@@ -179,17 +179,8 @@ impl Api {
     /// The queues to report on: the cached list while it is fresh, else every page of
     /// `ListQueues` (STANDARD only), narrowed to `queues:` by name.
     pub async fn queues(&mut self, ctx: &PollContext) -> Result<Vec<Queue>, SourceError> {
-        if let Some((q, at)) = &self.queues {
-            if ctx
-                .now
-                .signed_duration_since(*at)
-                .to_std()
-                .unwrap_or_default()
-                < QUEUE_CACHE
-                && *at <= ctx.now
-            {
-                return Ok(q.clone());
-            }
+        if let Some(q) = self.queues.get(ctx.now) {
+            return Ok(q.clone());
         }
         let path = format!("/queues-summary/{}", self.cfg.instance_id);
         let mut all: Vec<QueueSummary> = Vec::new();
@@ -229,7 +220,7 @@ impl Api {
                 .find_map(instance_arn_of);
         }
         let selected = select(all, self.cfg.queues.as_deref(), &mut self.warned_missing);
-        self.queues = Some((selected.clone(), ctx.now));
+        self.queues.put(selected.clone(), ctx.now);
         Ok(selected)
     }
 

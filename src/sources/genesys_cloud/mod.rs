@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 pub use config::Config;
 use types::{AggregateAnswer, ObservationAnswer, Queue, Stats, StatusCounts};
 
+use crate::cached::Cached;
 use crate::http::{PollContext, SourceError};
 use crate::model::{
     Agent, Channel, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter, QueueGauges,
@@ -626,7 +627,7 @@ pub struct GenesysSource {
     name: String,
     api: api::Api,
     /// The queue list and when it was read (Unix seconds).
-    queues: Option<(i64, Vec<QueueInfo>)>,
+    queues: Cached<Vec<QueueInfo>>,
     /// What was already logged as unrecognized.
     logged: HashSet<String>,
 }
@@ -637,18 +638,15 @@ impl GenesysSource {
         GenesysSource {
             name: name.to_string(),
             api: api::Api::new(cfg),
-            queues: None,
+            queues: Cached::new(QUEUE_CACHE_SECONDS),
             logged: HashSet::new(),
         }
     }
 
     /// The queue list: the cached one while fresh, else read again.
     async fn directory(&mut self, ctx: &PollContext) -> Result<Vec<QueueInfo>, SourceError> {
-        let now = ctx.now.timestamp();
-        if let Some((at, dir)) = &self.queues {
-            if *at <= now && now - *at < QUEUE_CACHE_SECONDS {
-                return Ok(dir.clone());
-            }
+        if let Some(dir) = self.queues.get(ctx.now) {
+            return Ok(dir.clone());
         }
         let listing = self.api.queues(ctx).await?;
         let (dir, missing) = directory(listing, self.api.config().queues.as_deref());
@@ -658,7 +656,7 @@ impl GenesysSource {
                     "configured queue not in the queue listing (check its name and the OAuth client's divisions)");
             }
         }
-        self.queues = Some((now, dir.clone()));
+        self.queues.put(dir.clone(), ctx.now);
         Ok(dir)
     }
 }

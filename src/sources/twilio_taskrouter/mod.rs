@@ -36,6 +36,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 pub use config::Config;
 use types::{Activity, Count, Cumulative, QueueRealTime, TaskQueue, Worker};
 
+use crate::cached::Cached;
 use crate::http::{PollContext, SourceError};
 use crate::model::{
     Agent, Channel, PeriodKey, PeriodValue, QueueAgents, QueueCount, QueueCounter, QueueGauges,
@@ -93,9 +94,9 @@ pub struct TaskRouterSource {
     name: String,
     api: api::Api,
     /// The TaskQueues to report on and when they were listed.
-    queues: Option<(Vec<TaskQueue>, DateTime<Utc>)>,
+    queues: Cached<Vec<TaskQueue>>,
     /// The Activities' fallback states and when they were listed.
-    activities: Option<(StateFallbacks, DateTime<Utc>)>,
+    activities: Cached<StateFallbacks>,
     /// When the last bulk request was sent (for the requests-a-second limit).
     last_bulk: Option<tokio::time::Instant>,
     /// Days × TaskQueues already warned of the split cap.
@@ -108,8 +109,8 @@ impl TaskRouterSource {
         TaskRouterSource {
             name: name.to_string(),
             api: api::Api::new(cfg),
-            queues: None,
-            activities: None,
+            queues: Cached::new(QUEUE_CACHE_SECONDS),
+            activities: Cached::new(QUEUE_CACHE_SECONDS),
             last_bulk: None,
             capped: HashSet::new(),
         }
@@ -118,10 +119,8 @@ impl TaskRouterSource {
     /// The TaskQueues reported on: the cached list while fresh, else a new one
     /// narrowed to `queues`.
     async fn queues(&mut self, ctx: &PollContext) -> Result<Vec<TaskQueue>, SourceError> {
-        if let Some((q, at)) = &self.queues {
-            if (ctx.now - *at).num_seconds().abs() < QUEUE_CACHE_SECONDS {
-                return Ok(q.clone());
-            }
+        if let Some(q) = self.queues.get(ctx.now) {
+            return Ok(q.clone());
         }
         let mut all = self.api.task_queues(ctx).await?;
         let mut seen = HashSet::new();
@@ -138,7 +137,7 @@ impl TaskRouterSource {
                     "queues: no TaskQueue of the Workspace has these names");
             }
         }
-        self.queues = Some((all.clone(), ctx.now));
+        self.queues.put(all.clone(), ctx.now);
         Ok(all)
     }
 
@@ -147,13 +146,11 @@ impl TaskRouterSource {
         &mut self,
         ctx: &PollContext,
     ) -> Result<StateFallbacks, SourceError> {
-        if let Some((f, at)) = &self.activities {
-            if (ctx.now - *at).num_seconds().abs() < QUEUE_CACHE_SECONDS {
-                return Ok(f.clone());
-            }
+        if let Some(f) = self.activities.get(ctx.now) {
+            return Ok(f.clone());
         }
         let fallbacks = activity_fallbacks(&self.api.activities(ctx).await?);
-        self.activities = Some((fallbacks.clone(), ctx.now));
+        self.activities.put(fallbacks.clone(), ctx.now);
         Ok(fallbacks)
     }
 
@@ -183,7 +180,7 @@ impl TaskRouterSource {
                         }
                     ) {
                         // A TaskQueue may have been deleted: list them again next time.
-                        self.queues = None;
+                        self.queues.clear();
                     }
                     return Err(e);
                 }
