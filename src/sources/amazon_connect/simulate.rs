@@ -164,6 +164,142 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A `GetMetricDataV2` request's range and filters, checked as the API checks them.
+struct MetricDataRequest {
+    /// `StartTime` as sent (echoed in `MetricInterval`).
+    start: f64,
+    /// The range counted: from `StartTime` to `EndTime`, cut at the simulation's now.
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// The `QUEUE` and `CHANNEL` filter values.
+    queues: Vec<String>,
+    channels: Vec<String>,
+}
+
+impl MetricDataRequest {
+    fn of(body: &Value, now: DateTime<Utc>) -> Result<Self, SimResponse> {
+        let (Some(start), Some(end)) = (body["StartTime"].as_f64(), body["EndTime"].as_f64())
+        else {
+            return Err(aws_error(
+                400,
+                "InvalidRequestException",
+                "StartTime and EndTime are required",
+            ));
+        };
+        if start >= end || end - start >= 35.0 * 86400.0 {
+            return Err(aws_error(
+                400,
+                "InvalidParameterException",
+                "The time range is not valid",
+            ));
+        }
+        let mut queues = Vec::new();
+        let mut channels = Vec::new();
+        for f in body["Filters"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            match f["FilterKey"].as_str() {
+                Some("QUEUE") => queues = strings(&f["FilterValues"]),
+                Some("CHANNEL") => channels = strings(&f["FilterValues"]),
+                _ => {}
+            }
+        }
+        if queues.is_empty() || queues.len() > 100 {
+            return Err(aws_error(
+                400,
+                "InvalidParameterException",
+                "FilterValues must hold 1 to 100 values",
+            ));
+        }
+        let (from, to) = match (
+            Utc.timestamp_opt(start as i64, 0).single(),
+            Utc.timestamp_opt(end as i64, 0).single(),
+        ) {
+            (Some(a), Some(b)) => (a, b.min(now)),
+            _ => {
+                return Err(aws_error(
+                    400,
+                    "InvalidParameterException",
+                    "bad timestamps",
+                ))
+            }
+        };
+        Ok(MetricDataRequest {
+            start,
+            from,
+            to,
+            queues,
+            channels,
+        })
+    }
+}
+
+/// One simulated queue's figures over a range, as `GetMetricDataV2` counts them.
+#[derive(Default)]
+struct DayFigures {
+    queued: u64,
+    connected: u64,
+    abandoned: u64,
+    handled: u64,
+    talk: i64,
+    acw: i64,
+    answered_waits: Vec<i64>,
+}
+
+impl DayFigures {
+    fn of(cc: &ContactCenter, q: usize, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        let within = |t: DateTime<Utc>| t >= from && t < to;
+        let mut f = DayFigures::default();
+        for it in cc.interactions.iter().filter(|it| it.queue == q) {
+            if within(it.entered) {
+                f.queued += 1;
+            }
+            match it.outcome {
+                Outcome::Answered { at, .. } if within(at) => {
+                    f.connected += 1;
+                    f.answered_waits.push(it.wait_seconds(cc.now));
+                }
+                Outcome::Abandoned { at } if within(at) => f.abandoned += 1,
+                _ => {}
+            }
+            if let Some(h) = it.handling() {
+                if within(h.finished) {
+                    f.handled += 1;
+                    f.talk += h.talk_seconds;
+                    f.acw += h.wrap_seconds;
+                }
+            }
+        }
+        f
+    }
+
+    /// The asked `metrics` (as sent) with their values; unknown names are left out.
+    fn collections(&self, metrics: &[Value]) -> Vec<Value> {
+        metrics
+            .iter()
+            .filter_map(|m| {
+                let v = match m["Name"].as_str()? {
+                    "CONTACTS_QUEUED" => self.queued as f64,
+                    "CONTACTS_HANDLED_BY_CONNECTED_TO_AGENT" => self.connected as f64,
+                    "CONTACTS_ABANDONED" => self.abandoned as f64,
+                    "CONTACTS_HANDLED" => self.handled as f64,
+                    "SUM_INTERACTION_AND_HOLD_TIME" => self.talk as f64,
+                    "SUM_AFTER_CONTACT_WORK_TIME" => self.acw as f64,
+                    "SUM_CONTACTS_ANSWERED_IN_X" => {
+                        let th = &m["Threshold"][0];
+                        let x = th["ThresholdValue"].as_f64()?;
+                        let lte = th["Comparison"].as_str() == Some("LTE");
+                        self.answered_waits
+                            .iter()
+                            .filter(|&&w| if lte { w as f64 <= x } else { (w as f64) < x })
+                            .count() as f64
+                    }
+                    _ => return None,
+                };
+                Some(json!({"Metric": m, "Value": v}))
+            })
+            .collect()
+    }
+}
+
 impl SimulatedApi for Api {
     fn handle(&self, req: &SimRequest, cc: &ContactCenter) -> SimResponse {
         // The host hides the mount: the demo's source sends it (its base URL is the
@@ -363,112 +499,30 @@ impl Api {
                 "ResourceArn is not an instance of this account",
             );
         }
-        let (Some(start), Some(end)) = (body["StartTime"].as_f64(), body["EndTime"].as_f64())
-        else {
-            return aws_error(
-                400,
-                "InvalidRequestException",
-                "StartTime and EndTime are required",
-            );
-        };
-        if start >= end || end - start >= 35.0 * 86400.0 {
-            return aws_error(
-                400,
-                "InvalidParameterException",
-                "The time range is not valid",
-            );
-        }
-        let mut queues = Vec::new();
-        let mut channels = Vec::new();
-        for f in body["Filters"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-            match f["FilterKey"].as_str() {
-                Some("QUEUE") => queues = strings(&f["FilterValues"]),
-                Some("CHANNEL") => channels = strings(&f["FilterValues"]),
-                _ => {}
-            }
-        }
-        if queues.is_empty() || queues.len() > 100 {
-            return aws_error(
-                400,
-                "InvalidParameterException",
-                "FilterValues must hold 1 to 100 values",
-            );
-        }
-        let (from, to) = match (
-            Utc.timestamp_opt(start as i64, 0).single(),
-            Utc.timestamp_opt(end as i64, 0).single(),
-        ) {
-            (Some(a), Some(b)) => (a, b.min(cc.now)),
-            _ => return aws_error(400, "InvalidParameterException", "bad timestamps"),
+        let req = match MetricDataRequest::of(body, cc.now) {
+            Ok(r) => r,
+            Err(e) => return e,
         };
         let (page_start, size) =
             match window(body["NextToken"].as_str(), body["MaxResults"].as_u64(), 100) {
                 Ok(w) => w,
                 Err(r) => return r,
             };
-        let within = |t: DateTime<Utc>| t >= from && t < to;
         let metrics = body["Metrics"].as_array().cloned().unwrap_or_default();
         let rows: Vec<Value> = self
-            .queues_of(&queues, cc)
+            .queues_of(&req.queues, cc)
             .into_iter()
-            .filter(|&q| channels.is_empty() || channels.iter().any(|c| c == channel_name(cc.queues[q].channel)))
+            .filter(|&q| {
+                let name = channel_name(cc.queues[q].channel);
+                req.channels.is_empty() || req.channels.iter().any(|c| c == name)
+            })
             .map(|q| {
-                let mut queued = 0u64;
-                let mut connected = 0u64;
-                let mut abandoned = 0u64;
-                let mut handled = 0u64;
-                let mut talk = 0i64;
-                let mut acw = 0i64;
-                let mut answered_waits = Vec::new();
-                for it in cc.interactions.iter().filter(|it| it.queue == q) {
-                    if within(it.entered) {
-                        queued += 1;
-                    }
-                    match it.outcome {
-                        Outcome::Answered { at, .. } if within(at) => {
-                            connected += 1;
-                            answered_waits.push(it.wait_seconds(cc.now));
-                        }
-                        Outcome::Abandoned { at } if within(at) => abandoned += 1,
-                        _ => {}
-                    }
-                    if let Some(h) = it.handling() {
-                        if within(h.finished) {
-                            handled += 1;
-                            talk += h.talk_seconds;
-                            acw += h.wrap_seconds;
-                        }
-                    }
-                }
-                let collections: Vec<Value> = metrics
-                    .iter()
-                    .filter_map(|m| {
-                        let v = match m["Name"].as_str()? {
-                            "CONTACTS_QUEUED" => queued as f64,
-                            "CONTACTS_HANDLED_BY_CONNECTED_TO_AGENT" => connected as f64,
-                            "CONTACTS_ABANDONED" => abandoned as f64,
-                            "CONTACTS_HANDLED" => handled as f64,
-                            "SUM_INTERACTION_AND_HOLD_TIME" => talk as f64,
-                            "SUM_AFTER_CONTACT_WORK_TIME" => acw as f64,
-                            "SUM_CONTACTS_ANSWERED_IN_X" => {
-                                let th = &m["Threshold"][0];
-                                let x = th["ThresholdValue"].as_f64()?;
-                                let lte = th["Comparison"].as_str() == Some("LTE");
-                                answered_waits
-                                    .iter()
-                                    .filter(|&&w| if lte { w as f64 <= x } else { (w as f64) < x })
-                                    .count() as f64
-                            }
-                            _ => return None,
-                        };
-                        Some(json!({"Metric": m, "Value": v}))
-                    })
-                    .collect();
+                let figures = DayFigures::of(cc, q, req.from, req.to);
                 json!({
                     "Dimensions": {"QUEUE": queue_id(cc.queues[q].id),
                                    "CHANNEL": channel_name(cc.queues[q].channel)},
-                    "MetricInterval": {"Interval": "DAY", "StartTime": start, "EndTime": start + 86400.0},
-                    "Collections": collections
+                    "MetricInterval": {"Interval": "DAY", "StartTime": req.start, "EndTime": req.start + 86400.0},
+                    "Collections": figures.collections(&metrics)
                 })
             })
             .collect();
