@@ -740,86 +740,14 @@ fn source(
         bad_own,
         foreign,
     } = entry;
-    let name_ok = !rs.name.is_empty()
-        && rs
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if !name_ok {
-        problems.add(
-            &at("name"),
-            false,
-            &format!("{:?} must match [a-z0-9_-]+", rs.name),
-        );
-    } else if !names.insert(rs.name.clone()) {
-        problems.add(
-            &at("name"),
-            false,
-            &format!("duplicate source name {:?}", rs.name),
-        );
-    }
-    let interval = rs.interval.map_or(g.interval, |d| *d);
-    let timeout = rs.timeout.map_or(g.timeout, |d| *d);
-    let max_staleness = rs.max_staleness.map_or(g.max_staleness, |d| *d);
+    check_name(&rs.name, &at("name"), names, problems);
+    let (interval, timeout, max_staleness) = timings(&rs, g, &at, problems);
     let max_response_bytes = rs.max_response_bytes.unwrap_or(g.max_response_bytes);
-    let mut zero = false;
-    for (key, d, own) in [
-        ("interval", interval, rs.interval.is_some()),
-        ("timeout", timeout, rs.timeout.is_some()),
-        ("max_staleness", max_staleness, rs.max_staleness.is_some()),
-    ] {
-        if d.is_zero() {
-            zero = true;
-            // An inherited zero was reported at `global`.
-            if own {
-                problems.add(&at(key), false, "must be greater than 0");
-            }
-        }
-    }
-    // A comparison of two inherited values was made at `global`; one with a value
-    // `global` failed to decode would blame the source for a default.
-    let compare =
-        |a_own: bool, b_own: bool| !zero && (a_own || b_own) && (g.sound || (a_own && b_own));
-    if timeout >= interval && compare(rs.timeout.is_some(), rs.interval.is_some()) {
-        let key = if rs.timeout.is_some() {
-            "timeout"
-        } else {
-            "interval"
-        };
-        problems.add(&at(key), false, &timeout_message(timeout, interval));
-    }
-    if max_staleness < interval && compare(rs.max_staleness.is_some(), rs.interval.is_some()) {
-        let key = if rs.max_staleness.is_some() {
-            "max_staleness"
-        } else {
-            "interval"
-        };
-        problems.add(&at(key), false, &staleness_message(max_staleness, interval));
-    }
     if max_response_bytes == 0 && rs.max_response_bytes.is_some() {
         problems.add(&at("max_response_bytes"), false, "must be greater than 0");
     }
-    let max_agents = rs.max_agent_series.unwrap_or(g.max_agent_series);
-    if rs.max_agent_series.is_some() {
-        if let Err(m) = check_max_agent_series(max_agents) {
-            problems.add(&at("max_agent_series"), false, &m);
-        }
-    }
-    let agents = AgentSeries {
-        series: rs.agent_series.or(g.agent_series).unwrap_or(false),
-        names: rs.agent_names.or(g.agent_names).unwrap_or(true),
-        // Checked to fit (here, or at `global`).
-        max: usize::try_from(max_agents).unwrap_or(usize::MAX),
-    };
-    let mut state_map = HashMap::new();
-    for (vendor_state, st) in &rs.state_map {
-        match st.parse::<AgentState>() {
-            Ok(st) => {
-                state_map.insert(vendor_state.clone(), st);
-            }
-            Err(e) => problems.add(&at(&format!("state_map.{vendor_state}")), false, &e),
-        }
-    }
+    let agents = agent_series(&rs, g, &at, problems);
+    let state_map = state_map(&rs, &at, problems);
     if let Some(ca) = &rs.ca_file {
         if let Err(e) = std::fs::metadata(ca) {
             problems.add(
@@ -893,6 +821,107 @@ fn source(
         agents,
         vendor_config,
     })
+}
+
+/// A source name: `[a-z0-9_-]+` and unique in the file.
+fn check_name(name: &str, path: &str, names: &mut HashSet<String>, problems: &mut Problems) {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !ok {
+        problems.add(path, false, &format!("{name:?} must match [a-z0-9_-]+"));
+    } else if !names.insert(name.to_string()) {
+        problems.add(path, false, &format!("duplicate source name {name:?}"));
+    }
+}
+
+/// A source's `interval`, `timeout` and `max_staleness` after the `global` defaults,
+/// each non-zero, the timeout shorter than the interval and the staleness limit no
+/// shorter. Problems of inherited values were reported at `global`.
+fn timings(
+    rs: &CommonKeys,
+    g: &Global,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> (Duration, Duration, Duration) {
+    let interval = rs.interval.map_or(g.interval, |d| *d);
+    let timeout = rs.timeout.map_or(g.timeout, |d| *d);
+    let max_staleness = rs.max_staleness.map_or(g.max_staleness, |d| *d);
+    let mut zero = false;
+    for (key, d, own) in [
+        ("interval", interval, rs.interval.is_some()),
+        ("timeout", timeout, rs.timeout.is_some()),
+        ("max_staleness", max_staleness, rs.max_staleness.is_some()),
+    ] {
+        if d.is_zero() {
+            zero = true;
+            // An inherited zero was reported at `global`.
+            if own {
+                problems.add(&at(key), false, "must be greater than 0");
+            }
+        }
+    }
+    // A comparison of two inherited values was made at `global`; one with a value
+    // `global` failed to decode would blame the source for a default.
+    let compare =
+        |a_own: bool, b_own: bool| !zero && (a_own || b_own) && (g.sound || (a_own && b_own));
+    if timeout >= interval && compare(rs.timeout.is_some(), rs.interval.is_some()) {
+        let key = if rs.timeout.is_some() {
+            "timeout"
+        } else {
+            "interval"
+        };
+        problems.add(&at(key), false, &timeout_message(timeout, interval));
+    }
+    if max_staleness < interval && compare(rs.max_staleness.is_some(), rs.interval.is_some()) {
+        let key = if rs.max_staleness.is_some() {
+            "max_staleness"
+        } else {
+            "interval"
+        };
+        problems.add(&at(key), false, &staleness_message(max_staleness, interval));
+    }
+    (interval, timeout, max_staleness)
+}
+
+/// `agent_series`, `agent_names` and `max_agent_series` after the `global` defaults.
+fn agent_series(
+    rs: &CommonKeys,
+    g: &Global,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> AgentSeries {
+    let max_agents = rs.max_agent_series.unwrap_or(g.max_agent_series);
+    if rs.max_agent_series.is_some() {
+        if let Err(m) = check_max_agent_series(max_agents) {
+            problems.add(&at("max_agent_series"), false, &m);
+        }
+    }
+    AgentSeries {
+        series: rs.agent_series.or(g.agent_series).unwrap_or(false),
+        names: rs.agent_names.or(g.agent_names).unwrap_or(true),
+        // Checked to fit (here, or at `global`).
+        max: usize::try_from(max_agents).unwrap_or(usize::MAX),
+    }
+}
+
+/// `state_map` with each normalized state parsed.
+fn state_map(
+    rs: &CommonKeys,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> HashMap<String, AgentState> {
+    let mut out = HashMap::new();
+    for (vendor_state, st) in &rs.state_map {
+        match st.parse::<AgentState>() {
+            Ok(st) => {
+                out.insert(vendor_state.clone(), st);
+            }
+            Err(e) => problems.add(&at(&format!("state_map.{vendor_state}")), false, &e),
+        }
+    }
+    out
 }
 
 /// Largest `max_agent_series`: far past any contact center, and a bound on the series
