@@ -279,9 +279,10 @@ pub async fn start_demo(cli: &Cli) -> Result<(Config, Arc<Mutex<ContactCenter>>)
             proxy: None,
             opening_hours: None,
             // The demo's people are made up: show them, with their per-agent series,
-            // so the status page and the dashboard's agents table fill.
+            // so the status page and the dashboard's agents table fill (where the
+            // vendor reports each agent: a counts-only vendor would warn of it).
             agents: config::AgentSeries {
-                series: true,
+                series: vendor.reports_each_agent(),
                 ..Default::default()
             },
             vendor_config,
