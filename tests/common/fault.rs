@@ -69,7 +69,9 @@ pub struct FaultServer {
     pub endless_sent: Arc<AtomicU64>,
     /// Whether the client closed the last `Endless`/`HugeDeclared` answer early.
     pub endless_aborted: Arc<AtomicBool>,
-    /// Most connections open at once.
+    /// Most requests in flight at once (read, not yet answered). A connection the
+    /// client opens without sending on it (a spare connect of its pool, or one the
+    /// accept loop is woken with) is not a request.
     pub max_concurrent: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
@@ -129,10 +131,10 @@ impl FaultServer {
                     endless_sent: endless_sent.clone(),
                     endless_aborted: endless_aborted.clone(),
                     open: open.clone(),
+                    max_concurrent: max_concurrent.clone(),
+                    started: AtomicBool::new(false),
                     finished: AtomicBool::new(false),
                 };
-                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
-                max_concurrent.fetch_max(now_open, Ordering::SeqCst);
                 std::thread::spawn(move || {
                     ctx.handle(stream, f);
                     ctx.finish();
@@ -180,14 +182,24 @@ struct Conn {
     endless_sent: Arc<AtomicU64>,
     endless_aborted: Arc<AtomicBool>,
     open: Arc<AtomicUsize>,
+    max_concurrent: Arc<AtomicUsize>,
+    started: AtomicBool,
     finished: AtomicBool,
 }
 
 impl Conn {
+    /// A request has arrived: in flight until [`Conn::finish`].
+    fn begin(&self) {
+        if !self.started.swap(true, Ordering::SeqCst) {
+            let now_open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_concurrent.fetch_max(now_open, Ordering::SeqCst);
+        }
+    }
+
     /// The request is answered (a complete answer is about to be written; the client
     /// may send its next request as soon as it has it): no longer in flight.
     fn finish(&self) {
-        if !self.finished.swap(true, Ordering::SeqCst) {
+        if self.started.load(Ordering::SeqCst) && !self.finished.swap(true, Ordering::SeqCst) {
             self.open.fetch_sub(1, Ordering::SeqCst);
         }
     }
@@ -206,7 +218,9 @@ impl Conn {
         if let Fault::Reset = fault {
             // Closing a socket with unread data in its receive buffer sends RST.
             let mut b = [0u8; 1];
-            let _ = s.peek(&mut b);
+            if matches!(s.peek(&mut b), Ok(n) if n > 0) {
+                self.begin();
+            }
             std::thread::sleep(Duration::from_millis(10));
             self.record(None, 0);
             drop(s);
@@ -215,6 +229,7 @@ impl Conn {
         let Some(req) = read_request(&mut s) else {
             return;
         };
+        self.begin();
         let head = |status: u16, extra: &str| {
             format!(
                 "HTTP/1.1 {status} {}\r\nConnection: close\r\n{extra}\r\n",
