@@ -36,7 +36,7 @@ use types::{Group, StatusEvent};
 
 use crate::http::PollContext;
 use crate::http::SourceError;
-use crate::model::{QueueGauges, Snapshot};
+use crate::model::{QueueGauges, Snapshot, StateInterval};
 use crate::state::AgentState;
 use crate::vendor::Source;
 
@@ -178,24 +178,52 @@ impl Source for EightByEightSource {
     async fn poll(&mut self, ctx: &PollContext) -> Result<Snapshot, SourceError> {
         let tz = self.cfg.time_zone;
         let today = ctx.now.with_timezone(&tz).date_naive();
-        let first = self.day.is_none();
-        // Days whose data is read: an unfinished earlier day (read once more, however
-        // long ago), or yesterday for two hours after local midnight, since 8x8 fills
-        // columns up to an hour late (the ledger adds only growth); then today.
-        let mut days = Vec::with_capacity(2);
-        let yesterday = today.pred_opt();
+        let days = self.days_to_read(ctx.now, today);
+        let mut snap = Snapshot::default();
+        let (book, intervals) = self.read_agents(ctx, &days, today).await?;
+        snap.agents = Some(book.current(ctx.now));
+        if self.cfg.agent_statistics {
+            self.read_agent_statistics(ctx, &book, &days, &mut snap)
+                .await?;
+            snap.intervals_histogram_only = true;
+        }
+        snap.intervals = intervals;
+        self.read_queues(ctx, &days, &mut snap).await?;
+        // All state advances only when the whole poll succeeded.
+        self.book = book;
+        self.day = Some(today);
+        self.first_day.get_or_insert(today);
+        Ok(snap)
+    }
+}
+
+impl EightByEightSource {
+    /// Days whose data a poll at `now` reads: an unfinished earlier day (read once
+    /// more, however long ago), or yesterday for two hours after local midnight, since
+    /// 8x8 fills columns up to an hour late (the ledger adds only growth); then today.
+    fn days_to_read(&self, now: DateTime<Utc>, today: NaiveDate) -> Vec<NaiveDate> {
+        let tz = self.cfg.time_zone;
         let previous = match self.day {
             Some(d) if d < today => Some(d),
-            Some(_) if crate::local_day::rereads_previous_day(ctx.now, tz) => {
-                yesterday.filter(|y| self.first_day.is_some_and(|f| f <= *y))
-            }
+            Some(_) if crate::local_day::rereads_previous_day(now, tz) => today
+                .pred_opt()
+                .filter(|y| self.first_day.is_some_and(|f| f <= *y)),
             _ => None,
         };
-        days.extend(previous);
-        days.push(today);
-        let mut snap = Snapshot::default();
+        previous.into_iter().chain([today]).collect()
+    }
 
-        // Agents: status events of every group.
+    /// The status events of every group since the cursors: the agent book they lead
+    /// to (with the cursors after them) and the completed state intervals. The first
+    /// poll also reads yesterday's events, only to learn the states of agents who have
+    /// not changed state today. Nothing of `self` changes.
+    async fn read_agents(
+        &self,
+        ctx: &PollContext,
+        days: &[NaiveDate],
+        today: NaiveDate,
+    ) -> Result<(AgentBook, Vec<StateInterval>), SourceError> {
+        let first = self.day.is_none();
         let groups: Vec<Group> = fetch_all(
             ctx,
             &self.cfg,
@@ -208,15 +236,10 @@ impl Source for EightByEightSource {
         let mut book = self.book.clone();
         let mut cursors = std::collections::BTreeMap::new();
         let mut changes = Vec::new();
+        let learn_from = today.pred_opt().filter(|_| first);
         for g in groups.iter().filter(|g| g.deleted != Some(true)) {
             let Some(gid) = g.id.as_deref() else { continue };
-            let mut read_days = days.clone();
-            if first {
-                if let Some(prev) = today.pred_opt() {
-                    read_days.insert(0, prev);
-                }
-            }
-            for day in read_days {
+            for &day in learn_from.iter().chain(days) {
                 let key = (gid.to_string(), day);
                 let cursor = book.cursors.get(&key).cloned().unwrap_or_default();
                 let (events, next) = self.read_group_day(ctx, gid, day, &cursor).await?;
@@ -227,47 +250,62 @@ impl Source for EightByEightSource {
                 }
             }
         }
-        let count_from = first.then(|| day_start(today, tz));
+        let count_from = first.then(|| day_start(today, self.cfg.time_zone));
         let intervals = book.apply(changes, count_from);
         book.cursors = cursors;
-        snap.agents = Some(book.current(ctx.now));
+        Ok((book, intervals))
+    }
 
-        if self.cfg.agent_statistics {
-            let from = day_start(days[0], tz);
-            for agent in book.active_since(from) {
-                let url = stats_url(
-                    &self.cfg.base_url,
-                    &["agents", &agent, "statuses", "statistics"],
-                );
-                for &day in &days {
-                    let span = day_span(day, tz);
-                    let mut stats = match fetch_all(
-                        ctx,
-                        &self.cfg,
-                        api::AGENT_STATUS_STATISTICS,
-                        &url,
-                        Some(day),
-                        types::parse_agent_status_stats,
-                    )
-                    .await
-                    {
-                        Ok(s) => s,
-                        // An agent deleted since its events were written.
-                        Err(SourceError::Status { status: 404, .. }) => {
-                            tracing::debug!(source = %self.name, agent, "no status statistics (404)");
-                            continue;
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    stats.retain(|r| span.contains(r.period_start));
-                    periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
-                }
+    /// `agent_statistics: true`: each active agent's 30-minute state totals of `days`,
+    /// into `snap.state_seconds`.
+    async fn read_agent_statistics(
+        &self,
+        ctx: &PollContext,
+        book: &AgentBook,
+        days: &[NaiveDate],
+        snap: &mut Snapshot,
+    ) -> Result<(), SourceError> {
+        let tz = self.cfg.time_zone;
+        for agent in book.active_since(day_start(days[0], tz)) {
+            let url = stats_url(
+                &self.cfg.base_url,
+                &["agents", &agent, "statuses", "statistics"],
+            );
+            for &day in days {
+                let stats = fetch_all(
+                    ctx,
+                    &self.cfg,
+                    api::AGENT_STATUS_STATISTICS,
+                    &url,
+                    Some(day),
+                    types::parse_agent_status_stats,
+                )
+                .await;
+                let mut stats = match stats {
+                    Ok(s) => s,
+                    // An agent deleted since its events were written.
+                    Err(SourceError::Status { status: 404, .. }) => {
+                        tracing::debug!(source = %self.name, agent, "no status statistics (404)");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let span = day_span(day, tz);
+                stats.retain(|r| span.contains(r.period_start));
+                periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
             }
-            snap.intervals_histogram_only = true;
         }
-        snap.intervals = intervals;
+        Ok(())
+    }
 
-        // Queues: 30-minute periods of the watched queues.
+    /// The watched queues' gauges, and their 30-minute periods of `days` into the
+    /// snapshot's counters and wait histograms.
+    async fn read_queues(
+        &mut self,
+        ctx: &PollContext,
+        days: &[NaiveDate],
+        snap: &mut Snapshot,
+    ) -> Result<(), SourceError> {
         let queues = fetch_all(
             ctx,
             &self.cfg,
@@ -281,54 +319,62 @@ impl Source for EightByEightSource {
         let mut gauges = Vec::with_capacity(watched.len());
         for q in &watched {
             gauges.push(q.gauges());
-            let base = &self.cfg.base_url;
-            for &day in &days {
-                let span = day_span(day, tz);
-                let mut stats = fetch_all(
-                    ctx,
-                    &self.cfg,
-                    api::QUEUE_STATISTICS,
-                    &stats_url(base, &["queues", &q.id, "statistics"]),
-                    Some(day),
-                    types::parse_statistics,
-                )
-                .await?;
-                stats.retain(|r| span.contains(r.time_stamp));
-                q.counts(&stats, &mut snap.queue_counts);
-                if is_offline(q.key.channel) {
-                    let mut slas = fetch_all(
-                        ctx,
-                        &self.cfg,
-                        api::QUEUE_OFFLINE_SLAS,
-                        &stats_url(base, &["queues", &q.id, "offline_slas"]),
-                        Some(day),
-                        types::parse_offline_slas,
-                    )
-                    .await?;
-                    slas.retain(|r| span.contains(r.time_stamp));
-                    q.offline(&slas, &mut snap.queue_histograms);
-                } else {
-                    let mut slas = fetch_all(
-                        ctx,
-                        &self.cfg,
-                        api::QUEUE_ONLINE_SLAS,
-                        &stats_url(base, &["queues", &q.id, "online_slas"]),
-                        Some(day),
-                        types::parse_online_slas,
-                    )
-                    .await?;
-                    slas.retain(|r| span.contains(r.time_stamp));
-                    q.online(&slas, &mut snap.queue_histograms);
-                }
+            for &day in days {
+                self.read_queue_day(ctx, q, day, snap).await?;
             }
         }
         // Queues of one name are one gauge series (their counters stay apart by id).
         snap.queues = Some(QueueGauges::merge_same_labels(gauges));
+        Ok(())
+    }
 
-        self.book = book;
-        self.day = Some(today);
-        self.first_day.get_or_insert(today);
-        Ok(snap)
+    /// One queue's statistics and its online or offline SLA periods of one day.
+    async fn read_queue_day(
+        &self,
+        ctx: &PollContext,
+        q: &WatchedQueue,
+        day: NaiveDate,
+        snap: &mut Snapshot,
+    ) -> Result<(), SourceError> {
+        let span = day_span(day, self.cfg.time_zone);
+        let url = |what| stats_url(&self.cfg.base_url, &["queues", &q.id, what]);
+        let mut stats = fetch_all(
+            ctx,
+            &self.cfg,
+            api::QUEUE_STATISTICS,
+            &url("statistics"),
+            Some(day),
+            types::parse_statistics,
+        )
+        .await?;
+        stats.retain(|r| span.contains(r.time_stamp));
+        q.counts(&stats, &mut snap.queue_counts);
+        if is_offline(q.key.channel) {
+            let mut slas = fetch_all(
+                ctx,
+                &self.cfg,
+                api::QUEUE_OFFLINE_SLAS,
+                &url("offline_slas"),
+                Some(day),
+                types::parse_offline_slas,
+            )
+            .await?;
+            slas.retain(|r| span.contains(r.time_stamp));
+            q.offline(&slas, &mut snap.queue_histograms);
+        } else {
+            let mut slas = fetch_all(
+                ctx,
+                &self.cfg,
+                api::QUEUE_ONLINE_SLAS,
+                &url("online_slas"),
+                Some(day),
+                types::parse_online_slas,
+            )
+            .await?;
+            slas.retain(|r| span.contains(r.time_stamp));
+            q.online(&slas, &mut snap.queue_histograms);
+        }
+        Ok(())
     }
 }
 
