@@ -65,14 +65,14 @@ impl<'a> Text<'a> {
     }
 }
 
-fn utf8(b: Cow<'_, [u8]>) -> Result<Cow<'_, str>, ParseError> {
+fn utf8(b: Cow<'_, [u8]>) -> Result<Cow<'_, str>, String> {
     match b {
         Cow::Borrowed(b) => std::str::from_utf8(b)
             .map(Cow::Borrowed)
-            .map_err(|e| ParseError::Decode(format!("invalid UTF-8: {e}"))),
+            .map_err(|e| format!("invalid UTF-8: {e}")),
         Cow::Owned(v) => String::from_utf8(v)
             .map(Cow::Owned)
-            .map_err(|e| ParseError::Decode(format!("invalid UTF-8: {e}"))),
+            .map_err(|e| format!("invalid UTF-8: {e}")),
     }
 }
 
@@ -85,82 +85,86 @@ pub fn parse_list<R: Record>(body: &[u8], list: &str, record: &str) -> Result<Ve
     cfg.expand_empty_elements = false;
     cfg.trim_text(false);
 
-    let list = list.as_bytes();
-    let record = record.as_bytes();
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut root_seen = false;
-    let mut cur: Option<R> = None;
-    // The element open at depth 3 (a field, or a group once a child opens in it) and
-    // the field open at depth 4.
-    let mut name3: Vec<u8> = Vec::with_capacity(32);
-    let mut is_group = false;
-    let mut name4: Vec<u8> = Vec::with_capacity(32);
-    let mut text = Text::Empty;
-
-    let err = |reader: &Reader<&[u8]>, msg: String| {
-        ParseError::Decode(format!("{msg} (at byte {})", reader.buffer_position()))
-    };
+    let mut walk = ListWalk::new(list.as_bytes(), record.as_bytes());
     loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| err(&reader, format!("malformed XML: {e}")))?;
-        match ev {
-            Event::Start(e) => {
-                depth += 1;
-                match depth {
-                    1 => {
-                        check_root(&reader, e.name().as_ref(), list, &err)?;
-                        root_seen = true;
-                    }
-                    2 if e.name().as_ref() == record => cur = Some(R::default()),
-                    3 if cur.is_some() => {
-                        name3.clear();
-                        name3.extend_from_slice(e.name().as_ref());
-                        is_group = false;
-                        text = Text::Empty;
-                    }
-                    4 if cur.is_some() => {
-                        is_group = true;
-                        name4.clear();
-                        name4.extend_from_slice(e.name().as_ref());
-                        text = Text::Empty;
-                    }
-                    _ => {}
-                }
+        let step = match reader.read_event() {
+            Ok(ev) => walk.event(ev),
+            Err(e) => Err(format!("malformed XML: {e}")),
+        };
+        match step {
+            Ok(false) => {}
+            Ok(true) => return Ok(walk.out),
+            Err(msg) => {
+                return Err(ParseError::Decode(format!(
+                    "{msg} (at byte {})",
+                    reader.buffer_position()
+                )))
             }
-            Event::Empty(e) => match depth {
-                0 => {
-                    check_root(&reader, e.name().as_ref(), list, &err)?;
-                    root_seen = true;
-                }
-                // `<status/>`: a record with no fields still counts for paging.
-                1 if e.name().as_ref() == record => out.push(R::default()),
-                _ => {}
-            },
+        }
+    }
+}
+
+/// Where [`parse_list`] is in the body: nesting by depth alone (the root list at
+/// depth 1, a record at 2, a field or group at 3, a group's field at 4).
+struct ListWalk<'b, 'n, R> {
+    list: &'n [u8],
+    record: &'n [u8],
+    /// The records read so far.
+    out: Vec<R>,
+    depth: usize,
+    root_seen: bool,
+    /// The record open at depth 2, if it is one of `record`.
+    cur: Option<R>,
+    /// The element open at depth 3: a field, or a group once a child opens in it.
+    name3: Vec<u8>,
+    is_group: bool,
+    /// The field open at depth 4.
+    name4: Vec<u8>,
+    /// The open field's text so far.
+    text: Text<'b>,
+}
+
+impl<'b, 'n, R: Record> ListWalk<'b, 'n, R> {
+    fn new(list: &'n [u8], record: &'n [u8]) -> Self {
+        ListWalk {
+            list,
+            record,
+            out: Vec::new(),
+            depth: 0,
+            root_seen: false,
+            cur: None,
+            name3: Vec::with_capacity(32),
+            is_group: false,
+            name4: Vec::with_capacity(32),
+            text: Text::Empty,
+        }
+    }
+
+    /// Takes one event; `Ok(true)` at the end of a complete list, `Err` with the
+    /// message of a decode error.
+    fn event(&mut self, ev: Event<'b>) -> Result<bool, String> {
+        match ev {
+            Event::Start(e) => self.start(e.name().as_ref())?,
+            Event::Empty(e) => self.empty(e.name().as_ref())?,
             Event::Text(e) => {
-                let in_field = cur.is_some() && (depth == 3 && !is_group || depth == 4);
-                if in_field {
-                    text.push(utf8(e.into_inner())?);
-                } else if depth == 0 && !e.iter().all(u8::is_ascii_whitespace) {
+                if self.in_field() {
+                    self.text.push(utf8(e.into_inner())?);
+                } else if self.depth == 0 && !e.iter().all(u8::is_ascii_whitespace) {
                     let s = String::from_utf8_lossy(&e);
-                    return Err(err(
-                        &reader,
-                        format!(
-                            "expected an XML <{}> list, got text {:?}",
-                            String::from_utf8_lossy(list),
-                            crate::http::summarize_body(s.as_bytes())
-                        ),
+                    return Err(format!(
+                        "expected an XML <{}> list, got text {:?}",
+                        String::from_utf8_lossy(self.list),
+                        crate::http::summarize_body(s.as_bytes())
                     ));
                 }
             }
             Event::CData(e) => {
-                if cur.is_some() && (depth == 3 && !is_group || depth == 4) {
-                    text.push(utf8(e.into_inner())?);
+                if self.in_field() {
+                    self.text.push(utf8(e.into_inner())?);
                 }
             }
             Event::GeneralRef(e) => {
-                if cur.is_some() && (depth == 3 && !is_group || depth == 4) {
+                if self.in_field() {
                     let resolved = match e.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
                         _ => {
@@ -172,98 +176,125 @@ pub fn parse_list<R: Record>(body: &[u8], list: &str, record: &str) -> Result<Ve
                             }
                         }
                     };
-                    text.push(Cow::Owned(resolved));
+                    self.text.push(Cow::Owned(resolved));
                 }
             }
-            Event::End(_) => {
-                match depth {
-                    4 => {
-                        if let Some(r) = cur.as_mut() {
-                            set(r, &name3, &name4, &text, out.len(), &reader, &err)?;
-                        }
-                    }
-                    3 => {
-                        if let Some(r) = cur.as_mut() {
-                            if !is_group {
-                                set(r, b"", &name3, &text, out.len(), &reader, &err)?;
-                            }
-                        }
-                        is_group = false;
-                    }
-                    2 => {
-                        if let Some(r) = cur.take() {
-                            out.push(r);
-                        }
-                    }
-                    _ => {}
-                }
-                text = Text::Empty;
-                depth = depth.saturating_sub(1);
-            }
+            Event::End(_) => self.end()?,
             Event::Eof => {
-                if !root_seen {
-                    return Err(err(
-                        &reader,
-                        format!(
-                            "expected an XML <{}> list, got an empty body",
-                            String::from_utf8_lossy(list)
-                        ),
-                    ));
-                }
-                if cur.is_some() {
-                    return Err(err(
-                        &reader,
-                        format!(
-                            "body ends inside <{}> record {}",
-                            String::from_utf8_lossy(record),
-                            out.len() + 1
-                        ),
-                    ));
-                }
-                return Ok(out);
+                self.eof()?;
+                return Ok(true);
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
+        Ok(false)
     }
-}
 
-fn check_root(
-    reader: &Reader<&[u8]>,
-    got: &[u8],
-    want: &[u8],
-    err: &impl Fn(&Reader<&[u8]>, String) -> ParseError,
-) -> Result<(), ParseError> {
-    if got == want {
+    /// Whether text now belongs to a field of a record.
+    fn in_field(&self) -> bool {
+        self.cur.is_some() && (self.depth == 3 && !self.is_group || self.depth == 4)
+    }
+
+    fn start(&mut self, name: &[u8]) -> Result<(), String> {
+        self.depth += 1;
+        match self.depth {
+            1 => self.root(name)?,
+            2 if name == self.record => self.cur = Some(R::default()),
+            3 if self.cur.is_some() => {
+                self.name3.clear();
+                self.name3.extend_from_slice(name);
+                self.is_group = false;
+                self.text = Text::Empty;
+            }
+            4 if self.cur.is_some() => {
+                self.is_group = true;
+                self.name4.clear();
+                self.name4.extend_from_slice(name);
+                self.text = Text::Empty;
+            }
+            _ => {}
+        }
         Ok(())
-    } else {
-        Err(err(
-            reader,
-            format!(
+    }
+
+    fn empty(&mut self, name: &[u8]) -> Result<(), String> {
+        match self.depth {
+            0 => self.root(name)?,
+            // `<status/>`: a record with no fields still counts for paging.
+            1 if name == self.record => self.out.push(R::default()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// An end tag closes the innermost open element, whatever its name.
+    fn end(&mut self) -> Result<(), String> {
+        let index = self.out.len();
+        match self.depth {
+            4 => {
+                if let Some(r) = self.cur.as_mut() {
+                    set(r, &self.name3, &self.name4, &self.text, index)?;
+                }
+            }
+            3 => {
+                if let Some(r) = self.cur.as_mut().filter(|_| !self.is_group) {
+                    set(r, b"", &self.name3, &self.text, index)?;
+                }
+                self.is_group = false;
+            }
+            2 => self.out.extend(self.cur.take()),
+            _ => {}
+        }
+        self.text = Text::Empty;
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
+    }
+
+    /// The body ended: fine with the list still open, not inside a record.
+    fn eof(&self) -> Result<(), String> {
+        if !self.root_seen {
+            return Err(format!(
+                "expected an XML <{}> list, got an empty body",
+                String::from_utf8_lossy(self.list)
+            ));
+        }
+        if self.cur.is_some() {
+            return Err(format!(
+                "body ends inside <{}> record {}",
+                String::from_utf8_lossy(self.record),
+                self.out.len() + 1
+            ));
+        }
+        Ok(())
+    }
+
+    fn root(&mut self, got: &[u8]) -> Result<(), String> {
+        if got != self.list {
+            return Err(format!(
                 "expected an XML <{}> list, got <{}>",
-                String::from_utf8_lossy(want),
+                String::from_utf8_lossy(self.list),
                 String::from_utf8_lossy(got)
-            ),
-        ))
+            ));
+        }
+        self.root_seen = true;
+        Ok(())
     }
 }
 
+/// Stores one field's trimmed text in `r` (nothing if empty); an error names the
+/// record (1-based) and the field.
 fn set<R: Record>(
     r: &mut R,
     group: &[u8],
     name: &[u8],
     text: &Text<'_>,
     index: usize,
-    reader: &Reader<&[u8]>,
-    err: &impl Fn(&Reader<&[u8]>, String) -> ParseError,
-) -> Result<(), ParseError> {
+) -> Result<(), String> {
     let t = text.as_str().trim();
     if t.is_empty() {
         return Ok(());
     }
-    r.set(group, name, t).map_err(|m| {
-        let path = field_path(group, name);
-        err(reader, format!("record {} <{path}>: {m}", index + 1))
-    })
+    r.set(group, name, t)
+        .map_err(|m| format!("record {} <{}>: {m}", index + 1, field_path(group, name)))
 }
 
 /// `name`, or `group/name` for a field inside a group element (as error messages and
