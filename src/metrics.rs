@@ -15,9 +15,9 @@ use prometheus::proto::{
 };
 use prometheus::{Encoder, Opts, TextEncoder};
 
-use crate::model::{QueueCounter, WaitHistogram};
-use crate::state::AgentState;
-use crate::store::SourceEntry;
+use crate::model::{QueueCounter, QueueKey, WaitHistogram};
+use crate::state::{AgentState, StateMapper};
+use crate::store::{SourceData, SourceEntry};
 
 /// `Content-Type` of `/metrics`.
 pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
@@ -151,138 +151,92 @@ pub fn render_vendor(sources: &[&Arc<SourceEntry>]) -> String {
 /// The metric families of the vendor data of `sources` (already filtered to fresh
 /// ones), for either exposition format.
 pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
-    use MetricType::{COUNTER, GAUGE, HISTOGRAM};
-    let mut agents = Family::new(
-        "contact_center_agents",
-        GAUGE,
-        format!("Agents whose current state is `state`, {AS_OF}."),
-    );
-    let mut by_vendor = Family::new(
-        "contact_center_agents_by_vendor_state",
-        GAUGE,
-        format!(
-            "Agents by the vendor's own state name and the normalized state it maps to, {AS_OF}."
-        ),
-    );
-    let mut queue_agents = Family::new(
-        "contact_center_queue_agents",
-        GAUGE,
-        format!("Agents per queue and normalized state, where the vendor reports queue membership, {AS_OF}."),
-    );
-    let mut age = Family::new(
-        "contact_center_agent_state_age_seconds",
-        GAUGE,
-        format!("Longest time any agent has been in its current `state` (only agents whose vendor reports the age), {AS_OF}."),
-    );
-    let mut agent_state = Family::new(
-        "contact_center_agent_state",
-        GAUGE,
-        format!("1 for the agent's current normalized `state`, 0 for the other seven (a state set; only with agent_series: true), {AS_OF}."),
-    );
-    let mut time_in_state = Family::new(
-        "contact_center_agent_time_in_state_seconds",
-        GAUGE,
-        format!("How long the agent has been in its current state, where the vendor reports it (only with agent_series: true), {AS_OF}."),
-    );
-    let mut state_secs = Family::new(
-        "contact_center_agent_state_seconds_total",
-        COUNTER,
-        format!("Total seconds agents spent in `state`, from vendor state logs or the vendor's per-period totals, {AS_OF}."),
-    );
-    let mut durations = Family::new(
-        "contact_center_agent_state_duration_seconds",
-        HISTOGRAM,
-        format!("Lengths of completed agent state intervals reported by the vendor, {AS_OF}."),
-    );
-    let counter_help =
-        |what: &str| format!("Interactions {what}, counted once per vendor period, {AS_OF}.");
-    let mut entered = Family::new(
-        "contact_center_queue_entered_total",
-        COUNTER,
-        counter_help("that entered the queue"),
-    );
-    let mut answered = Family::new(
-        "contact_center_queue_answered_total",
-        COUNTER,
-        counter_help("accepted by an agent"),
-    );
-    let mut abandoned = Family::new(
-        "contact_center_queue_abandoned_total",
-        COUNTER,
-        counter_help("abandoned while waiting"),
-    );
-    let mut in_sla = Family::new(
-        "contact_center_queue_answered_in_sla_total",
-        COUNTER,
-        counter_help("accepted within the queue's SLA threshold"),
-    );
-    let mut handled = Family::new(
-        "contact_center_queue_handled_total",
-        COUNTER,
-        counter_help("whose handling by an agent finished"),
-    );
-    let seconds_help = |what: &str| {
-        format!("Seconds agents spent {what}, counted once per vendor period, {AS_OF}.")
-    };
-    let mut talk = Family::new(
-        "contact_center_queue_talk_seconds_total",
-        COUNTER,
-        seconds_help(
-            "handling the handled interactions (talk, processing), after-call work excluded",
-        ),
-    );
-    let mut after_call_work = Family::new(
-        "contact_center_queue_after_call_work_seconds_total",
-        COUNTER,
-        seconds_help("in after-call work (wrap-up, post-processing) for the handled interactions"),
-    );
-    let hist_help = |what: &str| {
-        format!("{what}, with the vendor's own buckets; _sum is the vendor's total wait where it reports one and 0 where it does not (see README), {AS_OF}.")
-    };
-    let mut answer_wait = Family::new(
-        "contact_center_queue_answer_wait_seconds",
-        HISTOGRAM,
-        hist_help("Wait before acceptance, online channels"),
-    );
-    let mut abandon_wait = Family::new(
-        "contact_center_queue_abandon_wait_seconds",
-        HISTOGRAM,
-        hist_help("Wait before abandonment, online channels"),
-    );
-    let mut offline_wait = Family::new(
-        "contact_center_queue_offline_answer_wait_seconds",
-        HISTOGRAM,
-        hist_help("Response time of offline (email, voicemail) queues"),
-    );
-    let mut waiting = Family::new(
-        "contact_center_queue_waiting",
-        GAUGE,
-        format!("Interactions waiting in the queue, {AS_OF}."),
-    );
-    let mut oldest = Family::new(
-        "contact_center_queue_oldest_wait_seconds",
-        GAUGE,
-        format!(
-            "Age of the longest-waiting interaction in the queue (0 when none waits), {AS_OF}."
-        ),
-    );
-    let mut sla = Family::new(
-        "contact_center_queue_sla_threshold_seconds",
-        GAUGE,
-        format!("The SLA threshold the vendor applies to the queue, {AS_OF}."),
-    );
-
+    let mut agents = AgentFamilies::new();
+    let mut queues = QueueFamilies::new();
     for entry in sources {
         let data = entry.data.lock().unwrap_or_else(|e| e.into_inner());
         if !data.has_data {
             continue;
         }
         let sl = SourceLabels::of(entry);
-        let m = &entry.mapper;
+        agents.add(entry, &data, &sl);
+        queues.add(&data, &sl);
+    }
+    let mut out = Vec::new();
+    agents.finish(&mut out);
+    queues.finish(&mut out);
+    out
+}
 
+/// The agent families of the vendor section, filled source by source.
+struct AgentFamilies {
+    agents: Family,
+    by_vendor: Family,
+    queue_agents: Family,
+    age: Family,
+    agent_state: Family,
+    time_in_state: Family,
+    state_secs: Family,
+    durations: Family,
+}
+
+impl AgentFamilies {
+    fn new() -> Self {
+        use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+        AgentFamilies {
+            agents: Family::new(
+                "contact_center_agents",
+                GAUGE,
+                format!("Agents whose current state is `state`, {AS_OF}."),
+            ),
+            by_vendor: Family::new(
+                "contact_center_agents_by_vendor_state",
+                GAUGE,
+                format!(
+                    "Agents by the vendor's own state name and the normalized state it maps to, {AS_OF}."
+                ),
+            ),
+            queue_agents: Family::new(
+                "contact_center_queue_agents",
+                GAUGE,
+                format!("Agents per queue and normalized state, where the vendor reports queue membership, {AS_OF}."),
+            ),
+            age: Family::new(
+                "contact_center_agent_state_age_seconds",
+                GAUGE,
+                format!("Longest time any agent has been in its current `state` (only agents whose vendor reports the age), {AS_OF}."),
+            ),
+            agent_state: Family::new(
+                "contact_center_agent_state",
+                GAUGE,
+                format!("1 for the agent's current normalized `state`, 0 for the other seven (a state set; only with agent_series: true), {AS_OF}."),
+            ),
+            time_in_state: Family::new(
+                "contact_center_agent_time_in_state_seconds",
+                GAUGE,
+                format!("How long the agent has been in its current state, where the vendor reports it (only with agent_series: true), {AS_OF}."),
+            ),
+            state_secs: Family::new(
+                "contact_center_agent_state_seconds_total",
+                COUNTER,
+                format!("Total seconds agents spent in `state`, from vendor state logs or the vendor's per-period totals, {AS_OF}."),
+            ),
+            durations: Family::new(
+                "contact_center_agent_state_duration_seconds",
+                HISTOGRAM,
+                format!("Lengths of completed agent state intervals reported by the vendor, {AS_OF}."),
+            ),
+        }
+    }
+
+    /// One source's agents: counts per state and per vendor state, the oldest age per
+    /// state, per-agent series where enabled, per-queue counts, state seconds and the
+    /// interval histogram.
+    fn add(&mut self, entry: &SourceEntry, data: &SourceData, sl: &SourceLabels) {
+        let m = &entry.mapper;
         let counts = data.agents_by_state(m);
         for st in AgentState::ALL {
-            agents.gauge(
+            self.agents.gauge(
                 sl.with(&[("state", st.as_str())]),
                 counts[st.index()] as f64,
             );
@@ -297,13 +251,13 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
             }
         }
         for (vs, n) in per_vendor {
-            by_vendor.gauge(
+            self.by_vendor.gauge(
                 sl.with(&[("vendor_state", vs), ("state", m.map(vs).as_str())]),
                 n as f64,
             );
         }
         for (st, a) in ages {
-            age.gauge(sl.with(&[("state", st.as_str())]), a);
+            self.age.gauge(sl.with(&[("state", st.as_str())]), a);
         }
         let opts = &entry.config.agents;
         if opts.series && !data.agent_series_truncated(opts) {
@@ -311,29 +265,15 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
                 &data.agents,
                 opts.names,
                 m,
-                &sl,
-                &mut agent_state,
-                &mut time_in_state,
+                sl,
+                &mut self.agent_state,
+                &mut self.time_in_state,
             );
         }
-        let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
-        for qa in &data.queue_agents {
-            // A vendor's counts are added up per queue and state: saturate, whatever it sent.
-            let n = &mut per_queue.entry(qa.queue.as_str()).or_default()
-                [m.map(&qa.vendor_state).index()];
-            *n = n.saturating_add(qa.count);
-        }
-        for (q, counts) in per_queue {
-            for st in AgentState::ALL {
-                queue_agents.gauge(
-                    sl.with(&[("queue", q), ("state", st.as_str())]),
-                    counts[st.index()] as f64,
-                );
-            }
-        }
+        self.add_queue_agents(data, m, sl);
         if data.has_state_seconds {
             for st in AgentState::ALL {
-                state_secs.counter(
+                self.state_secs.counter(
                     sl.with(&[("state", st.as_str())]),
                     data.state_seconds[st.index()],
                 );
@@ -343,30 +283,169 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
             for st in AgentState::ALL {
                 let h = &data.durations[st.index()];
                 let (buckets, count) = h.cumulative();
-                durations.histogram(sl.with(&[("state", st.as_str())]), &buckets, count, h.sum);
+                self.durations.histogram(
+                    sl.with(&[("state", st.as_str())]),
+                    &buckets,
+                    count,
+                    h.sum,
+                );
             }
         }
-        for (qc, v) in &data.queue_counters {
-            let l = sl.with(&[
-                ("queue", qc.key.queue.as_str()),
-                ("channel", qc.key.channel.as_str()),
-            ]);
-            let fam = match qc.counter {
-                QueueCounter::Entered => &mut entered,
-                QueueCounter::Answered => &mut answered,
-                QueueCounter::Abandoned => &mut abandoned,
-                QueueCounter::AnsweredInSla => &mut in_sla,
-                QueueCounter::Handled => &mut handled,
-                QueueCounter::TalkSeconds => &mut talk,
-                QueueCounter::AfterCallWorkSeconds => &mut after_call_work,
-            };
-            fam.counter(l, *v);
+    }
+
+    /// Agents per queue and normalized state, where the vendor reports membership.
+    fn add_queue_agents(&mut self, data: &SourceData, m: &StateMapper, sl: &SourceLabels) {
+        let mut per_queue: BTreeMap<&str, [u64; 8]> = BTreeMap::new();
+        for qa in &data.queue_agents {
+            // A vendor's counts are added up per queue and state: saturate, whatever it sent.
+            let n = &mut per_queue.entry(qa.queue.as_str()).or_default()
+                [m.map(&qa.vendor_state).index()];
+            *n = n.saturating_add(qa.count);
         }
-        for ((kind, key), h) in &data.wait_histograms {
-            let l = sl.with(&[
+        for (q, counts) in per_queue {
+            for st in AgentState::ALL {
+                self.queue_agents.gauge(
+                    sl.with(&[("queue", q), ("state", st.as_str())]),
+                    counts[st.index()] as f64,
+                );
+            }
+        }
+    }
+
+    /// The non-empty families, in the order docs/metrics.md lists them.
+    fn finish(self, out: &mut Vec<MetricFamily>) {
+        for f in [
+            self.agents,
+            self.by_vendor,
+            self.queue_agents,
+            self.age,
+            self.agent_state,
+            self.time_in_state,
+            self.state_secs,
+            self.durations,
+        ] {
+            f.finish(out);
+        }
+    }
+}
+
+/// The queue families of the vendor section, filled source by source.
+struct QueueFamilies {
+    entered: Family,
+    answered: Family,
+    abandoned: Family,
+    in_sla: Family,
+    handled: Family,
+    talk: Family,
+    after_call_work: Family,
+    answer_wait: Family,
+    abandon_wait: Family,
+    offline_wait: Family,
+    waiting: Family,
+    oldest: Family,
+    sla: Family,
+}
+
+impl QueueFamilies {
+    fn new() -> Self {
+        use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+        let counter = |name, what: &str| {
+            Family::new(
+                name,
+                COUNTER,
+                format!("Interactions {what}, counted once per vendor period, {AS_OF}."),
+            )
+        };
+        let seconds = |name, what: &str| {
+            Family::new(
+                name,
+                COUNTER,
+                format!("Seconds agents spent {what}, counted once per vendor period, {AS_OF}."),
+            )
+        };
+        let histogram = |name, what: &str| {
+            Family::new(
+                name,
+                HISTOGRAM,
+                format!("{what}, with the vendor's own buckets; _sum is the vendor's total wait where it reports one and 0 where it does not (see README), {AS_OF}."),
+            )
+        };
+        QueueFamilies {
+            entered: counter("contact_center_queue_entered_total", "that entered the queue"),
+            answered: counter("contact_center_queue_answered_total", "accepted by an agent"),
+            abandoned: counter(
+                "contact_center_queue_abandoned_total",
+                "abandoned while waiting",
+            ),
+            in_sla: counter(
+                "contact_center_queue_answered_in_sla_total",
+                "accepted within the queue's SLA threshold",
+            ),
+            handled: counter(
+                "contact_center_queue_handled_total",
+                "whose handling by an agent finished",
+            ),
+            talk: seconds(
+                "contact_center_queue_talk_seconds_total",
+                "handling the handled interactions (talk, processing), after-call work excluded",
+            ),
+            after_call_work: seconds(
+                "contact_center_queue_after_call_work_seconds_total",
+                "in after-call work (wrap-up, post-processing) for the handled interactions",
+            ),
+            answer_wait: histogram(
+                "contact_center_queue_answer_wait_seconds",
+                "Wait before acceptance, online channels",
+            ),
+            abandon_wait: histogram(
+                "contact_center_queue_abandon_wait_seconds",
+                "Wait before abandonment, online channels",
+            ),
+            offline_wait: histogram(
+                "contact_center_queue_offline_answer_wait_seconds",
+                "Response time of offline (email, voicemail) queues",
+            ),
+            waiting: Family::new(
+                "contact_center_queue_waiting",
+                GAUGE,
+                format!("Interactions waiting in the queue, {AS_OF}."),
+            ),
+            oldest: Family::new(
+                "contact_center_queue_oldest_wait_seconds",
+                GAUGE,
+                format!(
+                    "Age of the longest-waiting interaction in the queue (0 when none waits), {AS_OF}."
+                ),
+            ),
+            sla: Family::new(
+                "contact_center_queue_sla_threshold_seconds",
+                GAUGE,
+                format!("The SLA threshold the vendor applies to the queue, {AS_OF}."),
+            ),
+        }
+    }
+
+    /// One source's queue counters, wait histograms and gauges.
+    fn add(&mut self, data: &SourceData, sl: &SourceLabels) {
+        let queue = |key: &QueueKey| {
+            sl.with(&[
                 ("queue", key.queue.as_str()),
                 ("channel", key.channel.as_str()),
-            ]);
+            ])
+        };
+        for (qc, v) in &data.queue_counters {
+            let fam = match qc.counter {
+                QueueCounter::Entered => &mut self.entered,
+                QueueCounter::Answered => &mut self.answered,
+                QueueCounter::Abandoned => &mut self.abandoned,
+                QueueCounter::AnsweredInSla => &mut self.in_sla,
+                QueueCounter::Handled => &mut self.handled,
+                QueueCounter::TalkSeconds => &mut self.talk,
+                QueueCounter::AfterCallWorkSeconds => &mut self.after_call_work,
+            };
+            fam.counter(queue(&qc.key), *v);
+        }
+        for ((kind, key), h) in &data.wait_histograms {
             let buckets: Vec<(f64, u64)> = h
                 .bounds
                 .iter()
@@ -374,57 +453,45 @@ pub fn vendor_families(sources: &[&Arc<SourceEntry>]) -> Vec<MetricFamily> {
                 .zip(h.cumulative.iter().copied())
                 .collect();
             let fam = match kind {
-                WaitHistogram::AnswerWait => &mut answer_wait,
-                WaitHistogram::AbandonWait => &mut abandon_wait,
-                WaitHistogram::OfflineAnswerWait => &mut offline_wait,
+                WaitHistogram::AnswerWait => &mut self.answer_wait,
+                WaitHistogram::AbandonWait => &mut self.abandon_wait,
+                WaitHistogram::OfflineAnswerWait => &mut self.offline_wait,
             };
-            fam.histogram(l, &buckets, h.count, h.sum.unwrap_or(0.0));
+            fam.histogram(queue(key), &buckets, h.count, h.sum.unwrap_or(0.0));
         }
         for g in &data.queues {
-            let l = || {
-                sl.with(&[
-                    ("queue", g.key.queue.as_str()),
-                    ("channel", g.key.channel.as_str()),
-                ])
-            };
             if let Some(w) = g.waiting {
-                waiting.gauge(l(), w as f64);
+                self.waiting.gauge(queue(&g.key), w as f64);
             }
             if let Some(o) = g.oldest_wait_seconds {
-                oldest.gauge(l(), o);
+                self.oldest.gauge(queue(&g.key), o);
             }
             if let Some(s) = g.sla_threshold_seconds {
-                sla.gauge(l(), s);
+                self.sla.gauge(queue(&g.key), s);
             }
         }
     }
-    let mut out = Vec::new();
-    for f in [
-        agents,
-        by_vendor,
-        queue_agents,
-        age,
-        agent_state,
-        time_in_state,
-        state_secs,
-        durations,
-        entered,
-        answered,
-        abandoned,
-        in_sla,
-        handled,
-        talk,
-        after_call_work,
-        answer_wait,
-        abandon_wait,
-        offline_wait,
-        waiting,
-        oldest,
-        sla,
-    ] {
-        f.finish(&mut out);
+
+    /// The non-empty families, in the order docs/metrics.md lists them.
+    fn finish(self, out: &mut Vec<MetricFamily>) {
+        for f in [
+            self.entered,
+            self.answered,
+            self.abandoned,
+            self.in_sla,
+            self.handled,
+            self.talk,
+            self.after_call_work,
+            self.answer_wait,
+            self.abandon_wait,
+            self.offline_wait,
+            self.waiting,
+            self.oldest,
+            self.sla,
+        ] {
+            f.finish(out);
+        }
     }
-    out
 }
 
 /// The per-agent series of one source's `agents`: the state set and, where the vendor
