@@ -201,7 +201,21 @@ impl Watcher {
                     return text;
                 }
             }
-            assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+            if start.elapsed() >= timeout {
+                // Which sources were up and failing, to tell a slow machine from a
+                // stuck source.
+                let status: Vec<&str> = text
+                    .lines()
+                    .filter(|l| {
+                        l.starts_with("contact_center_source_up{")
+                            || l.starts_with("contact_center_source_consecutive_failures{")
+                    })
+                    .collect();
+                panic!(
+                    "timed out waiting for {what}; the last scrape's source status:\n{}",
+                    status.join("\n")
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
