@@ -8,26 +8,58 @@ use serde::Deserialize;
 
 use crate::http::ParseError;
 
-/// `ListQueues` answer.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListQueues {
-    /// An error type where an error was sent with a success status.
-    #[serde(rename = "__type", default)]
-    pub error_type: Option<String>,
-    /// Its message.
-    #[serde(alias = "message", default)]
-    pub message: Option<String>,
-    /// An error code where an error was sent with a success status (`__type`'s
-    /// alternative).
-    #[serde(rename = "code", default)]
-    pub error_code: Option<String>,
-    /// The queues of this page.
-    #[serde(default)]
-    pub queue_summary_list: Vec<QueueSummary>,
-    /// More pages when set.
-    #[serde(default)]
-    pub next_token: Option<String>,
+/// Declares a `NextToken`-paged answer: its list member, the next token, and the error
+/// members an AWS error sent with a success status carries (a gateway, a proxy), with
+/// its [`AwsAnswer`] and [`Paged`] implementations. Every answer the source reads has
+/// this shape, so the error members are written once.
+macro_rules! aws_page {
+    ($(#[$meta:meta])* $name:ident { $(#[$lmeta:meta])* $list:ident: $item:ty }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        pub struct $name {
+            /// An error type where an error was sent with a success status.
+            #[serde(rename = "__type", default)]
+            pub error_type: Option<String>,
+            /// Its message.
+            #[serde(alias = "message", default)]
+            pub message: Option<String>,
+            /// An error code where an error was sent with a success status (`__type`'s
+            /// alternative).
+            #[serde(rename = "code", default)]
+            pub error_code: Option<String>,
+            $(#[$lmeta])*
+            #[serde(default)]
+            pub $list: Vec<$item>,
+            /// More pages when set.
+            #[serde(default)]
+            pub next_token: Option<String>,
+        }
+
+        impl AwsAnswer for $name {
+            fn error(&self) -> (Option<&str>, Option<&str>) {
+                (
+                    self.error_type.as_deref().or(self.error_code.as_deref()),
+                    self.message.as_deref(),
+                )
+            }
+        }
+
+        impl Paged for $name {
+            type Item = $item;
+            fn into_parts(self) -> (Vec<$item>, Option<String>) {
+                (self.$list, self.next_token)
+            }
+        }
+    };
+}
+
+aws_page! {
+    /// `ListQueues` answer.
+    ListQueues {
+        /// The queues of this page.
+        queue_summary_list: QueueSummary
+    }
 }
 
 /// One queue of `ListQueues`.
@@ -57,26 +89,12 @@ pub struct Reference {
     pub id: Option<String>,
 }
 
-/// `GetCurrentMetricData` answer.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CurrentMetricData {
-    /// An error type where an error was sent with a success status.
-    #[serde(rename = "__type", default)]
-    pub error_type: Option<String>,
-    /// Its message.
-    #[serde(alias = "message", default)]
-    pub message: Option<String>,
-    /// An error code where an error was sent with a success status (`__type`'s
-    /// alternative).
-    #[serde(rename = "code", default)]
-    pub error_code: Option<String>,
-    /// One entry per grouping combination.
-    #[serde(default)]
-    pub metric_results: Vec<CurrentMetricResult>,
-    /// More pages when set.
-    #[serde(default)]
-    pub next_token: Option<String>,
+aws_page! {
+    /// `GetCurrentMetricData` answer.
+    CurrentMetricData {
+        /// One entry per grouping combination.
+        metric_results: CurrentMetricResult
+    }
 }
 
 /// One queue × channel of `GetCurrentMetricData`.
@@ -183,26 +201,12 @@ impl MetricValue {
     }
 }
 
-/// `GetMetricDataV2` answer.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MetricDataV2 {
-    /// An error type where an error was sent with a success status.
-    #[serde(rename = "__type", default)]
-    pub error_type: Option<String>,
-    /// Its message.
-    #[serde(alias = "message", default)]
-    pub message: Option<String>,
-    /// An error code where an error was sent with a success status (`__type`'s
-    /// alternative).
-    #[serde(rename = "code", default)]
-    pub error_code: Option<String>,
-    /// One entry per grouping combination and interval.
-    #[serde(default)]
-    pub metric_results: Vec<MetricResultV2>,
-    /// More pages when set.
-    #[serde(default)]
-    pub next_token: Option<String>,
+aws_page! {
+    /// `GetMetricDataV2` answer.
+    MetricDataV2 {
+        /// One entry per grouping combination and interval.
+        metric_results: MetricResultV2
+    }
 }
 
 /// One queue × channel × interval of `GetMetricDataV2`.
@@ -229,26 +233,12 @@ pub struct V2Dimensions {
     pub channel: Option<String>,
 }
 
-/// `GetCurrentUserData` answer.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CurrentUserData {
-    /// An error type where an error was sent with a success status.
-    #[serde(rename = "__type", default)]
-    pub error_type: Option<String>,
-    /// Its message.
-    #[serde(alias = "message", default)]
-    pub message: Option<String>,
-    /// An error code where an error was sent with a success status (`__type`'s
-    /// alternative).
-    #[serde(rename = "code", default)]
-    pub error_code: Option<String>,
-    /// The agents of this page.
-    #[serde(default)]
-    pub user_data_list: Vec<UserData>,
-    /// More pages when set.
-    #[serde(default)]
-    pub next_token: Option<String>,
+aws_page! {
+    /// `GetCurrentUserData` answer.
+    CurrentUserData {
+        /// The agents of this page.
+        user_data_list: UserData
+    }
 }
 
 /// One agent of `GetCurrentUserData`.
@@ -330,20 +320,6 @@ pub trait AwsAnswer {
     fn error(&self) -> (Option<&str>, Option<&str>);
 }
 
-macro_rules! aws_answer {
-    ($($t:ty),*) => {$(
-        impl AwsAnswer for $t {
-            fn error(&self) -> (Option<&str>, Option<&str>) {
-                (
-                    self.error_type.as_deref().or(self.error_code.as_deref()),
-                    self.message.as_deref(),
-                )
-            }
-        }
-    )*};
-}
-aws_answer!(ListQueues, CurrentMetricData, MetricDataV2, CurrentUserData);
-
 /// A page of a `NextToken`-paged answer.
 pub trait Paged {
     /// What the page lists.
@@ -351,23 +327,6 @@ pub trait Paged {
     /// The page's items and the token of the next page (`None` or empty on the last).
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
 }
-
-macro_rules! paged {
-    ($($t:ty => $list:ident: $item:ty),*) => {$(
-        impl Paged for $t {
-            type Item = $item;
-            fn into_parts(self) -> (Vec<$item>, Option<String>) {
-                (self.$list, self.next_token)
-            }
-        }
-    )*};
-}
-paged!(
-    ListQueues => queue_summary_list: QueueSummary,
-    CurrentMetricData => metric_results: CurrentMetricResult,
-    MetricDataV2 => metric_results: MetricResultV2,
-    CurrentUserData => user_data_list: UserData
-);
 
 /// Parses a `ListQueues` answer.
 pub fn parse_list_queues(body: &[u8]) -> Result<ListQueues, ParseError> {
