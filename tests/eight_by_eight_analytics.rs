@@ -6,13 +6,13 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use common::oauth::{self, OAuthMock, TokenEndpoint};
 use common::{sample, Exporter, Mock, MockResponse, Recorded};
 use contact_center_exporter::http::PollContext;
 use contact_center_exporter::model::{QueueCounter, Snapshot};
@@ -22,7 +22,7 @@ use contact_center_exporter::sources::eight_by_eight_analytics::types::QUEUE_MET
 use contact_center_exporter::sources::eight_by_eight_analytics::{
     simulate, AnalyticsSource, Config,
 };
-use contact_center_exporter::sources::{self, Source, SourceError};
+use contact_center_exporter::sources::{self, Source};
 use contact_center_exporter::state::StateMapper;
 use contact_center_exporter::store::SourceData;
 
@@ -69,45 +69,28 @@ fn paged(body: Vec<u8>, page: usize, pages: usize, total: usize) -> MockResponse
 
 /// A mock 8x8: a token endpoint issuing numbered tokens (and revoking them on demand),
 /// `/queues` and `/agents` answered by `api` for requests with a live token.
-struct Eight {
-    mock: Mock,
-    issued: Arc<AtomicU64>,
-    /// Tokens still accepted.
-    live: Arc<Mutex<Vec<String>>>,
+struct Eight(OAuthMock);
+
+impl std::ops::Deref for Eight {
+    type Target = OAuthMock;
+    fn deref(&self) -> &OAuthMock {
+        &self.0
+    }
 }
 
 impl Eight {
     fn start(api: impl Fn(&Recorded) -> MockResponse + Send + Sync + 'static) -> Eight {
-        let issued = Arc::new(AtomicU64::new(0));
-        let live = Arc::new(Mutex::new(Vec::new()));
-        let (i2, l2) = (issued.clone(), live.clone());
-        let mock = Mock::start(move |r| {
-            if r.path == "/oauth/v2/token" {
-                let n = i2.fetch_add(1, Ordering::SeqCst) + 1;
-                let token = format!("tok8x8a-{n}-SECRET");
-                l2.lock().unwrap().push(token.clone());
+        let endpoint = TokenEndpoint {
+            path: "/oauth/v2/token",
+            prefix: "tok8x8a",
+            answer: |token| {
                 let mut body: Value = serde_json::from_slice(&fixture("token.json")).unwrap();
                 body["access_token"] = json!(token);
-                return MockResponse::json(body.to_string());
-            }
-            let auth = r.headers.get("authorization").cloned().unwrap_or_default();
-            let ok = auth
-                .strip_prefix("Bearer ")
-                .is_some_and(|t| l2.lock().unwrap().iter().any(|l| l == t));
-            if !ok {
-                return MockResponse::status(401, "");
-            }
-            api(r)
-        });
-        Eight { mock, issued, live }
-    }
-
-    fn revoke(&self) {
-        self.live.lock().unwrap().clear();
-    }
-
-    fn tokens(&self) -> u64 {
-        self.issued.load(Ordering::SeqCst)
+                MockResponse::json(body.to_string())
+            },
+            denied: || MockResponse::status(401, ""),
+        };
+        Eight(OAuthMock::start(endpoint, api))
     }
 
     fn config(&self) -> Config {
@@ -342,46 +325,19 @@ async fn regions_are_path_prefixes_of_the_api_but_not_of_the_token() {
     );
 }
 
-/// One token, reused until a minute before `expires_in` (8x8's "1799"), then renewed;
-/// a 401 drops it and fails that poll, and the next poll asks for one new token.
+/// One token, reused until a minute before `expires_in` (8x8's "1799", a string),
+/// then renewed; a 401 drops it and fails that poll, and the next poll asks for one
+/// new token.
 #[tokio::test]
 async fn token_reuse_and_renewal_after_a_401() {
     let m = Eight::start(documented);
     let mut src = AnalyticsSource::new("e88", m.config());
-    let at = |s: i64| t0() + chrono::Duration::seconds(s);
-    for s in [0, 30, 60, 1738] {
-        src.poll(&ctx(at(s))).await.unwrap();
-    }
-    assert_eq!(m.tokens(), 1, "reused while more than a minute is left");
-    src.poll(&ctx(at(1739))).await.unwrap();
-    assert_eq!(m.tokens(), 2, "renewed a minute before it expires");
-
-    m.revoke();
-    let err = src.poll(&ctx(at(1760))).await.unwrap_err();
-    assert!(
-        matches!(err, SourceError::Status { status: 401, .. }),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .contains("a new one is requested at the next poll"),
-        "{err}"
-    );
-    assert!(!err.to_string().contains("SECRET"), "{err}");
-    assert_eq!(m.tokens(), 2, "the failed poll asks for no second token");
-    let before = m.mock.recorded().len();
-    src.poll(&ctx(at(1790))).await.unwrap();
-    assert_eq!(m.tokens(), 3, "the next poll asks for exactly one");
-    let after: Vec<Recorded> = m.mock.recorded().split_off(before);
-    assert_eq!(after[0].path, "/oauth/v2/token");
-    assert!(after[1..]
-        .iter()
-        .all(|r| r.headers["authorization"] == "Bearer tok8x8a-3-SECRET"));
+    oauth::token_reuse_and_renewal(&m, &mut src, 1799, t0(), ctx).await;
 
     // A token that the API refuses at once: one token request, one failed poll.
     let m = Eight::start(|_| MockResponse::status(401, ""));
     let mut src = AnalyticsSource::new("e88", m.config());
-    assert!(src.poll(&ctx(at(0))).await.is_err());
+    assert!(src.poll(&ctx(t0())).await.is_err());
     assert_eq!(m.tokens(), 1);
     assert_eq!(m.mock.recorded().len(), 2);
 }

@@ -14,12 +14,13 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use common::oauth::{self, OAuthMock, TokenEndpoint};
 use common::{sample, Exporter, Mock, MockResponse, Recorded};
 use contact_center_exporter::http::PollContext;
 use contact_center_exporter::model::{Channel, QueueCounter};
 use contact_center_exporter::secret::Secret;
 use contact_center_exporter::sources::genesys_cloud::{simulate, Config, GenesysSource};
-use contact_center_exporter::sources::{self, Source, SourceError};
+use contact_center_exporter::sources::{self, Source};
 use contact_center_exporter::state::StateMapper;
 use contact_center_exporter::store::SourceData;
 
@@ -63,48 +64,34 @@ fn observations_at(now: DateTime<Utc>) -> String {
 /// A mock Genesys Cloud: `/oauth/token` issues numbered tokens (revocable), the API
 /// answers through `api` for requests with a live token and 401s the rest with
 /// Genesys's error body.
-struct Genesys {
-    mock: Mock,
-    issued: Arc<AtomicU64>,
-    live: Arc<Mutex<Vec<String>>>,
+struct Genesys(OAuthMock);
+
+impl std::ops::Deref for Genesys {
+    type Target = OAuthMock;
+    fn deref(&self) -> &OAuthMock {
+        &self.0
+    }
 }
 
 impl Genesys {
     fn start(api: impl Fn(&Recorded) -> MockResponse + Send + Sync + 'static) -> Genesys {
-        let issued = Arc::new(AtomicU64::new(0));
-        let live = Arc::new(Mutex::new(Vec::new()));
-        let (i2, l2) = (issued.clone(), live.clone());
-        let mock = Mock::start(move |r| {
-            if r.path == "/oauth/token" {
-                let n = i2.fetch_add(1, Ordering::SeqCst) + 1;
-                let token = format!("tokgc-{n}-SECRET");
-                l2.lock().unwrap().push(token.clone());
-                return MockResponse::json(
+        let endpoint = TokenEndpoint {
+            path: "/oauth/token",
+            prefix: "tokgc",
+            answer: |token| {
+                MockResponse::json(
                     json!({"access_token": token, "token_type": "bearer", "expires_in": 86399})
                         .to_string(),
-                );
-            }
-            let auth = r.headers.get("authorization").cloned().unwrap_or_default();
-            let ok = auth
-                .strip_prefix("Bearer ")
-                .is_some_and(|t| l2.lock().unwrap().iter().any(|l| l == t));
-            if !ok {
-                return MockResponse::status(
+                )
+            },
+            denied: || {
+                MockResponse::status(
                     401,
                     r#"{"message":"Invalid login credentials.","code":"bad.credentials","status":401}"#,
-                );
-            }
-            api(r)
-        });
-        Genesys { mock, issued, live }
-    }
-
-    fn revoke(&self) {
-        self.live.lock().unwrap().clear();
-    }
-
-    fn tokens(&self) -> u64 {
-        self.issued.load(Ordering::SeqCst)
+                )
+            },
+        };
+        Genesys(OAuthMock::start(endpoint, api))
     }
 
     fn config(&self) -> Config {
@@ -463,40 +450,13 @@ fn documented_shapes_end_to_end_exact_over_polls_growth_revocation_and_429() {
     }
 }
 
-/// One token, reused until a minute before `expires_in` (86399 s); a 401 drops it and
-/// fails that poll; the next poll asks for exactly one new token.
+/// One token, reused until a minute before `expires_in` (86399 s, a number); a 401
+/// drops it and fails that poll; the next poll asks for exactly one new token.
 #[tokio::test]
 async fn token_reuse_and_renewal_after_a_401() {
     let m = Genesys::start(documented);
     let mut src = GenesysSource::new("gc", m.config());
-    let at = |s: i64| t0() + chrono::Duration::seconds(s);
-    for s in [0, 30, 86338] {
-        src.poll(&ctx(at(s))).await.unwrap();
-    }
-    assert_eq!(m.tokens(), 1);
-    src.poll(&ctx(at(86339))).await.unwrap();
-    assert_eq!(m.tokens(), 2, "renewed a minute before it expires");
-    m.revoke();
-    let err = src.poll(&ctx(at(86400))).await.unwrap_err();
-    assert!(
-        matches!(err, SourceError::Status { status: 401, .. }),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .contains("a new one is requested at the next poll"),
-        "{err}"
-    );
-    assert!(!err.to_string().contains("SECRET"), "{err}");
-    assert_eq!(m.tokens(), 2, "the failed poll asks for no second token");
-    let before = m.mock.recorded().len();
-    src.poll(&ctx(at(86430))).await.unwrap();
-    assert_eq!(m.tokens(), 3);
-    let after = m.mock.recorded().split_off(before);
-    assert_eq!(after[0].path, "/oauth/token");
-    assert!(after[1..]
-        .iter()
-        .all(|r| r.headers["authorization"] == "Bearer tokgc-3-SECRET"));
+    oauth::token_reuse_and_renewal(&m, &mut src, 86399, t0(), ctx).await;
 }
 
 /// A refused token request (Genesys's AuthErrorResponse) names the credentials.

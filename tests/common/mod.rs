@@ -9,6 +9,7 @@ pub mod agents;
 pub mod clock;
 pub mod example;
 pub mod fault;
+pub mod oauth;
 pub mod pipeline;
 pub mod prometheus;
 pub mod replay;
