@@ -275,53 +275,73 @@ impl Exporter {
     }
 
     fn start_with(
-        dir: tempfile::TempDir,
+        mut dir: tempfile::TempDir,
         config: PathBuf,
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Exporter {
-        let port = free_port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        // Everything is on 127.0.0.1: a proxy of the developer's environment must not
-        // carry the tests' requests (tests that want one set it in `env`).
-        let mut child = without_proxy_env(&mut Command::new(binary()))
-            .arg("--config.file")
-            .arg(&config)
-            .arg("--web.listen-address")
-            .arg(addr.to_string())
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .env_remove("CONTACT_CENTER_EXPORTER_DEMO")
-            .envs(env.iter().copied())
-            .spawn()
-            .expect("start exporter");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let l2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                l2.lock().unwrap().push(line);
+        // `free_port` lets the port go before the exporter binds it, and another test
+        // thread binding port 0 meanwhile may take it: then the exporter exits with
+        // "Address already in use" and is started again on another port.
+        const ATTEMPTS: usize = 5;
+        for attempt in 1..=ATTEMPTS {
+            let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+            let (child, log) = spawn_exporter(&config, addr, args, env);
+            let mut e = Exporter {
+                child,
+                addr,
+                config: config.clone(),
+                log,
+                dir,
+            };
+            match e.wait_listening(args) {
+                Listening::Yes => return e,
+                Listening::PortTaken if attempt < ATTEMPTS => {
+                    dir = std::mem::replace(&mut e.dir, tempfile::tempdir().unwrap());
+                }
+                _ => panic!(
+                    "timed out waiting for the exporter to listen; log:\n{}",
+                    e.log.lock().unwrap().join("\n")
+                ),
             }
-        });
-        let e = Exporter {
-            child,
-            addr,
-            config,
-            log,
-            dir,
-        };
-        if args.contains(&"--web.config.file") {
-            // TLS or auth may be on: wait for the port only.
-            e.wait_until("the exporter to listen", Duration::from_secs(20), |e| {
-                std::net::TcpStream::connect_timeout(&e.addr, Duration::from_millis(200)).is_ok()
-            });
-        } else {
-            e.wait_until("the exporter to listen", Duration::from_secs(20), |e| {
-                e.get("/-/healthy").map(|r| r.0 == 200).unwrap_or(false)
-            });
         }
-        e
+        unreachable!("the last attempt returns or panics")
+    }
+
+    /// Waits up to 20 s for the exporter to answer (with TLS or auth possibly on
+    /// (`--web.config.file`), for its port to accept), or to exit because its port was
+    /// taken.
+    fn wait_listening(&mut self, args: &[&str]) -> Listening {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            // Exited first: a port another socket holds may accept the probe below and
+            // never answer it.
+            if let Ok(Some(_)) = self.child.try_wait() {
+                // Its stderr may still be on its way to the log.
+                std::thread::sleep(Duration::from_millis(100));
+                let taken = self
+                    .log
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l.contains("Address already in use"));
+                return if taken {
+                    Listening::PortTaken
+                } else {
+                    Listening::No
+                };
+            }
+            let up = if args.contains(&"--web.config.file") {
+                std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+            } else {
+                self.get("/-/healthy").is_some_and(|r| r.0 == 200)
+            };
+            if up {
+                return Listening::Yes;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Listening::No
     }
 
     /// Sends a signal to the child.
@@ -439,6 +459,48 @@ impl Exporter {
     pub fn log_lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// Whether a started exporter came to listen.
+enum Listening {
+    Yes,
+    /// It exited: its port was taken.
+    PortTaken,
+    /// It exited for another reason, or did not answer in time.
+    No,
+}
+
+/// Starts the binary with `config`, listening on `addr`, its stderr collected into the
+/// returned log in the background.
+fn spawn_exporter(
+    config: &Path,
+    addr: SocketAddr,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, Arc<Mutex<Vec<String>>>) {
+    // Everything is on 127.0.0.1: a proxy of the developer's environment must not
+    // carry the tests' requests (tests that want one set it in `env`).
+    let mut child = without_proxy_env(&mut Command::new(binary()))
+        .arg("--config.file")
+        .arg(config)
+        .arg("--web.listen-address")
+        .arg(addr.to_string())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env_remove("CONTACT_CENTER_EXPORTER_DEMO")
+        .envs(env.iter().copied())
+        .spawn()
+        .expect("start exporter");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().unwrap();
+    let l2 = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            l2.lock().unwrap().push(line);
+        }
+    });
+    (child, log)
 }
 
 impl Drop for Exporter {
