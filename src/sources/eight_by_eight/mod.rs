@@ -272,16 +272,17 @@ impl EightByEightSource {
                 &["agents", &agent, "statuses", "statistics"],
             );
             for &day in days {
-                let stats = fetch_all(
+                let stats = read_day(
                     ctx,
                     &self.cfg,
                     api::AGENT_STATUS_STATISTICS,
                     &url,
-                    Some(day),
+                    day,
                     types::parse_agent_status_stats,
+                    |r| r.period_start,
                 )
                 .await;
-                let mut stats = match stats {
+                let stats = match stats {
                     Ok(s) => s,
                     // An agent deleted since its events were written.
                     Err(SourceError::Status { status: 404, .. }) => {
@@ -290,8 +291,6 @@ impl EightByEightSource {
                     }
                     Err(e) => return Err(e),
                 };
-                let span = day_span(day, tz);
-                stats.retain(|r| span.contains(r.period_start));
                 periods::agent_state_seconds(&agent, &stats, &mut snap.state_seconds);
             }
         }
@@ -336,46 +335,63 @@ impl EightByEightSource {
         day: NaiveDate,
         snap: &mut Snapshot,
     ) -> Result<(), SourceError> {
-        let span = day_span(day, self.cfg.time_zone);
-        let url = |what| stats_url(&self.cfg.base_url, &["queues", &q.id, what]);
-        let mut stats = fetch_all(
+        let cfg = &self.cfg;
+        let url = |what| stats_url(&cfg.base_url, &["queues", &q.id, what]);
+        let stats = read_day(
             ctx,
-            &self.cfg,
+            cfg,
             api::QUEUE_STATISTICS,
             &url("statistics"),
-            Some(day),
+            day,
             types::parse_statistics,
+            |r| r.time_stamp,
         )
         .await?;
-        stats.retain(|r| span.contains(r.time_stamp));
         q.counts(&stats, &mut snap.queue_counts);
         if is_offline(q.key.channel) {
-            let mut slas = fetch_all(
+            let slas = read_day(
                 ctx,
-                &self.cfg,
+                cfg,
                 api::QUEUE_OFFLINE_SLAS,
                 &url("offline_slas"),
-                Some(day),
+                day,
                 types::parse_offline_slas,
+                |r| r.time_stamp,
             )
             .await?;
-            slas.retain(|r| span.contains(r.time_stamp));
             q.offline(&slas, &mut snap.queue_histograms);
         } else {
-            let mut slas = fetch_all(
+            let slas = read_day(
                 ctx,
-                &self.cfg,
+                cfg,
                 api::QUEUE_ONLINE_SLAS,
                 &url("online_slas"),
-                Some(day),
+                day,
                 types::parse_online_slas,
+                |r| r.time_stamp,
             )
             .await?;
-            slas.retain(|r| span.contains(r.time_stamp));
             q.online(&slas, &mut snap.queue_histograms);
         }
         Ok(())
     }
+}
+
+/// Every record of one local `day` of a 30-minute report, without the periods that
+/// start outside it ([`DaySpan::contains`]); `start` reads a record's period start.
+async fn read_day<R: PartialEq>(
+    ctx: &PollContext,
+    cfg: &Config,
+    endpoint: &'static str,
+    url: &url::Url,
+    day: NaiveDate,
+    parse: fn(&[u8]) -> Result<Vec<R>, crate::http::ParseError>,
+    start: fn(&R) -> Option<DateTime<chrono::FixedOffset>>,
+) -> Result<Vec<R>, SourceError> {
+    let mut records = fetch_all(ctx, cfg, endpoint, url, Some(day), parse).await?;
+    let span = day_span(day, cfg.time_zone);
+    records.retain(|r| span.contains(start(r)));
+    Ok(records)
 }
 
 impl EightByEightSource {
