@@ -275,7 +275,7 @@ impl Exporter {
     }
 
     fn start_with(
-        mut dir: tempfile::TempDir,
+        dir: tempfile::TempDir,
         config: PathBuf,
         args: &[&str],
         env: &[(&str, &str)],
@@ -286,62 +286,29 @@ impl Exporter {
         const ATTEMPTS: usize = 5;
         for attempt in 1..=ATTEMPTS {
             let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-            let (child, log) = spawn_exporter(&config, addr, args, env);
-            let mut e = Exporter {
-                child,
-                addr,
-                config: config.clone(),
-                log,
-                dir,
-            };
-            match e.wait_listening(args) {
-                Listening::Yes => return e,
-                Listening::PortTaken if attempt < ATTEMPTS => {
-                    dir = std::mem::replace(&mut e.dir, tempfile::tempdir().unwrap());
+            let (mut child, log) = spawn_exporter(&config, addr, args, env);
+            match wait_listening(&mut child, addr, &log, args) {
+                Listening::Yes => {
+                    return Exporter {
+                        child,
+                        addr,
+                        config,
+                        log,
+                        dir,
+                    }
                 }
-                _ => panic!(
-                    "timed out waiting for the exporter to listen; log:\n{}",
-                    e.log.lock().unwrap().join("\n")
-                ),
+                Listening::PortTaken if attempt < ATTEMPTS => {}
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "timed out waiting for the exporter to listen; log:\n{}",
+                        log.lock().unwrap().join("\n")
+                    );
+                }
             }
         }
         unreachable!("the last attempt returns or panics")
-    }
-
-    /// Waits up to 20 s for the exporter to answer (with TLS or auth possibly on
-    /// (`--web.config.file`), for its port to accept), or to exit because its port was
-    /// taken.
-    fn wait_listening(&mut self, args: &[&str]) -> Listening {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            // Exited first: a port another socket holds may accept the probe below and
-            // never answer it.
-            if let Ok(Some(_)) = self.child.try_wait() {
-                // Its stderr may still be on its way to the log.
-                std::thread::sleep(Duration::from_millis(100));
-                let taken = self
-                    .log
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .any(|l| l.contains("Address already in use"));
-                return if taken {
-                    Listening::PortTaken
-                } else {
-                    Listening::No
-                };
-            }
-            let up = if args.contains(&"--web.config.file") {
-                std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
-            } else {
-                self.get("/-/healthy").is_some_and(|r| r.0 == 200)
-            };
-            if up {
-                return Listening::Yes;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Listening::No
     }
 
     /// Sends a signal to the child.
@@ -468,6 +435,46 @@ enum Listening {
     PortTaken,
     /// It exited for another reason, or did not answer in time.
     No,
+}
+
+/// Waits up to 20 s for the exporter at `addr` to answer (with TLS or auth possibly
+/// on (`--web.config.file`), for its port to accept), or to exit because its port
+/// was taken.
+fn wait_listening(
+    child: &mut Child,
+    addr: SocketAddr,
+    log: &Mutex<Vec<String>>,
+    args: &[&str],
+) -> Listening {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        // Exited first: a port another socket holds may accept the probe below and
+        // never answer it.
+        if let Ok(Some(_)) = child.try_wait() {
+            // Its stderr may still be on its way to the log.
+            std::thread::sleep(Duration::from_millis(100));
+            let taken = log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("Address already in use"));
+            return if taken {
+                Listening::PortTaken
+            } else {
+                Listening::No
+            };
+        }
+        let up = if args.contains(&"--web.config.file") {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+        } else {
+            http_request(addr, "GET", "/-/healthy", &[]).is_some_and(|r| r.0 == 200)
+        };
+        if up {
+            return Listening::Yes;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Listening::No
 }
 
 /// Starts the binary with `config`, listening on `addr`, its stderr collected into the
