@@ -445,17 +445,19 @@ impl PollContext {
                     .map(Duration::from_secs)
             });
         if !status.is_success() {
-            let resp_headers = resp.headers().clone();
+            // Read before the body consumes the answer; only the header a source named.
+            let error_type = error_headers
+                .error_type
+                .and_then(|h| resp.headers().get(h))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let body = read_capped(resp, ERROR_BODY_BYTES as u64, true)
                 .await
                 .unwrap_or_default();
             self.counters.request(endpoint, status.as_str());
             let body = redact(&String::from_utf8_lossy(&body), &creds);
-            let error_type = error_headers
-                .error_type
-                .and_then(|h| resp_headers.get(h))
-                .and_then(|v| v.to_str().ok())
-                .map(|v| summarize_body(redact(v, &creds).as_bytes()))
+            let error_type = error_type
+                .map(|v| summarize_body(redact(&v, &creds).as_bytes()))
                 .filter(|v| !v.is_empty())
                 .map(String::into_boxed_str);
             return Err(SourceError::Status {
